@@ -1,0 +1,400 @@
+"""The hot kernels: tokens, shingles and one-permutation MinHash signatures, compiled with numba.
+
+Everything here works on plain numpy arrays for a *batch* of documents (a UTF-8 byte buffer
+plus document boundaries), holds no global state, and releases the GIL, so the same
+functions run in a thread pool, inside a Spark partition or behind the HTTP service.
+
+Why one-permutation hashing (OPH) instead of classic MinHash: a 128-permutation MinHash
+costs 128 hash evaluations per shingle; OPH splits the hash range into ``K`` bins and keeps
+the minimum per bin, one evaluation per shingle, with densification for empty bins
+(Shrivastava 2017) so that the collision probability of each bin is still the Jaccard
+similarity. That makes signing cost independent of ``K``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from .text import SEP_HI, SEP_LO, SINGLE_HI, SINGLE_LO
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+DEFAULT_SHINGLE = 3
+DEFAULT_BANDS = 64
+DEFAULT_ROWS = 5
+
+# English function words and news verbs of attribution, left out of the word signature: they
+# are in every English document and would make unrelated documents look alike.
+STOP_WORDS = ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "said", "says", "say", "mr", "mrs", "ms", "one", "two", "new", "year", "years", "us", "last", "first", "people", "told", "s", "t"]
+
+
+@nb.njit(inline="always")
+def fmix64(h: np.uint64) -> np.uint64:
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@nb.njit(inline="always")
+def _in_ranges(cp: int, lo: np.ndarray, hi: np.ndarray) -> bool:
+    # binary search over sorted, disjoint inclusive ranges
+    a = 0
+    b = lo.shape[0] - 1
+    while a <= b:
+        m = (a + b) >> 1
+        if cp < lo[m]:
+            b = m - 1
+        elif cp > hi[m]:
+            a = m + 1
+        else:
+            return True
+    return False
+
+
+@nb.njit(inline="always")
+def _char_at(buf: np.ndarray, i: int, end: int) -> tuple[int, int, int]:
+    """(code point, byte length, class) of the character at byte i.
+
+    class 0 = separator, 1 = word character, 2 = a character that is a token by itself.
+    """
+    b0 = int(buf[i])
+    if b0 < 0x80:
+        if (0x30 <= b0 <= 0x39) or (0x61 <= b0 <= 0x7A) or (0x41 <= b0 <= 0x5A):
+            return b0, 1, 1
+        return b0, 1, 0
+    if b0 >= 0xF0:
+        n = 4
+        cp = b0 & 0x07
+    elif b0 >= 0xE0:
+        n = 3
+        cp = b0 & 0x0F
+    elif b0 >= 0xC0:
+        n = 2
+        cp = b0 & 0x1F
+    else:
+        return b0, 1, 0  # stray continuation byte
+    if i + n > end:
+        return b0, 1, 0
+    for j in range(1, n):
+        cp = (cp << 6) | (int(buf[i + j]) & 0x3F)
+    if _in_ranges(cp, SEP_LO, SEP_HI):
+        return cp, n, 0
+    if _in_ranges(cp, SINGLE_LO, SINGLE_HI):
+        return cp, n, 2
+    return cp, n, 1
+
+
+@nb.njit(nogil=True, cache=True)
+def _scan_doc(buf, start, end, out_hash, out_s, out_e, pos, write) -> int:
+    """Tokenise buf[start:end]; when write, store hashes and byte offsets from pos. Returns count."""
+    count = 0
+    i = start
+    in_tok = False
+    h = _FNV_OFFSET
+    tok_start = 0
+    while i < end:
+        cp, n, cls = _char_at(buf, i, end)
+        if cls == 1:
+            if not in_tok:
+                in_tok = True
+                h = _FNV_OFFSET
+                tok_start = i
+            for j in range(n):
+                c = buf[i + j]
+                if 0x41 <= c <= 0x5A:
+                    c = c + 32
+                h ^= np.uint64(c)
+                h *= _FNV_PRIME
+        else:
+            if in_tok:
+                if write:
+                    out_hash[pos + count] = fmix64(h)
+                    out_s[pos + count] = tok_start - start
+                    out_e[pos + count] = i - start
+                count += 1
+                in_tok = False
+            if cls == 2:
+                if write:
+                    hh = _FNV_OFFSET
+                    for j in range(n):
+                        hh ^= np.uint64(buf[i + j])
+                        hh *= _FNV_PRIME
+                    out_hash[pos + count] = fmix64(hh)
+                    out_s[pos + count] = i - start
+                    out_e[pos + count] = i + n - start
+                count += 1
+        i += n
+    if in_tok:
+        if write:
+            out_hash[pos + count] = fmix64(h)
+            out_s[pos + count] = tok_start - start
+            out_e[pos + count] = end - start
+        count += 1
+    return count
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def tokenize_batch(buf: np.ndarray, bounds: np.ndarray, want_offsets: bool):
+    """Token hashes of every document in a batch.
+
+    Args:
+        buf: uint8 UTF-8 bytes of the lowercased documents, concatenated.
+        bounds: int64 array of length ndocs + 1; document d is ``buf[bounds[d]:bounds[d+1]]``.
+        want_offsets: also return each token's byte offsets relative to its document.
+
+    Returns:
+        (hashes uint64, tok_offsets int64 [ndocs+1], byte_starts int64, byte_ends int64); the
+        offset arrays are empty unless ``want_offsets``.
+    """
+    nd = bounds.shape[0] - 1
+    counts = np.zeros(nd + 1, dtype=np.int64)
+    dummy_h = np.empty(0, dtype=np.uint64)
+    dummy_o = np.empty(0, dtype=np.int64)
+    for d in nb.prange(nd):
+        counts[d + 1] = _scan_doc(buf, bounds[d], bounds[d + 1], dummy_h, dummy_o, dummy_o, 0, False)
+    offs = np.cumsum(counts)
+    total = offs[nd]
+    hashes = np.empty(total, dtype=np.uint64)
+    if want_offsets:
+        bs = np.empty(total, dtype=np.int64)
+        be = np.empty(total, dtype=np.int64)
+    else:
+        bs = np.empty(0, dtype=np.int64)
+        be = np.empty(0, dtype=np.int64)
+    for d in nb.prange(nd):
+        if want_offsets:
+            _scan_doc(buf, bounds[d], bounds[d + 1], hashes, bs, be, offs[d], True)
+        else:
+            _scan_doc_hash_only(buf, bounds[d], bounds[d + 1], hashes, offs[d])
+    return hashes, offs, bs, be
+
+
+@nb.njit(nogil=True, cache=True)
+def _scan_doc_hash_only(buf, start, end, out_hash, pos):
+    count = 0
+    i = start
+    in_tok = False
+    h = _FNV_OFFSET
+    while i < end:
+        cp, n, cls = _char_at(buf, i, end)
+        if cls == 1:
+            if not in_tok:
+                in_tok = True
+                h = _FNV_OFFSET
+            for j in range(n):
+                c = buf[i + j]
+                if 0x41 <= c <= 0x5A:
+                    c = c + 32
+                h ^= np.uint64(c)
+                h *= _FNV_PRIME
+        else:
+            if in_tok:
+                out_hash[pos + count] = fmix64(h)
+                count += 1
+                in_tok = False
+            if cls == 2:
+                hh = _FNV_OFFSET
+                for j in range(n):
+                    hh ^= np.uint64(buf[i + j])
+                    hh *= _FNV_PRIME
+                out_hash[pos + count] = fmix64(hh)
+                count += 1
+        i += n
+    if in_tok:
+        out_hash[pos + count] = fmix64(h)
+        count += 1
+    return count
+
+
+@nb.njit(inline="always")
+def _n_shingles(ntok: int, k: int) -> int:
+    if ntok == 0:
+        return 0
+    if ntok < k:
+        return 1
+    return ntok - k + 1
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def shingle_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray, k: int):
+    """Word k-gram shingle hashes, in document order (one per start position).
+
+    A document shorter than ``k`` tokens gets one shingle made of all its tokens, so short
+    texts still match each other. Returns (shingles uint64, sh_offsets int64 [ndocs+1]).
+    """
+    nd = tok_offsets.shape[0] - 1
+    counts = np.zeros(nd + 1, dtype=np.int64)
+    for d in range(nd):
+        counts[d + 1] = _n_shingles(tok_offsets[d + 1] - tok_offsets[d], k)
+    offs = np.cumsum(counts)
+    out = np.empty(offs[nd], dtype=np.uint64)
+    for d in nb.prange(nd):
+        t0 = tok_offsets[d]
+        nt = tok_offsets[d + 1] - t0
+        ns = offs[d + 1] - offs[d]
+        w = k if nt >= k else nt
+        for s in range(ns):
+            h = np.uint64(0)
+            for j in range(w):
+                h = (h ^ tok_hashes[t0 + s + j]) * _MIX_PRIME
+                h ^= h >> np.uint64(29)
+            out[offs[d] + s] = fmix64(h + np.uint64(w))
+    return out, offs
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def content_hash_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each document's whole token sequence (exact duplicates after normalising)."""
+    nd = tok_offsets.shape[0] - 1
+    out = np.empty(nd, dtype=np.uint64)
+    for d in nb.prange(nd):
+        h = np.uint64(0x27D4EB2F165667C5)
+        for t in range(tok_offsets[d], tok_offsets[d + 1]):
+            h = fmix64((h ^ tok_hashes[t]) * _MIX_PRIME)
+        out[d] = h
+    return out
+
+
+@nb.njit(nogil=True, cache=True)
+def band_keys(sig: np.ndarray, rows: int = 1) -> np.ndarray:
+    """LSH keys: one per band of ``rows`` consecutive bins, hashing the band number and values."""
+    nd, nbins = sig.shape
+    nbands = nbins // rows
+    out = np.empty((nd, nbands), dtype=np.uint64)
+    for d in range(nd):
+        for b in range(nbands):
+            h = fmix64(np.uint64(b + 1) * _MIX_PRIME)
+            for r in range(rows):
+                h = fmix64((h ^ np.uint64(sig[d, b * rows + r])) * _FNV_PRIME)
+            out[d, b] = h
+    return out
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def oph_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray, stop: np.ndarray, n_bins: int) -> np.ndarray:
+    """One-permutation MinHash of each document's set of content words: uint32 [ndocs, n_bins].
+
+    Why words, not shingles: a 20%-edited, truncated copy keeps most of its source's
+    vocabulary (content-word Jaccard >= 0.34 on the generated corpus, usually > 0.5), while
+    two documents that share a few sentences stay low (99th percentile 0.19), so LSH bands can
+    be selective without losing noisy copies. Shingles would put both groups near 0.1-0.3.
+
+    Bin ``b`` holds the smallest low-32-bit value among words whose hash's high bits fall in
+    ``b``; an empty bin copies the bin reached by a fixed probe sequence (optimal
+    densification), so each bin collides with probability equal to the Jaccard similarity.
+    ``stop`` is a sorted uint64 array of token hashes to leave out. A document with no
+    content words gets all bins = 0xFFFFFFFF.
+    """
+    nd = tok_offsets.shape[0] - 1
+    sig = np.full((nd, n_bins), _EMPTY, dtype=np.uint32)
+    for d in nb.prange(nd):
+        t0 = tok_offsets[d]
+        t1 = tok_offsets[d + 1]
+        filled = np.zeros(n_bins, dtype=np.bool_)
+        any_ = False
+        for t in range(t0, t1):
+            h0 = tok_hashes[t]
+            i = np.searchsorted(stop, h0)
+            if i < stop.shape[0] and stop[i] == h0:
+                continue
+            h = fmix64(h0 ^ np.uint64(0x5BD1E9955BD1E995))
+            b = int(((h >> np.uint64(32)) * np.uint64(n_bins)) >> np.uint64(32))
+            v = np.uint32(h & np.uint64(0xFFFFFFFF))
+            if (not filled[b]) or v < sig[d, b]:
+                sig[d, b] = v
+                filled[b] = True
+            any_ = True
+        if not any_:
+            continue
+        for b in range(n_bins):
+            if filled[b]:
+                continue
+            attempt = np.uint64(1)
+            while True:
+                j = int(fmix64(np.uint64(b) * np.uint64(0x10001) + attempt) % np.uint64(n_bins))
+                if filled[j]:
+                    sig[d, b] = sig[d, j]
+                    break
+                attempt += np.uint64(1)
+    return sig
+
+
+@dataclass(slots=True)
+class Fingerprints:
+    """Fingerprints of a batch of documents (plain arrays, one row per document).
+
+    Attributes:
+        n_tokens: int64 number of tokens per document.
+        content: uint64 hash of the whole normalised token sequence.
+        signature: uint32 [ndocs, bands * rows] one-permutation MinHash of content words.
+        shingles: uint64 shingle hashes of all documents, concatenated in order.
+        sh_offsets: int64 [ndocs + 1] document boundaries in ``shingles``.
+    """
+
+    n_tokens: np.ndarray
+    content: np.ndarray
+    signature: np.ndarray
+    shingles: np.ndarray
+    sh_offsets: np.ndarray
+
+
+def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Lowercase and UTF-8 encode texts into one buffer plus boundaries (the kernels' input)."""
+    parts = [t.lower().encode("utf-8", errors="surrogatepass") for t in texts]
+    lens = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+    bounds = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(lens, out=bounds[1:])
+    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
+    return buf, bounds
+
+
+def token_hashes(words: list[str]) -> np.ndarray:
+    """Sorted unique token hashes of some words (e.g. a stop list).
+
+    >>> len(token_hashes(["The", "the", "cat"]))
+    2
+    """
+    buf, bounds = encode_batch([" ".join(words)])
+    hashes, _, _, _ = tokenize_batch(buf, bounds, False)
+    return np.unique(hashes)
+
+
+STOP_HASHES = token_hashes(STOP_WORDS)
+
+
+def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
+                      n_bins: int = DEFAULT_BANDS * DEFAULT_ROWS, stop: np.ndarray | None = None) -> Fingerprints:
+    """Tokenise, shingle and sign a batch of documents.
+
+    >>> fp = fingerprint_batch(["Kim was quick to deny Putin", "KIM was quick, to deny Putin!"])
+    >>> fp.n_tokens.tolist(), bool(fp.content[0] == fp.content[1])
+    ([6, 6], True)
+    >>> fp.signature.shape
+    (2, 320)
+    """
+    buf, bounds = encode_batch(texts)
+    hashes, tok_offsets, _, _ = tokenize_batch(buf, bounds, False)
+    sh, sh_offsets = shingle_batch(hashes, tok_offsets, shingle_size)
+    sig = oph_batch(hashes, tok_offsets, STOP_HASHES if stop is None else stop, n_bins)
+    content = content_hash_batch(hashes, tok_offsets)
+    return Fingerprints(n_tokens=np.diff(tok_offsets), content=content, signature=sig,
+                        shingles=sh, sh_offsets=sh_offsets)
+
+
+def shingles_of(text: str, shingle_size: int = DEFAULT_SHINGLE) -> np.ndarray:
+    """Shingle hashes of one text, in order.
+
+    >>> len(shingles_of("one two three four")), len(shingles_of("one two"))
+    (2, 1)
+    """
+    fp = fingerprint_batch([text], shingle_size, 1)
+    return fp.shingles
