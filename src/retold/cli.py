@@ -1,0 +1,240 @@
+"""The ``retold`` command line: a thin shell over :mod:`retold.pipeline`.
+
+Results go to ``-o FILE`` (format by extension) or stdout; progress, warnings and the
+summary go to stderr. Exit status: 0 on success (even when some records were skipped: they are
+counted), 1 when no document could be read, 2 for a wrong option.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichBar
+from rich.table import Table
+
+from . import __version__
+from .cluster import KEEP_RULES
+from .pipeline import AVAILABLE_KINDS, FindResult, Options, Progress, dedup, find, peak_memory_mb
+from .records import output_format, write_records
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Find where text was told again: exact copies and near-duplicates, verified.")
+
+MAX_PRINTED_MESSAGES = 200
+
+
+class _Bar(Progress):
+    """Draws pipeline progress with rich on stderr (only on a terminal, so logs stay clean)."""
+
+    def __init__(self, console: Console):
+        self.bar: RichBar | None = None
+        self.console = console
+        self.task = None
+
+    def start(self, stage: str, total: float | None = None) -> None:
+        self.stop()
+        if not self.console.is_terminal:
+            return
+        self.bar = RichBar(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+                           MofNCompleteColumn(), TimeElapsedColumn(), console=self.console, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task(stage, total=total)
+
+    def advance(self, amount: float = 1) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task, amount)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+class _Messages:
+    """Prints reader messages to stderr as they come, up to a limit; the summary has the counts."""
+
+    def __init__(self, console: Console, quiet: bool):
+        self.console = console
+        self.quiet = quiet
+        self.n = 0
+
+    def __call__(self, msg: str) -> None:
+        self.n += 1
+        if self.quiet:
+            return
+        if self.n <= MAX_PRINTED_MESSAGES:
+            self.console.print(f"[yellow]warning[/]: {msg}", markup=True, highlight=False, soft_wrap=True)
+        elif self.n == MAX_PRINTED_MESSAGES + 1:
+            self.console.print(f"[yellow]warning[/]: more than {MAX_PRINTED_MESSAGES} messages; "
+                               "the rest are only counted in the summary")
+
+
+def _parse_kinds(kinds: str | None) -> tuple[str, ...]:
+    if kinds is None:
+        return AVAILABLE_KINDS
+    ks = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    bad = [k for k in ks if k not in AVAILABLE_KINDS]
+    if bad or not ks:
+        raise typer.BadParameter(f"unknown kinds {bad}; available: {','.join(AVAILABLE_KINDS)}",
+                                 param_hint="--kinds")
+    return ks
+
+
+def _check_output(output: str) -> None:
+    try:
+        output_format(output)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="-o") from None
+
+
+def _options(id_field: str, text_field: str, date_field: str) -> Options:
+    return Options(id_field=id_field, text_field=text_field, date_field=date_field)
+
+
+def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, object]) -> dict[str, object]:
+    st = res.stats
+    return {
+        "command": command,
+        "documents_read": st.documents,
+        "files_read": st.files,
+        "skipped": dict(sorted(st.skipped.items())),
+        "warnings": dict(sorted(st.warnings.items())),
+        "candidates_verified": res.candidates,
+        "pairs": res.kind_counts(),
+        **extra,
+        "seconds": round(elapsed, 3),
+        "stage_seconds": {k: round(v, 3) for k, v in res.timings.items()},
+        "peak_memory_mb": round(peak_memory_mb(), 1),
+        "retold_version": __version__,
+    }
+
+
+def _print_summary(console: Console, summary: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        sys.stderr.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    t = Table(title=f"retold {summary['command']}", show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column()
+
+    def fmt(d: object) -> str:
+        if isinstance(d, dict):
+            return ", ".join(f"{k}: {v}" for k, v in d.items()) or "none"
+        return str(d)
+
+    for key in ("documents_read", "files_read", "skipped", "warnings", "candidates_verified", "pairs",
+                "clusters", "multi_document_clusters", "records_written", "output", "seconds",
+                "peak_memory_mb"):
+        if key in summary:
+            t.add_row(key.replace("_", " "), fmt(summary[key]))
+    console.print(t)
+
+
+def _run_find(corpus: list[Path], kinds: tuple[str, ...], opt: Options, console: Console,
+              quiet: bool) -> FindResult:
+    msgs = _Messages(console, quiet)
+    return find(corpus, kinds, opt, progress=_Bar(console), on_message=msgs)
+
+
+def _nothing_read(res: FindResult, console: Console) -> bool:
+    if res.stats.documents == 0:
+        console.print("[red]error[/]: no document could be read from the given inputs")
+        return True
+    return False
+
+
+CorpusArg = Annotated[list[Path], typer.Argument(
+    help="Directories of text files, .jsonl(.gz), .csv, .parquet.", show_default=False)]
+OutputOpt = Annotated[str, typer.Option(
+    "-o", "--output", help="Output file (.jsonl, .jsonl.gz, .parquet) or - for stdout.")]
+IdOpt = Annotated[str, typer.Option("--id-field", help="Record field holding the document id.")]
+TextOpt = Annotated[str, typer.Option("--text-field", help="Record field holding the text.")]
+DateOpt = Annotated[str, typer.Option(
+    "--date-field", help="Record field holding the date (for --keep earliest).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON (on stderr).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print per-record warnings.")]
+KindsOpt = Annotated[str | None, typer.Option("--kinds", help=f"Comma-separated kinds to report "
+                                              f"(default: all of {','.join(AVAILABLE_KINDS)}).")]
+KeepOpt = Annotated[str, typer.Option("--keep", help="Representative of a family: first (input order), "
+                                      "longest (most words) or earliest (date field).")]
+
+
+def _check_keep(keep: str) -> None:
+    if keep not in KEEP_RULES:
+        raise typer.BadParameter(f"choose one of {', '.join(KEEP_RULES)}", param_hint="--keep")
+
+
+@app.command("find")
+def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None, id_field: IdOpt = "id",
+             text_field: TextOpt = "text", date_field: DateOpt = "date", json: JsonOpt = False,
+             quiet: QuietOpt = False) -> None:
+    """Every related pair of documents, verified, with exact scores."""
+    ks = _parse_kinds(kinds)
+    _check_output(output)
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    res = _run_find(corpus, ks, _options(id_field, text_field, date_field), console, quiet)
+    if _nothing_read(res, console):
+        raise typer.Exit(1)
+    n = write_records(output, res.records())
+    _print_summary(console, _summary(res, "find", time.perf_counter() - t0,
+                                     {"records_written": n, "output": output}), json)
+
+
+@app.command("clusters")
+def clusters_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first", kinds: KindsOpt = None,
+                 id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
+                 json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """Reuse families: every document in exactly one cluster, with its representative."""
+    ks = _parse_kinds(kinds)
+    _check_keep(keep)
+    _check_output(output)
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    res = _run_find(corpus, ks, _options(id_field, text_field, date_field), console, quiet)
+    if _nothing_read(res, console):
+        raise typer.Exit(1)
+    clusters = res.clusters(keep, ks)
+    n = write_records(output, clusters)
+    multi = sum(1 for c in clusters if len(c.members) > 1)
+    _print_summary(console, _summary(res, "clusters", time.perf_counter() - t0,
+                                     {"clusters": len(clusters), "multi_document_clusters": multi,
+                                      "records_written": n, "output": output}), json)
+
+
+@app.command("dedup")
+def dedup_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first", kinds: KindsOpt = None,
+              id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
+              json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """The corpus with one document kept per family, records unchanged, in input order."""
+    ks = _parse_kinds(kinds)
+    _check_keep(keep)
+    _check_output(output)
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    opt = _options(id_field, text_field, date_field)
+    res = _run_find(corpus, ks, opt, console, quiet)
+    if _nothing_read(res, console):
+        raise typer.Exit(1)
+    _, n = dedup(corpus, output, keep, ks, opt, result=res)
+    clusters = len(set(res.cluster_labels(ks).tolist()))
+    _print_summary(console, _summary(res, "dedup", time.perf_counter() - t0,
+                                     {"clusters": clusters, "records_written": n,
+                                      "documents_removed": res.stats.documents - n, "output": output}), json)
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,62 @@
+"""The command line: output formats, exit codes, summary on stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+
+from .conftest import EXAMPLES, ROOT
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "retold", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=600)
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    base = (EXAMPLES / "000_f6d4d808b074041e.txt").read_text()
+    rows = [{"id": "orig", "text": base, "date": "2022-03-15"},
+            {"id": "copy", "text": base.replace("\u2019", "'") + "\nShare post:", "date": "2022-03-14"},
+            {"id": "other", "text": "An unrelated note about the weather in Leeds on Tuesday."}]
+    p = tmp_path / "c.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return p
+
+
+def test_find_jsonl_to_stdout_and_summary_on_stderr(corpus):
+    r = run("find", str(corpus), "--json")
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [(x["a"], x["b"], x["kind"]) for x in recs] == [("orig", "copy", "near_duplicate")]
+    assert set(recs[0]) >= {"a", "b", "kind", "score", "jaccard", "containment_a", "containment_b"}
+    summary = json.loads(r.stderr[r.stderr.index("{"):])
+    assert summary["documents_read"] == 3 and summary["pairs"]["near_duplicate"] == 1
+
+
+def test_clusters_parquet_and_keep_earliest(corpus, tmp_path):
+    out = tmp_path / "cl.parquet"
+    r = run("clusters", str(corpus), "-o", str(out), "--keep", "earliest")
+    assert r.returncode == 0, r.stderr
+    rows = pq.read_table(out).to_pylist()
+    assert rows[0] == {"cluster": 0, "representative": "copy", "members": ["orig", "copy"]}
+    assert rows[1]["members"] == ["other"]
+
+
+def test_dedup_writes_records_unchanged(corpus, tmp_path):
+    out = tmp_path / "clean.jsonl"
+    r = run("dedup", str(corpus), "-o", str(out), "--kinds", "exact,near_duplicate")
+    assert r.returncode == 0, r.stderr
+    kept = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [k["id"] for k in kept] == ["orig", "other"] and kept[0]["date"] == "2022-03-15"
+
+
+def test_exit_codes(tmp_path):
+    assert run("find", str(tmp_path / "nope.jsonl")).returncode == 1
+    assert run("find", str(EXAMPLES), "--kinds", "bogus").returncode == 2
+    assert run("find", str(EXAMPLES), "-o", str(tmp_path / "x.xlsx")).returncode == 2
+    assert run("clusters", str(EXAMPLES), "--keep", "random").returncode == 2

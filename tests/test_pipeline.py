@@ -1,0 +1,168 @@
+"""End to end on real text: the BBC corpus, noisy copies, bad inputs, determinism."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+
+import retold
+from retold.pipeline import Options
+
+from .conftest import EXAMPLES
+
+
+def bbc_records(bbc_path: Path, n: int | None = None) -> list[dict]:
+    out = []
+    with open(bbc_path, "rb") as f:
+        for line in f:
+            out.append(orjson.loads(line))
+            if n is not None and len(out) >= n:
+                break
+    return out
+
+
+def test_bbc_byte_identical_groups_are_exact(bbc_path):
+    res = retold.find([bbc_path])
+    recs = bbc_records(bbc_path)
+    by_text: dict[str, list[str]] = {}
+    for r in recs:
+        by_text.setdefault(r["text"], []).append(r["id"])
+    groups = [ids for ids in by_text.values() if len(ids) > 1]
+    assert len(groups) == 98  # documented in shared/data/README.md
+    exact = {(p.a, p.b) for p in res.pairs if p.kind == "exact"}
+    for ids in groups:
+        for other in ids[1:]:
+            assert (ids[0], other) in exact
+    labels = res.cluster_labels()
+    index = {i: k for k, i in enumerate(res.corpus.ids)}
+    for ids in groups:
+        assert len({labels[index[i]] for i in ids}) == 1
+
+
+def test_bbc_natural_near_duplicates_are_found_and_verified(bbc_path):
+    res = retold.find([bbc_path])
+    near = [p for p in res.pairs if p.kind == "near_duplicate"]
+    assert len(near) >= 50
+    for p in near:
+        assert 0 < p.jaccard <= 1 and p.score > 0.5
+        assert min(p.coverage_a, p.coverage_b) >= 0.5
+    # business/209 and business/229 are the same story told twice by the BBC
+    assert any((p.a, p.b) == ("business/209", "business/229") for p in near)
+
+
+def _mirror(rng: random.Random, text: str, rate: float) -> str:
+    words = text.split(" ")
+    out = []
+    for w in words:
+        r = rng.random()
+        if r < rate / 2:
+            out.append(rng.choice(["market", "week", "group", "plan", "firm", "deal"]))
+        elif r < rate * 0.75:
+            continue
+        else:
+            out.append(w)
+    t = " ".join(out).replace('"', "\u201d").replace("\n\n", "\n\n\u00a0")
+    return t + "\n\nShare this article\nPlease enter your comment!\nCopyright 2005"
+
+
+def test_noisy_mirrors_of_real_articles_are_near_duplicates(tmp_path, bbc_path):
+    recs = bbc_records(bbc_path, 400)
+    rng = random.Random(3)
+    rows = [{"id": r["id"], "text": r["text"]} for r in recs]
+    sources = [r for r in recs[:: 20]]
+    for k, r in enumerate(sources):
+        text = _mirror(rng, r["text"], 0.12)
+        if k % 3 == 0:  # truncated to ~65%
+            text = text[: int(len(text) * 0.65)]
+        rows.append({"id": f"mirror-{r['id']}", "text": text})
+    p = tmp_path / "c.jsonl"
+    p.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    res = retold.find([p])
+    found = {(x.a, x.b) for x in res.pairs if x.kind in ("near_duplicate", "exact")}
+    hits = sum((r["id"], f"mirror-{r['id']}") in found for r in sources)
+    assert hits == len(sources)
+    # no pair between two different original articles except the BBC's own duplicates
+    orig = {r["id"] for r in recs}
+    texts = {r["id"]: r["text"] for r in recs}
+    for a, b in found:
+        if a in orig and b in orig:
+            assert len(set(texts[a].split()) & set(texts[b].split())) > 0.5 * len(set(texts[a].split()))
+
+
+def test_bad_inputs_are_counted_and_the_rest_proceeds(tmp_path):
+    good = "Kim was quick to deny Putin assistance, according to XSoviet-News author Sarah Hurst."
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.jsonl").write_bytes(
+        b'{"id": "1", "text": "' + good.encode() + b'"}\n'
+        b"{broken json\n"
+        b'{"id": "2"}\n'
+        b'{"id": "1", "text": "' + good.upper().encode() + b'"}\n'
+        b'{"id": "3", "text": ""}\n'
+        b'{"id": "4", "text": "caf\xe9 ' + good.encode() + b'"}\n'
+    )
+    (d / "bin.txt").write_bytes(b"\x00\x01\x02binary\x00" * 100)
+    with gzip.open(d / "t.jsonl.gz", "wb") as f:
+        f.write(b'{"id": "5", "text": "another document entirely"}\n')
+    raw = (d / "t.jsonl.gz").read_bytes()
+    (d / "t.jsonl.gz").write_bytes(raw[: len(raw) - 6])  # truncated gzip
+    res = retold.find([d, tmp_path / "missing.jsonl"])
+    st = res.stats
+    assert st.skipped["bad_json"] == 1 and st.skipped["missing_text"] == 1
+    assert st.skipped["binary"] == 1 and st.skipped["missing_path"] == 1
+    assert st.warnings["duplicate_id"] == 1 and st.warnings["invalid_utf8"] == 1 and st.warnings["empty"] == 1
+    assert any("a.jsonl:2" in m for m in st.messages)
+    pairs = {(p.a, p.b, p.kind) for p in res.pairs}
+    assert ("1", "1#2", "exact") in pairs
+    assert ("1", "4", "near_duplicate") in pairs
+
+
+def test_empty_corpus_and_single_document(tmp_path):
+    (tmp_path / "only.txt").write_text("just one document with a few words")
+    res = retold.find([tmp_path])
+    assert len(res) == 0 and len(res.clusters()) == 1
+    empty = tmp_path / "e"
+    empty.mkdir()
+    assert retold.find([empty]).stats.documents == 0
+
+
+def test_huge_document(tmp_path):
+    rng = random.Random(0)
+    words = [f"w{rng.randrange(50_000)}" for _ in range(1_000_000)]
+    big = " ".join(words)
+    (tmp_path / "big.txt").write_text(big)
+    (tmp_path / "big2.txt").write_text(big[: len(big) // 2 + 10_000])
+    res = retold.find([tmp_path])
+    kinds = {(p.a, p.b): p for p in res.pairs}
+    p = kinds[("big.txt", "big2.txt")]
+    assert p.kind == "near_duplicate" and p.coverage_b == pytest.approx(1.0, abs=0.01)
+    assert p.coverage_a == pytest.approx(0.5, abs=0.02)
+
+
+def test_deterministic_and_spill_equivalent(bbc_path):
+    a = retold.find([bbc_path])
+    b = retold.find([bbc_path], options=Options(memory_budget=0, batch_docs=97))
+    assert [p.to_dict() for p in a.pairs] == [p.to_dict() for p in b.pairs]
+    assert b.corpus.store.spilled
+
+
+def test_dedup_keeps_one_per_family_in_input_order(tmp_path, bbc_path):
+    out = tmp_path / "clean.jsonl"
+    res, n = retold.dedup([bbc_path], str(out))
+    kept = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(kept) == n == len(set(res.cluster_labels().tolist()))
+    ids = [r["id"] for r in kept]
+    order = {i: k for k, i in enumerate(res.corpus.ids)}
+    assert ids == sorted(ids, key=order.__getitem__)
+    assert set(kept[0]) == {"id", "category", "title", "text"}  # fields unchanged
+    assert "business/253" not in ids and "business/007" in ids
+
+
+def test_examples_run():
+    res = retold.find([EXAMPLES])
+    assert res.stats.documents >= 2 and res.stats.skipped_total == 0
