@@ -230,6 +230,89 @@ def dedup_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first
                                       "documents_removed": res.stats.documents - n, "output": output}), json)
 
 
+PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan", "bright_magenta",
+           "bright_green", "bright_yellow", "bright_blue", "bright_red")
+
+
+def _load_pair(a: str, b: str, corpus: list[Path] | None, opt: Options,
+               console: Console) -> tuple[str, str, str, str]:
+    """The two texts to align: two files, or two ids looked up in --corpus."""
+    if corpus:
+        from .documents import read_documents
+
+        wanted = {a: None, b: None}
+        for doc in read_documents(corpus, id_field=opt.id_field, text_field=opt.text_field,
+                                  date_field=opt.date_field, keep_records=False):
+            if doc.id in wanted and wanted[doc.id] is None:
+                wanted[doc.id] = doc.text
+        missing = [k for k, v in wanted.items() if v is None]
+        if missing:
+            console.print(f"[red]error[/]: id(s) not found in the corpus: {', '.join(missing)}")
+            raise typer.Exit(1)
+        return a, str(wanted[a]), b, str(wanted[b])
+    texts = []
+    for name in (a, b):
+        try:
+            raw = Path(name).read_bytes()
+        except OSError as e:
+            console.print(f"[red]error[/]: {name}: {e.strerror or e}")
+            raise typer.Exit(1) from None
+        texts.append(raw.decode("utf-8", errors="replace").removeprefix("\ufeff"))
+    return a, texts[0], b, texts[1]
+
+
+def _highlight(text: str, spans: list[tuple[int, int, str]]):
+    from rich.text import Text
+
+    t = Text(text)
+    for s, e, colour in spans:
+        t.stylize(f"bold {colour}", s, e)
+    return t
+
+
+@app.command("align")
+def align_cmd(a: Annotated[str, typer.Argument(help="First document: a file, or an id with --corpus.")],
+              b: Annotated[str, typer.Argument(help="Second document: a file, or an id with --corpus.")],
+              corpus: Annotated[list[Path] | None, typer.Option(
+                  "--corpus", help="Look A and B up as ids in this corpus (repeatable).")] = None,
+              min_words: Annotated[int, typer.Option(help="Shortest passage reported, in words.")] = 8,
+              min_score: Annotated[float, typer.Option(help="Lowest passage score reported.")] = 0.5,
+              id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
+              json: JsonOpt = False) -> None:
+    """Show which passages of B come from A, side by side, with [start, end) character offsets."""
+    from .align import AlignOptions, align
+
+    console = Console(stderr=True)
+    out = Console()
+    opt = _options(id_field, text_field, date_field)
+    ida, ta, idb, tb = _load_pair(a, b, corpus, opt, console)
+    passages = align(ta, tb, AlignOptions(min_words=min_words, min_score=min_score))
+    covered_a = sum(p.a_end - p.a_start for p in passages)
+    covered_b = sum(p.b_end - p.b_start for p in passages)
+    score = (covered_a + covered_b) / max(1, len(ta.strip()) + len(tb.strip()))
+    record = {"a": ida, "b": idb, "kind": "partial" if passages else None, "score": round(min(score, 1.0), 6),
+              "passages": [p.to_dict() for p in passages]}
+    if json:
+        sys.stdout.write(orjson.dumps(record).decode() + "\n")
+        return
+    spans_a = [(p.a_start, p.a_end, PALETTE[i % len(PALETTE)]) for i, p in enumerate(passages)]
+    spans_b = [(p.b_start, p.b_end, PALETTE[i % len(PALETTE)]) for i, p in enumerate(passages)]
+    grid = Table(show_header=True, expand=True, show_lines=False)
+    grid.add_column(f"A: {ida}", ratio=1)
+    grid.add_column(f"B: {idb}", ratio=1)
+    grid.add_row(_highlight(ta, spans_a), _highlight(tb, spans_b))
+    out.print(grid)
+    lst = Table(title=f"{len(passages)} matching passages", title_justify="left")
+    for col in ("#", "kind", "score", "A [start, end)", "B [start, end)", "text (A)"):
+        lst.add_column(col)
+    for i, p in enumerate(passages):
+        colour = PALETTE[i % len(PALETTE)]
+        snippet = ta[p.a_start:p.a_end]
+        lst.add_row(f"[{colour}]{i + 1}[/]", p.kind, f"{p.score:.2f}", f"[{p.a_start}, {p.a_end})",
+                    f"[{p.b_start}, {p.b_end})", snippet if len(snippet) <= 60 else snippet[:57] + "...")
+    out.print(lst)
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print the version."""

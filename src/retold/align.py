@@ -1,0 +1,243 @@
+"""Passage alignment: which stretches of document B came from document A, with character offsets.
+
+Seed, extend, merge, as passim and textreuse do, but compiled:
+
+1. Seeds are word k-gram shingles that occur in both documents (shingles that repeat many
+   times inside one document, like list markers, are not seeds).
+2. Seeds on the same diagonal (same offset between positions in A and B) that are at most
+   ``gap`` shingles apart join into one segment: a changed word breaks k shingles but not the
+   diagonal.
+3. Segments whose ends are close in both documents join into one passage even when the
+   diagonal shifts a little: an inserted or deleted word moves the diagonal by one.
+   Segments far apart, or out of order (reordered sentences), stay separate passages.
+4. A passage covers whole words: from the first token of its first shingle to the last token
+   of its last shingle, so it never swallows unmatched neighbours.
+
+The score of a passage is the share of its tokens (on the shorter side) covered by matching
+shingles; ``verbatim`` when every token is matched and both sides have the same length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from .fingerprints import shingle_batch
+from .records import Passage
+from .text import Tokens, tokens
+
+DEFAULT_SHINGLE = 3
+DEFAULT_GAP = 8
+DEFAULT_MIN_WORDS = 8
+DEFAULT_MIN_SCORE = 0.5
+MAX_SEED_REPEATS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class AlignOptions:
+    """Tunables of :func:`align`.
+
+    Attributes:
+        shingle_size: words per seed shingle.
+        gap: largest gap (in shingles) bridged inside one passage.
+        min_words: shortest passage reported, in words (on the shorter side).
+        min_score: lowest passage score reported.
+    """
+
+    shingle_size: int = DEFAULT_SHINGLE
+    gap: int = DEFAULT_GAP
+    min_words: int = DEFAULT_MIN_WORDS
+    min_score: float = DEFAULT_MIN_SCORE
+
+
+@nb.njit(nogil=True, cache=True)
+def _seeds(sa: np.ndarray, sb: np.ndarray, max_repeats: int):
+    """All (i, j) with sa[i] == sb[j], skipping shingles repeated more than max_repeats times."""
+    ob = np.argsort(sb, kind="mergesort")
+    sbs = sb[ob]
+    nb_ = sbs.shape[0]
+    cap = 1024
+    oi = np.empty(cap, dtype=np.int64)
+    oj = np.empty(cap, dtype=np.int64)
+    n = 0
+    for i in range(sa.shape[0]):
+        h = sa[i]
+        lo = np.searchsorted(sbs, h)
+        hi = lo
+        while hi < nb_ and sbs[hi] == h:
+            hi += 1
+        if hi - lo == 0 or hi - lo > max_repeats:
+            continue
+        for t in range(lo, hi):
+            if n == cap:
+                cap *= 2
+                oi2 = np.empty(cap, dtype=np.int64)
+                oj2 = np.empty(cap, dtype=np.int64)
+                oi2[:n] = oi[:n]
+                oj2[:n] = oj[:n]
+                oi, oj = oi2, oj2
+            oi[n] = i
+            oj[n] = ob[t]
+            n += 1
+    return oi[:n], oj[:n]
+
+
+@nb.njit(nogil=True, cache=True)
+def _segments(si: np.ndarray, sj: np.ndarray, order: np.ndarray, gap: int):
+    """Runs of seeds on one diagonal, consecutive seeds at most ``gap`` apart.
+
+    ``order`` sorts the seeds by (diagonal, position in A). Returns arrays
+    (a0, a1, b0, b1, matched) in shingle positions, a1/b1 inclusive.
+    """
+    n = si.shape[0]
+    diag = sj - si
+    a0 = np.empty(n, dtype=np.int64)
+    a1 = np.empty(n, dtype=np.int64)
+    b0 = np.empty(n, dtype=np.int64)
+    b1 = np.empty(n, dtype=np.int64)
+    cnt = np.empty(n, dtype=np.int64)
+    m = 0
+    k = 0
+    while k < n:
+        t = order[k]
+        d = diag[t]
+        a0[m] = si[t]
+        a1[m] = si[t]
+        b0[m] = sj[t]
+        b1[m] = sj[t]
+        cnt[m] = 1
+        k += 1
+        while k < n:
+            u = order[k]
+            if diag[u] != d or si[u] - a1[m] > gap:
+                break
+            a1[m] = si[u]
+            b1[m] = sj[u]
+            cnt[m] += 1
+            k += 1
+        m += 1
+    return a0[:m], a1[:m], b0[:m], b1[:m], cnt[:m]
+
+
+@nb.njit(nogil=True, cache=True)
+def _merge(a0, a1, b0, b1, cnt, order, gap, max_shift):
+    """Join segments in order along A (``order`` sorts by a0, b0) whose ends are close in both."""
+    n = a0.shape[0]
+    used = np.zeros(n, dtype=np.bool_)
+    out_a0 = np.empty(n, dtype=np.int64)
+    out_a1 = np.empty(n, dtype=np.int64)
+    out_b0 = np.empty(n, dtype=np.int64)
+    out_b1 = np.empty(n, dtype=np.int64)
+    out_c = np.empty(n, dtype=np.int64)
+    m = 0
+    for x in range(n):
+        s = order[x]
+        if used[s]:
+            continue
+        used[s] = True
+        ca0, ca1, cb0, cb1, cc = a0[s], a1[s], b0[s], b1[s], cnt[s]
+        # greedily extend with the next unused segment that continues this one
+        progress = True
+        while progress:
+            progress = False
+            best = -1
+            best_gap = gap + 1
+            for y in range(x + 1, n):
+                t = order[y]
+                if a0[t] - ca1 > gap:
+                    break
+                if used[t]:
+                    continue
+                da = a0[t] - ca1
+                db = b0[t] - cb1
+                if da < -gap or db < -gap:
+                    continue
+                if abs(da - db) > max_shift or db > gap:
+                    continue
+                g = max(da, db)
+                if g < best_gap:
+                    best_gap = g
+                    best = t
+            if best >= 0:
+                used[best] = True
+                ca1 = max(ca1, a1[best])
+                cb1 = max(cb1, b1[best])
+                cc += cnt[best]
+                progress = True
+        out_a0[m], out_a1[m], out_b0[m], out_b1[m], out_c[m] = ca0, ca1, cb0, cb1, cc
+        m += 1
+    return out_a0[:m], out_a1[:m], out_b0[:m], out_b1[:m], out_c[:m]
+
+
+@nb.njit(nogil=True, cache=True)
+def _coverage_in(pos: np.ndarray, lo: int, hi: int, k: int) -> int:
+    """Tokens in [lo, hi + k) covered by matched shingles starting at sorted positions ``pos``."""
+    covered = 0
+    end = lo
+    i0 = np.searchsorted(pos, lo)
+    for t in range(i0, pos.shape[0]):
+        p = pos[t]
+        if p > hi:
+            break
+        s = max(p, end)
+        e = p + k
+        if e > s:
+            covered += e - s
+            end = e
+    return covered
+
+
+def _shingles(tok: Tokens, k: int) -> np.ndarray:
+    sh, _ = shingle_batch(tok.hashes, np.array([0, len(tok)], dtype=np.int64), k)
+    return sh
+
+
+def align_tokens(ta: Tokens, tb: Tokens, options: AlignOptions | None = None) -> list[Passage]:
+    """Passages shared by two tokenised documents (offsets are those of the Tokens)."""
+    opt = options or AlignOptions()
+    k = opt.shingle_size
+    if len(ta) < k or len(tb) < k:
+        # shorter than one shingle: only an identical token sequence counts
+        if len(ta) and len(ta) == len(tb) and np.array_equal(ta.hashes, tb.hashes) and len(ta) >= opt.min_words:
+            return [Passage(int(ta.starts[0]), int(ta.ends[-1]), int(tb.starts[0]), int(tb.ends[-1]),
+                            "verbatim", 1.0)]
+        return []
+    sa, sb = _shingles(ta, k), _shingles(tb, k)
+    si, sj = _seeds(sa, sb, MAX_SEED_REPEATS)
+    if si.shape[0] == 0:
+        return []
+    a0, a1, b0, b1, cnt = _segments(si, sj, np.lexsort((si, sj - si)), opt.gap)
+    a0, a1, b0, b1, cnt = _merge(a0, a1, b0, b1, cnt, np.lexsort((b0, a0)), opt.gap, 3)
+    pos_a = np.unique(si)
+    pos_b = np.unique(sj)
+    out: list[Passage] = []
+    for x in range(a0.shape[0]):
+        ia0, ia1 = int(a0[x]), int(a1[x]) + k - 1  # inclusive token range
+        jb0, jb1 = int(b0[x]), int(b1[x]) + k - 1
+        len_a, len_b = ia1 - ia0 + 1, jb1 - jb0 + 1
+        if min(len_a, len_b) < opt.min_words:
+            continue
+        cov_a = _coverage_in(pos_a, int(a0[x]), int(a1[x]), k) / len_a
+        cov_b = _coverage_in(pos_b, int(b0[x]), int(b1[x]), k) / len_b
+        score = min(cov_a, cov_b)
+        if score < opt.min_score:
+            continue
+        verbatim = score >= 1.0 and len_a == len_b and np.array_equal(ta.hashes[ia0 : ia1 + 1],
+                                                                       tb.hashes[jb0 : jb1 + 1])
+        out.append(Passage(int(ta.starts[ia0]), int(ta.ends[ia1]), int(tb.starts[jb0]), int(tb.ends[jb1]),
+                           "verbatim" if verbatim else "near_verbatim", float(score)))
+    out.sort(key=lambda p: (p.a_start, p.b_start))
+    return out
+
+
+def align(text_a: str, text_b: str, options: AlignOptions | None = None) -> list[Passage]:
+    """Passages of ``text_b`` that come from ``text_a``, as ``[start, end)`` character offsets.
+
+    >>> a = "Kim was quick to deny Putin assistance, according to XSoviet-News author Sarah Hurst."
+    >>> b = "Unrelated opening words here. KIM was quick to deny Putin assistance, according to Hurst."
+    >>> [(b[p.b_start:p.b_end], p.kind) for p in align(a, b)]
+    [('KIM was quick to deny Putin assistance, according to', 'verbatim')]
+    """
+    return align_tokens(tokens(text_a), tokens(text_b), options)

@@ -1,0 +1,88 @@
+"""Passage alignment on real text: the seed pair, reordering, noise, bad inputs."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retold.align import AlignOptions, align
+from retold.text import tokens
+
+from .conftest import EXAMPLES
+
+SEED_A = (EXAMPLES / "000_f6d4d808b074041e.txt").read_text()
+SEED_B = (EXAMPLES / "001_9f416579a8fdbabf.txt").read_text()
+
+
+def norm(s: str) -> np.ndarray:
+    return tokens(s).hashes
+
+
+def test_seed_pair_verbatim_sentences_are_aligned_with_offsets():
+    ps = align(SEED_A, SEED_B)
+    pairs = [(SEED_A[p.a_start:p.a_end], SEED_B[p.b_start:p.b_end], p.kind) for p in ps]
+    verbatim = [(a, b) for a, b, k in pairs if k == "verbatim"]
+    assert ("asked China for financial and military assistance in the ongoing war in Ukraine",
+            "asked China for financial and military assistance in the ongoing war in Ukraine") in verbatim
+    for a, b, _ in pairs:
+        assert a == a.strip() and b == b.strip()
+    # the rewritten "Posting on Twitter" sentence is matched from "on Twitter" on, not from "Posting"
+    tw = [b for _a, b, _k in pairs if "Russia reportedly asked North Korea" in b]
+    assert tw and tw[0].startswith("on Twitter she claimed")
+    # the site furniture at the end of B is never part of a passage
+    furniture = SEED_B.index("Please enter your comment")
+    assert all(p.b_end <= furniture for p in ps)
+
+
+def test_reordered_sentences_give_several_passages(bbc_path):
+    import json
+
+    art = json.loads(open(bbc_path).readline())["text"]
+    paras = [p for p in art.split("\n\n") if len(p.split()) > 12]
+    assert len(paras) >= 4
+    b = "Intro written by someone else entirely.\n\n" + "\n\n".join([paras[2], paras[0], paras[3]])
+    ps = align(art, b)
+    assert len(ps) == 3
+    for p in ps:
+        assert p.kind == "verbatim"
+        assert np.array_equal(norm(art[p.a_start:p.a_end]), norm(b[p.b_start:p.b_end]))
+
+
+def test_word_edits_stay_in_one_passage():
+    rng = random.Random(5)
+    words = [f"word{rng.randrange(10_000)}" for _ in range(200)]
+    a = " ".join(words)
+    edited = list(words)
+    for i in range(10, 190, 20):
+        edited[i] = "CHANGED"
+    b = "Completely different opening here. " + " ".join(edited) + " And a different ending too."
+    ps = align(a, b)
+    assert len(ps) == 1 and ps[0].kind == "near_verbatim"
+    assert ps[0].a_start == 0 and ps[0].a_end == len(a)
+    assert b[ps[0].b_start:ps[0].b_end].startswith(words[0])
+
+
+def test_bad_inputs():
+    assert align("", "") == [] and align("   ", "word") == []
+    assert align("one", "one") == []  # below the minimum passage size
+    same = "The same sentence appears in both documents with nothing else around it."
+    ps = align(same, same)
+    assert [(p.a_start, p.a_end, p.b_start, p.b_end, p.kind) for p in ps] == [(0, len(same) - 1, 0, len(same) - 1,
+                                                                               "verbatim")]
+    big = " ".join(f"t{i % 5000}" for i in range(800_000))  # ~5 MB
+    small = " ".join(f"t{i}" for i in range(1000, 1100))
+    ps = align(big, small)
+    assert ps and all(p.b_start >= 0 for p in ps)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="ab cd.", max_size=300), st.text(alphabet="ab cd.", max_size=300))
+def test_passages_are_inside_the_texts_and_cover_whole_tokens(a, b):
+    for p in align(a, b, AlignOptions(min_words=3, min_score=0.3)):
+        assert 0 <= p.a_start < p.a_end <= len(a) and 0 <= p.b_start < p.b_end <= len(b)
+        assert a[p.a_start:p.a_end] == a[p.a_start:p.a_end].strip(" .")
+        assert b[p.b_start:p.b_end] == b[p.b_start:p.b_end].strip(" .")
+        assert 0.3 <= p.score <= 1.0
