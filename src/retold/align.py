@@ -33,6 +33,7 @@ DEFAULT_GAP = 8
 DEFAULT_MIN_WORDS = 8
 DEFAULT_MIN_SCORE = 0.5
 MAX_SEED_REPEATS = 8
+MAX_SHIFT = 3  # diagonal shift (inserted/deleted words) bridged when merging segments
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +86,16 @@ def _seeds(sa: np.ndarray, sb: np.ndarray, max_repeats: int):
 
 
 @nb.njit(nogil=True, cache=True)
-def _segments(si: np.ndarray, sj: np.ndarray, order: np.ndarray, gap: int):
+def _segments(si: np.ndarray, sj: np.ndarray, gap: int):
     """Runs of seeds on one diagonal, consecutive seeds at most ``gap`` apart.
 
-    ``order`` sorts the seeds by (diagonal, position in A). Returns arrays
-    (a0, a1, b0, b1, matched) in shingle positions, a1/b1 inclusive.
+    Returns arrays (a0, a1, b0, b1, matched) in shingle positions, a1/b1 inclusive.
     """
     n = si.shape[0]
     diag = sj - si
+    span = np.int64(si.max() + 1) if n else np.int64(1)
+    # sort by (diagonal, position in A) with one int64 key
+    order = np.argsort((diag - diag.min()) * span + si, kind="mergesort")
     a0 = np.empty(n, dtype=np.int64)
     a1 = np.empty(n, dtype=np.int64)
     b0 = np.empty(n, dtype=np.int64)
@@ -122,23 +125,29 @@ def _segments(si: np.ndarray, sj: np.ndarray, order: np.ndarray, gap: int):
 
 
 @nb.njit(nogil=True, cache=True)
-def _merge(a0, a1, b0, b1, cnt, order, gap, max_shift):
-    """Join segments in order along A (``order`` sorts by a0, b0) whose ends are close in both."""
+def _merge(a0, a1, b0, b1, cnt, gap, max_shift):
+    """Join segments, in order along A, whose ends are close in both documents.
+
+    Returns (a0, a1, b0, b1, matched, n_segments) of the merged passages.
+    """
     n = a0.shape[0]
+    span = np.int64(b0.max() + 1) if n else np.int64(1)
+    order = np.argsort(a0 * span + b0, kind="mergesort")
     used = np.zeros(n, dtype=np.bool_)
     out_a0 = np.empty(n, dtype=np.int64)
     out_a1 = np.empty(n, dtype=np.int64)
     out_b0 = np.empty(n, dtype=np.int64)
     out_b1 = np.empty(n, dtype=np.int64)
     out_c = np.empty(n, dtype=np.int64)
+    out_s = np.empty(n, dtype=np.int64)
     m = 0
     for x in range(n):
         s = order[x]
         if used[s]:
             continue
         used[s] = True
-        ca0, ca1, cb0, cb1, cc = a0[s], a1[s], b0[s], b1[s], cnt[s]
-        # greedily extend with the next unused segment that continues this one
+        ca0, ca1, cb0, cb1, cc, ns = a0[s], a1[s], b0[s], b1[s], cnt[s], 1
+        # greedily extend with the closest unused segment that continues this one
         progress = True
         while progress:
             progress = False
@@ -152,9 +161,7 @@ def _merge(a0, a1, b0, b1, cnt, order, gap, max_shift):
                     continue
                 da = a0[t] - ca1
                 db = b0[t] - cb1
-                if da < -gap or db < -gap:
-                    continue
-                if abs(da - db) > max_shift or db > gap:
+                if da < -gap or db < -gap or db > gap or abs(da - db) > max_shift:
                     continue
                 g = max(da, db)
                 if g < best_gap:
@@ -165,10 +172,11 @@ def _merge(a0, a1, b0, b1, cnt, order, gap, max_shift):
                 ca1 = max(ca1, a1[best])
                 cb1 = max(cb1, b1[best])
                 cc += cnt[best]
+                ns += 1
                 progress = True
-        out_a0[m], out_a1[m], out_b0[m], out_b1[m], out_c[m] = ca0, ca1, cb0, cb1, cc
+        out_a0[m], out_a1[m], out_b0[m], out_b1[m], out_c[m], out_s[m] = ca0, ca1, cb0, cb1, cc, ns
         m += 1
-    return out_a0[:m], out_a1[:m], out_b0[:m], out_b1[:m], out_c[:m]
+    return out_a0[:m], out_a1[:m], out_b0[:m], out_b1[:m], out_c[:m], out_s[:m]
 
 
 @nb.njit(nogil=True, cache=True)
@@ -189,6 +197,47 @@ def _coverage_in(pos: np.ndarray, lo: int, hi: int, k: int) -> int:
     return covered
 
 
+@nb.njit(nogil=True, cache=True)
+def align_shingles(sa, sb, k, gap, max_shift, min_words, min_score, max_repeats):
+    """Passages between two shingle sequences, in token positions.
+
+    Returns (a_tok0, a_tok1, b_tok0, b_tok1, score, verbatim), token ranges inclusive, sorted
+    by position in A. Works on k-gram shingles, so it never needs the text itself: the
+    corpus path runs it on the stored sequences and maps tokens to characters at the end.
+    """
+    si, sj = _seeds(sa, sb, max_repeats)
+    n0 = si.shape[0]
+    ra0 = np.empty(n0, dtype=np.int64)
+    ra1 = np.empty(n0, dtype=np.int64)
+    rb0 = np.empty(n0, dtype=np.int64)
+    rb1 = np.empty(n0, dtype=np.int64)
+    rsc = np.empty(n0, dtype=np.float64)
+    rvb = np.empty(n0, dtype=np.bool_)
+    if n0 == 0:
+        return ra0, ra1, rb0, rb1, rsc, rvb
+    a0, a1, b0, b1, cnt = _segments(si, sj, gap)
+    a0, a1, b0, b1, cnt, nseg = _merge(a0, a1, b0, b1, cnt, gap, max_shift)
+    pos_a = np.unique(si)
+    pos_b = np.unique(sj)
+    m = 0
+    for x in range(a0.shape[0]):
+        len_a = a1[x] - a0[x] + k
+        len_b = b1[x] - b0[x] + k
+        if min(len_a, len_b) < min_words:
+            continue
+        cov_a = _coverage_in(pos_a, a0[x], a1[x], k) / len_a
+        cov_b = _coverage_in(pos_b, b0[x], b1[x], k) / len_b
+        score = min(cov_a, cov_b)
+        if score < min_score:
+            continue
+        # one diagonal run with every shingle matched: the token sequences are identical
+        ra0[m], ra1[m], rb0[m], rb1[m] = a0[x], a1[x] + k - 1, b0[x], b1[x] + k - 1
+        rsc[m] = score
+        rvb[m] = nseg[x] == 1 and cnt[x] == a1[x] - a0[x] + 1 and len_a == len_b
+        m += 1
+    return ra0[:m], ra1[:m], rb0[:m], rb1[:m], rsc[:m], rvb[:m]
+
+
 def _shingles(tok: Tokens, k: int) -> np.ndarray:
     sh, _ = shingle_batch(tok.hashes, np.array([0, len(tok)], dtype=np.int64), k)
     return sh
@@ -200,36 +249,15 @@ def align_tokens(ta: Tokens, tb: Tokens, options: AlignOptions | None = None) ->
     k = opt.shingle_size
     if len(ta) < k or len(tb) < k:
         # shorter than one shingle: only an identical token sequence counts
-        if len(ta) and len(ta) == len(tb) and np.array_equal(ta.hashes, tb.hashes) and len(ta) >= opt.min_words:
+        same = len(ta) and len(ta) == len(tb) and np.array_equal(ta.hashes, tb.hashes)
+        if same and len(ta) >= opt.min_words:
             return [Passage(int(ta.starts[0]), int(ta.ends[-1]), int(tb.starts[0]), int(tb.ends[-1]),
                             "verbatim", 1.0)]
         return []
-    sa, sb = _shingles(ta, k), _shingles(tb, k)
-    si, sj = _seeds(sa, sb, MAX_SEED_REPEATS)
-    if si.shape[0] == 0:
-        return []
-    a0, a1, b0, b1, cnt = _segments(si, sj, np.lexsort((si, sj - si)), opt.gap)
-    a0, a1, b0, b1, cnt = _merge(a0, a1, b0, b1, cnt, np.lexsort((b0, a0)), opt.gap, 3)
-    pos_a = np.unique(si)
-    pos_b = np.unique(sj)
-    out: list[Passage] = []
-    for x in range(a0.shape[0]):
-        ia0, ia1 = int(a0[x]), int(a1[x]) + k - 1  # inclusive token range
-        jb0, jb1 = int(b0[x]), int(b1[x]) + k - 1
-        len_a, len_b = ia1 - ia0 + 1, jb1 - jb0 + 1
-        if min(len_a, len_b) < opt.min_words:
-            continue
-        cov_a = _coverage_in(pos_a, int(a0[x]), int(a1[x]), k) / len_a
-        cov_b = _coverage_in(pos_b, int(b0[x]), int(b1[x]), k) / len_b
-        score = min(cov_a, cov_b)
-        if score < opt.min_score:
-            continue
-        verbatim = score >= 1.0 and len_a == len_b and np.array_equal(ta.hashes[ia0 : ia1 + 1],
-                                                                       tb.hashes[jb0 : jb1 + 1])
-        out.append(Passage(int(ta.starts[ia0]), int(ta.ends[ia1]), int(tb.starts[jb0]), int(tb.ends[jb1]),
-                           "verbatim" if verbatim else "near_verbatim", float(score)))
-    out.sort(key=lambda p: (p.a_start, p.b_start))
-    return out
+    a0, a1, b0, b1, sc, vb = align_shingles(_shingles(ta, k), _shingles(tb, k), k, opt.gap, MAX_SHIFT,
+                                            opt.min_words, opt.min_score, MAX_SEED_REPEATS)
+    return [Passage(int(ta.starts[a0[x]]), int(ta.ends[a1[x]]), int(tb.starts[b0[x]]), int(tb.ends[b1[x]]),
+                    "verbatim" if vb[x] else "near_verbatim", float(sc[x])) for x in range(a0.shape[0])]
 
 
 def align(text_a: str, text_b: str, options: AlignOptions | None = None) -> list[Passage]:
