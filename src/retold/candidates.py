@@ -19,6 +19,104 @@ DEFAULT_MIN_HITS = 1
 DEFAULT_MAX_POSTINGS = 1000
 
 
+_TOP_BITS = 8  # first radix pass: 256 partitions, each sorted on its own
+
+
+@nb.njit(inline="always")
+def _insertion_sort(vals, idx, lo, hi) -> None:
+    """Stable sort of vals[lo:hi] (carrying idx along); for the tiny buckets of a radix pass."""
+    for x in range(lo + 1, hi):
+        kv = vals[x]
+        iv = idx[x]
+        y = x - 1
+        while y >= lo and vals[y] > kv:
+            vals[y + 1] = vals[y]
+            idx[y + 1] = idx[y]
+            y -= 1
+        vals[y + 1] = kv
+        idx[y + 1] = iv
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def _sort_keys(flat: np.ndarray, n_chunks: int):
+    """(sorted keys, order) with ``order`` equal to ``np.argsort(flat, kind="stable")``.
+
+    Why not argsort: a comparison sort of ndocs * bins 64-bit keys was the slowest step of
+    candidate generation. Index keys are uniform hashes, so a most-significant-digit radix
+    sort needs two passes: a stable scatter into 256 partitions by the top 8 bits, then, in
+    parallel per partition, a counting sort on the next bits into about one bucket per key
+    (a bucket then holds one or two keys, put in order by insertion sort). A bucket with more
+    keys (a key shared by many documents, or keys that are not hashes) falls back to a
+    stable mergesort, so the result is the stable order for any input.
+    """
+    n = flat.shape[0]
+    n_parts = 1 << _TOP_BITS
+    top_shift = np.uint64(64 - _TOP_BITS)
+    # pass 1: stable scatter by the top bits; each chunk of the input writes its own slice
+    # of every partition, so chunks can run in parallel and still keep input order
+    cbounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+    hist = np.zeros((n_chunks, n_parts), dtype=np.int64)
+    for c in nb.prange(n_chunks):
+        for t in range(cbounds[c], cbounds[c + 1]):
+            hist[c, flat[t] >> top_shift] += 1
+    pstart = np.zeros(n_parts + 1, dtype=np.int64)
+    pos = np.empty((n_chunks, n_parts), dtype=np.int64)
+    run = 0
+    for p in range(n_parts):
+        pstart[p] = run
+        for c in range(n_chunks):
+            pos[c, p] = run
+            run += hist[c, p]
+    pstart[n_parts] = run
+    vals = np.empty(n, dtype=np.uint64)
+    idx = np.empty(n, dtype=np.int64)
+    for c in nb.prange(n_chunks):
+        for t in range(cbounds[c], cbounds[c + 1]):
+            p = flat[t] >> top_shift
+            vals[pos[c, p]] = flat[t]
+            idx[pos[c, p]] = t
+            pos[c, p] += 1
+    # pass 2: each partition on its own
+    for p in nb.prange(n_parts):
+        lo = pstart[p]
+        m = pstart[p + 1] - lo
+        if m < 2:
+            continue
+        bits = 1
+        while (1 << bits) < m:
+            bits += 1
+        if bits > 64 - _TOP_BITS:
+            bits = 64 - _TOP_BITS
+        shift = np.uint64(64 - _TOP_BITS - bits)
+        bmask = np.uint64((1 << bits) - 1)
+        nb_ = 1 << bits
+        bstart = np.zeros(nb_ + 1, dtype=np.int64)
+        for t in range(lo, lo + m):
+            bstart[((vals[t] >> shift) & bmask) + 1] += 1
+        for u in range(nb_):
+            bstart[u + 1] += bstart[u]
+        fill = bstart[:-1].copy()
+        v2 = np.empty(m, dtype=np.uint64)
+        i2 = np.empty(m, dtype=np.int64)
+        for t in range(lo, lo + m):
+            u = (vals[t] >> shift) & bmask
+            v2[fill[u]] = vals[t]
+            i2[fill[u]] = idx[t]
+            fill[u] += 1
+        for u in range(nb_):
+            a = bstart[u]
+            b = bstart[u + 1]
+            if b - a > 16:
+                o = np.argsort(v2[a:b], kind="mergesort")
+                v2[a:b] = v2[a:b][o]
+                i2[a:b] = i2[a:b][o]
+            elif b - a > 1:
+                _insertion_sort(v2, i2, a, b)
+        vals[lo : lo + m] = v2
+        idx[lo : lo + m] = i2
+    return vals, idx
+
+
 @nb.njit(nogil=True, cache=True)
 def _groups(sorted_keys: np.ndarray, order: np.ndarray, n_bins: int, max_postings: int):
     """CSR of key groups (documents sharing a key) with 2..max_postings members."""
@@ -135,8 +233,8 @@ def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
         e = np.empty(0, dtype=np.int64)
         return e, e.copy(), np.empty(0, dtype=np.int32)
     flat = keys.ravel()
-    order = np.argsort(flat, kind="stable")
-    gstart, glen, members = _groups(flat[order], order, n_bins, max_postings)
+    sorted_keys, order = _sort_keys(np.ascontiguousarray(flat, dtype=np.uint64), 8)
+    gstart, glen, members = _groups(sorted_keys, order, n_bins, max_postings)
     doff, dgroups = _doc_groups(gstart, glen, members, n_docs)
     n_chunks = max(1, min(64, n_docs // 256))
     return _all_pairs(doff, dgroups, gstart, glen, members, n_docs, min_hits, n_chunks)

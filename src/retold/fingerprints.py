@@ -31,7 +31,20 @@ DEFAULT_ROWS = 5
 
 # English function words and news verbs of attribution, left out of the word signature: they
 # are in every English document and would make unrelated documents look alike.
-STOP_WORDS = ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "said", "says", "say", "mr", "mrs", "ms", "one", "two", "new", "year", "years", "us", "last", "first", "people", "told", "s", "t"]
+STOP_WORDS = [
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are",
+    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by",
+    "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from",
+    "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself",
+    "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most",
+    "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our",
+    "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than",
+    "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this",
+    "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what",
+    "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
+    "yours", "yourself", "yourselves", "said", "says", "say", "mr", "mrs", "ms", "one", "two", "new",
+    "year", "years", "us", "last", "first", "people", "told", "s", "t"
+]
 
 
 @nb.njit(inline="always")
@@ -224,6 +237,269 @@ def _n_shingles(ntok: int, k: int) -> int:
     return ntok - k + 1
 
 
+@nb.njit(inline="always")
+def _is_ascii_word(c) -> bool:
+    return (0x30 <= c <= 0x39) or (0x61 <= c <= 0x7A) or (0x41 <= c <= 0x5A)
+
+
+@nb.njit(inline="always")
+def _count_tokens(buf, start, end) -> int:
+    """Number of tokens :func:`_scan_doc` finds in buf[start:end], without hashing them.
+
+    ASCII bytes are classified inline (most text is ASCII); other characters go through
+    :func:`_char_at`, so the token boundaries are exactly the tokeniser's.
+    """
+    count = 0
+    i = start
+    in_tok = False
+    while i < end:
+        c = buf[i]
+        if c < 0x80:
+            if _is_ascii_word(c):
+                in_tok = True
+            elif in_tok:
+                count += 1
+                in_tok = False
+            i += 1
+            continue
+        cp, n, cls = _char_at(buf, i, end)
+        if cls == 1:
+            in_tok = True
+        else:
+            if in_tok:
+                count += 1
+                in_tok = False
+            if cls == 2:
+                count += 1
+        i += n
+    if in_tok:
+        count += 1
+    return count
+
+
+@nb.njit(inline="always")
+def _hash_tokens(buf, start, end, out) -> int:
+    """Token hashes of buf[start:end] into out[0:]; the same values as :func:`_scan_doc_hash_only`.
+
+    The ASCII fast path skips :func:`_char_at` (decode + class lookup) for the common case.
+    """
+    count = 0
+    i = start
+    in_tok = False
+    h = _FNV_OFFSET
+    while i < end:
+        c = buf[i]
+        if c < 0x80:
+            if _is_ascii_word(c):
+                if not in_tok:
+                    in_tok = True
+                    h = _FNV_OFFSET
+                if c <= 0x5A and c >= 0x41:
+                    c = c + 32
+                h ^= np.uint64(c)
+                h *= _FNV_PRIME
+            elif in_tok:
+                out[count] = fmix64(h)
+                count += 1
+                in_tok = False
+            i += 1
+            continue
+        cp, n, cls = _char_at(buf, i, end)
+        if cls == 1:
+            if not in_tok:
+                in_tok = True
+                h = _FNV_OFFSET
+            for j in range(n):  # bytes of a multi-byte character are never ASCII A-Z
+                h ^= np.uint64(buf[i + j])
+                h *= _FNV_PRIME
+        else:
+            if in_tok:
+                out[count] = fmix64(h)
+                count += 1
+                in_tok = False
+            if cls == 2:
+                hh = _FNV_OFFSET
+                for j in range(n):
+                    hh ^= np.uint64(buf[i + j])
+                    hh *= _FNV_PRIME
+                out[count] = fmix64(hh)
+                count += 1
+        i += n
+    if in_tok:
+        out[count] = fmix64(h)
+        count += 1
+    return count
+
+
+@nb.njit(inline="always")
+def _shingle_doc(toks, k, out, o0) -> None:
+    """Shingle hashes of one document's token hashes into out[o0:] (see :func:`shingle_batch`)."""
+    nt = toks.shape[0]
+    ns = _n_shingles(nt, k)
+    w = k if nt >= k else nt
+    for s in range(ns):
+        h = np.uint64(0)
+        for j in range(w):
+            h = (h ^ toks[s + j]) * _MIX_PRIME
+            h ^= h >> np.uint64(29)
+        out[o0 + s] = fmix64(h + np.uint64(w))
+
+
+@nb.njit(inline="always")
+def _content_doc(toks) -> np.uint64:
+    h = np.uint64(0x27D4EB2F165667C5)
+    for t in range(toks.shape[0]):
+        h = fmix64((h ^ toks[t]) * _MIX_PRIME)
+    return h
+
+
+@nb.njit(inline="always")
+def _is_stop(tab, sentinel, h) -> bool:
+    """Membership in an open-addressing set built by :func:`stop_table` (one probe, usually)."""
+    if h == sentinel:  # the sentinel marks empty slots and is never a member
+        return False
+    mask = tab.shape[0] - 1
+    i = int(h >> np.uint64(40)) & mask  # token hashes are fmix64 outputs: every bit is uniform
+    while True:
+        x = tab[i]
+        if x == h:
+            return True
+        if x == sentinel:
+            return False
+        i = (i + 1) & mask
+
+
+_PROBES = 32  # densification probes precomputed per bin; a bin needing more computes them
+
+
+@nb.njit(inline="always")
+def _probe(b: int, attempt: int, n_bins: int) -> int:
+    """The bin an empty bin ``b`` copies from at probe ``attempt`` (1-based)."""
+    return int(fmix64(np.uint64(b) * np.uint64(0x10001) + np.uint64(attempt)) % np.uint64(n_bins))
+
+
+@nb.njit(nogil=True, cache=True)
+def probe_table(n_bins: int) -> np.ndarray:
+    """The first :data:`_PROBES` densification probes of every bin: int32 [n_bins, _PROBES].
+
+    Why a table: the probe sequence depends only on the bin, not on the document, and
+    computing it costs a 64-bit division per probe; short documents leave most bins empty.
+    """
+    out = np.empty((n_bins, _PROBES), dtype=np.int32)
+    for b in range(n_bins):
+        for a in range(_PROBES):
+            out[b, a] = _probe(b, a + 1, n_bins)
+    return out
+
+
+@nb.njit(inline="always")
+def _oph_doc(toks, stop_tab, stop_sentinel, probes, sig, filled) -> None:
+    """One-permutation MinHash of one document into the row ``sig`` (see :func:`oph_batch`).
+
+    ``sig`` must hold 0xFFFFFFFF everywhere and ``filled`` False everywhere on entry;
+    ``probes`` is :func:`probe_table` of ``sig.shape[0]`` bins.
+    """
+    n_bins = sig.shape[0]
+    any_ = False
+    for t in range(toks.shape[0]):
+        h0 = toks[t]
+        if _is_stop(stop_tab, stop_sentinel, h0):
+            continue
+        h = fmix64(h0 ^ np.uint64(0x5BD1E9955BD1E995))
+        b = int(((h >> np.uint64(32)) * np.uint64(n_bins)) >> np.uint64(32))
+        v = np.uint32(h & np.uint64(0xFFFFFFFF))
+        # an unfilled bin still holds 0xFFFFFFFF, so the minimum alone is the right update
+        if v < sig[b]:
+            sig[b] = v
+        filled[b] = True
+        any_ = True
+    if not any_:
+        return
+    for b in range(n_bins):
+        if filled[b]:
+            continue
+        done = False
+        for a in range(_PROBES):
+            j = probes[b, a]
+            if filled[j]:
+                sig[b] = sig[j]
+                done = True
+                break
+        attempt = _PROBES + 1
+        while not done:
+            j = _probe(b, attempt, n_bins)
+            if filled[j]:
+                sig[b] = sig[j]
+                done = True
+            attempt += 1
+
+
+@nb.njit(nogil=True, cache=True)
+def stop_table(stop: np.ndarray):
+    """An open-addressing hash set of the token hashes ``stop``: (table, sentinel).
+
+    Why not a binary search in the sorted array: that is ~8 unpredictable branches per token,
+    and the signature looks up every token. ``sentinel`` is a value not in ``stop`` that marks
+    empty slots.
+    """
+    sentinel = np.uint64(0)
+    while True:  # the smallest value that is not a stop hash
+        found = False
+        for x in stop:
+            if x == sentinel:
+                found = True
+                break
+        if not found:
+            break
+        sentinel += np.uint64(1)
+    size = 16
+    while size < 4 * stop.shape[0]:
+        size <<= 1
+    tab = np.full(size, sentinel, dtype=np.uint64)
+    mask = size - 1
+    for x in stop:
+        i = int(x >> np.uint64(40)) & mask
+        while tab[i] != sentinel and tab[i] != x:
+            i = (i + 1) & mask
+        tab[i] = x
+    return tab, sentinel
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins):
+    """Tokenise, shingle, sign and hash every document of a batch in one pass per document.
+
+    Why fused: the separate kernels each re-read the batch's token hashes from memory (and
+    the tokeniser scanned the text twice, once only to count); here a document's token hashes
+    live in a small scratch array, still in cache when the shingles, the signature and the
+    content hash are computed from them. A first, cheap pass counts tokens so that every
+    document's shingles have a known place in the output.
+
+    Returns (n_tokens int64, content uint64, signature uint32 [ndocs, n_bins], shingles
+    uint64, sh_offsets int64 [ndocs+1]), identical to the separate kernels' results.
+    """
+    nd = bounds.shape[0] - 1
+    ntok = np.empty(nd, dtype=np.int64)
+    for d in nb.prange(nd):
+        ntok[d] = _count_tokens(buf, bounds[d], bounds[d + 1])
+    sh_counts = np.zeros(nd + 1, dtype=np.int64)
+    for d in range(nd):
+        sh_counts[d + 1] = _n_shingles(ntok[d], k)
+    sh_offs = np.cumsum(sh_counts)
+    shingles = np.empty(sh_offs[nd], dtype=np.uint64)
+    content = np.empty(nd, dtype=np.uint64)
+    probes = probe_table(n_bins)
+    sig = np.full((nd, n_bins), _EMPTY, dtype=np.uint32)
+    for d in nb.prange(nd):
+        toks = np.empty(ntok[d], dtype=np.uint64)
+        _hash_tokens(buf, bounds[d], bounds[d + 1], toks)
+        _shingle_doc(toks, k, shingles, sh_offs[d])
+        content[d] = _content_doc(toks)
+        filled = np.zeros(n_bins, dtype=np.bool_)
+        _oph_doc(toks, stop_tab, sentinel, probes, sig[d], filled)
+    return ntok, content, sig, shingles, sh_offs
+
+
 @nb.njit(nogil=True, cache=True, parallel=True)
 def shingle_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray, k: int):
     """Word k-gram shingle hashes, in document order (one per start position).
@@ -238,16 +514,7 @@ def shingle_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray, k: int):
     offs = np.cumsum(counts)
     out = np.empty(offs[nd], dtype=np.uint64)
     for d in nb.prange(nd):
-        t0 = tok_offsets[d]
-        nt = tok_offsets[d + 1] - t0
-        ns = offs[d + 1] - offs[d]
-        w = k if nt >= k else nt
-        for s in range(ns):
-            h = np.uint64(0)
-            for j in range(w):
-                h = (h ^ tok_hashes[t0 + s + j]) * _MIX_PRIME
-                h ^= h >> np.uint64(29)
-            out[offs[d] + s] = fmix64(h + np.uint64(w))
+        _shingle_doc(tok_hashes[tok_offsets[d] : tok_offsets[d + 1]], k, out, offs[d])
     return out, offs
 
 
@@ -257,10 +524,7 @@ def content_hash_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray) -> np.nd
     nd = tok_offsets.shape[0] - 1
     out = np.empty(nd, dtype=np.uint64)
     for d in nb.prange(nd):
-        h = np.uint64(0x27D4EB2F165667C5)
-        for t in range(tok_offsets[d], tok_offsets[d + 1]):
-            h = fmix64((h ^ tok_hashes[t]) * _MIX_PRIME)
-        out[d] = h
+        out[d] = _content_doc(tok_hashes[tok_offsets[d] : tok_offsets[d + 1]])
     return out
 
 
@@ -295,36 +559,12 @@ def oph_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray, stop: np.ndarray,
     content words gets all bins = 0xFFFFFFFF.
     """
     nd = tok_offsets.shape[0] - 1
+    stop_tab, sentinel = stop_table(stop)
+    probes = probe_table(n_bins)
     sig = np.full((nd, n_bins), _EMPTY, dtype=np.uint32)
     for d in nb.prange(nd):
-        t0 = tok_offsets[d]
-        t1 = tok_offsets[d + 1]
         filled = np.zeros(n_bins, dtype=np.bool_)
-        any_ = False
-        for t in range(t0, t1):
-            h0 = tok_hashes[t]
-            i = np.searchsorted(stop, h0)
-            if i < stop.shape[0] and stop[i] == h0:
-                continue
-            h = fmix64(h0 ^ np.uint64(0x5BD1E9955BD1E995))
-            b = int(((h >> np.uint64(32)) * np.uint64(n_bins)) >> np.uint64(32))
-            v = np.uint32(h & np.uint64(0xFFFFFFFF))
-            if (not filled[b]) or v < sig[d, b]:
-                sig[d, b] = v
-                filled[b] = True
-            any_ = True
-        if not any_:
-            continue
-        for b in range(n_bins):
-            if filled[b]:
-                continue
-            attempt = np.uint64(1)
-            while True:
-                j = int(fmix64(np.uint64(b) * np.uint64(0x10001) + attempt) % np.uint64(n_bins))
-                if filled[j]:
-                    sig[d, b] = sig[d, j]
-                    break
-                attempt += np.uint64(1)
+        _oph_doc(tok_hashes[tok_offsets[d] : tok_offsets[d + 1]], stop_tab, sentinel, probes, sig[d], filled)
     return sig
 
 
@@ -348,8 +588,13 @@ class Fingerprints:
 
 
 def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Lowercase and UTF-8 encode texts into one buffer plus boundaries (the kernels' input)."""
-    parts = [t.lower().encode("utf-8", errors="surrogatepass") for t in texts]
+    """Lowercase and UTF-8 encode texts into one buffer plus boundaries (the kernels' input).
+
+    ASCII texts are not lowercased here: the tokeniser folds A-Z itself and hashes no other
+    ASCII character, so only texts with non-ASCII characters (whose case mapping needs
+    Python's Unicode tables) pay for ``str.lower``.
+    """
+    parts = [(t if t.isascii() else t.lower()).encode("utf-8", errors="surrogatepass") for t in texts]
     lens = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
     bounds = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(lens, out=bounds[1:])
@@ -369,6 +614,7 @@ def token_hashes(words: list[str]) -> np.ndarray:
 
 
 STOP_HASHES = token_hashes(STOP_WORDS)
+STOP_TABLE, STOP_SENTINEL = stop_table(STOP_HASHES)
 
 
 def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
@@ -382,12 +628,10 @@ def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
     (2, 320)
     """
     buf, bounds = encode_batch(texts)
-    hashes, tok_offsets, _, _ = tokenize_batch(buf, bounds, False)
-    sh, sh_offsets = shingle_batch(hashes, tok_offsets, shingle_size)
-    sig = oph_batch(hashes, tok_offsets, STOP_HASHES if stop is None else stop, n_bins)
-    content = content_hash_batch(hashes, tok_offsets)
-    return Fingerprints(n_tokens=np.diff(tok_offsets), content=content, signature=sig,
-                        shingles=sh, sh_offsets=sh_offsets)
+    stop_tab, sentinel = (STOP_TABLE, STOP_SENTINEL) if stop is None else stop_table(stop)
+    n_tokens, content, sig, sh, sh_offsets = _fingerprint_kernel(buf, bounds, shingle_size, stop_tab, sentinel,
+                                                                 n_bins)
+    return Fingerprints(n_tokens=n_tokens, content=content, signature=sig, shingles=sh, sh_offsets=sh_offsets)
 
 
 def shingles_of(text: str, shingle_size: int = DEFAULT_SHINGLE) -> np.ndarray:

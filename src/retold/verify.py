@@ -45,16 +45,31 @@ def _slot(h: np.uint64, mask: int) -> int:
     return int((h * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)) & mask
 
 
-@nb.njit(nogil=True, cache=True)
-def _build(seq, s0, s1):
-    """Open-addressing hash set of seq[s0:s1]; returns (table, distinct count). 0 marks empty."""
-    n = s1 - s0
+@nb.njit(inline="always")
+def _table_size(n: int) -> int:
     size = 16
     while size < 2 * n + 2:
         size <<= 1
-    tab = np.zeros(size, dtype=np.uint64)
+    return size
+
+
+@nb.njit(inline="always")
+def _build(seq, s0, s1, buf, other, count_shared):
+    """Open-addressing hash set of seq[s0:s1] in the front of ``buf`` (0 marks empty).
+
+    Returns (table, distinct count, shared): ``table`` is a view into ``buf``, which is
+    reused from pair to pair (why: a fresh table per document was a large allocation and
+    page faults for long documents, which also serialised the threads). When
+    ``count_shared``, ``shared`` is the number of distinct elements also in the set
+    ``other``: one probe per distinct element while building, instead of a second pass over
+    the table.
+    """
+    size = _table_size(s1 - s0)
+    tab = buf[:size]
+    tab[:] = 0
     mask = size - 1
     distinct = 0
+    shared = 0
     for p in range(s0, s1):
         h = seq[p] | np.uint64(1)  # keep 0 free as the empty marker
         i = _slot(h, mask)
@@ -63,11 +78,13 @@ def _build(seq, s0, s1):
             if x == 0:
                 tab[i] = h
                 distinct += 1
+                if count_shared and _has(other, h):
+                    shared += 1
                 break
             if x == h:
                 break
             i = (i + 1) & mask
-    return tab, distinct
+    return tab, distinct, shared
 
 
 @nb.njit(inline="always")
@@ -121,20 +138,55 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment):
     size_b = np.zeros(n, dtype=np.int64)
     cov_a = np.zeros(n, dtype=np.float64)
     cov_b = np.zeros(n, dtype=np.float64)
-    for i in nb.prange(n):
-        a, b = pa[i], pb[i]
-        ta, na = _build(seqs, offs[a], offs[a + 1])
-        tb, nb_ = _build(seqs, offs[b], offs[b + 1])
-        size_a[i] = na
-        size_b[i] = nb_
-        c = 0
-        for x in ta:
-            if x != 0 and _has(tb, x):
-                c += 1
-        inter[i] = c
-        if c > 0 and c >= min_containment * min(na, nb_):
-            cov_a[i] = _coverage(seqs, offs[a], offs[a + 1], tb, k, ntok[a], gap, min_run)
-            cov_b[i] = _coverage(seqs, offs[b], offs[b + 1], ta, k, ntok[b], gap, min_run)
+    # Runs of consecutive pairs with the same a (candidates come sorted by a, ~4 pairs per
+    # run): a's table is built once per run instead of once per pair.
+    n_runs = 0
+    for i in range(n):
+        if i == 0 or pa[i] != pa[i - 1]:
+            n_runs += 1
+    run_start = np.empty(n_runs + 1, dtype=np.int64)
+    r = 0
+    for i in range(n):
+        if i == 0 or pa[i] != pa[i - 1]:
+            run_start[r] = i
+            r += 1
+    run_start[n_runs] = n
+    # Blocks of runs share two table buffers, sized for the block's longest documents. The
+    # threads take equal shares of blocks, so blocks hold equal work (elements hashed), not
+    # equal runs: a document is the a of its pairs with later documents, so the runs of
+    # early documents are much longer.
+    work = np.zeros(n_runs + 1, dtype=np.int64)
+    for r in range(n_runs):
+        w = offs[pa[run_start[r]] + 1] - offs[pa[run_start[r]]]
+        for i in range(run_start[r], run_start[r + 1]):
+            w += offs[pb[i] + 1] - offs[pb[i]] + 1
+        work[r + 1] = work[r] + w
+    n_blocks = min(n_runs, 256)
+    bounds = np.searchsorted(work, np.linspace(0, work[n_runs], n_blocks + 1)).astype(np.int64)
+    bounds[0] = 0
+    bounds[n_blocks] = n_runs
+    for blk in nb.prange(n_blocks):
+        r0 = bounds[blk]
+        r1 = bounds[blk + 1]
+        max_a = 0
+        max_b = 0
+        for i in range(run_start[r0], run_start[r1]):
+            max_a = max(max_a, offs[pa[i] + 1] - offs[pa[i]])
+            max_b = max(max_b, offs[pb[i] + 1] - offs[pb[i]])
+        buf_a = np.empty(_table_size(max_a), dtype=np.uint64)
+        buf_b = np.empty(_table_size(max_b), dtype=np.uint64)
+        for r in range(r0, r1):
+            a = pa[run_start[r]]
+            ta, na, _ = _build(seqs, offs[a], offs[a + 1], buf_a, buf_a, False)
+            for i in range(run_start[r], run_start[r + 1]):
+                b = pb[i]
+                tb, nb_, c = _build(seqs, offs[b], offs[b + 1], buf_b, ta, True)
+                size_a[i] = na
+                size_b[i] = nb_
+                inter[i] = c
+                if c > 0 and c >= min_containment * min(na, nb_):
+                    cov_a[i] = _coverage(seqs, offs[a], offs[a + 1], tb, k, ntok[a], gap, min_run)
+                    cov_b[i] = _coverage(seqs, offs[b], offs[b + 1], ta, k, ntok[b], gap, min_run)
     return inter, size_a, size_b, cov_a, cov_b
 
 
