@@ -238,6 +238,52 @@ def align_shingles(sa, sb, k, gap, max_shift, min_words, min_score, max_repeats)
     return ra0[:m], ra1[:m], rb0[:m], rb1[:m], rsc[:m], rvb[:m]
 
 
+@nb.njit(nogil=True, cache=True)
+def align_batch(seqs, offs, pa, pb, k, gap, max_shift, min_words, min_score, max_repeats):
+    """:func:`align_shingles` for many pairs of stored documents (``seqs``/``offs`` as in a store).
+
+    Returns flat arrays (pair, a_tok0, a_tok1, b_tok0, b_tok1, score, verbatim), grouped by pair.
+    """
+    cap = 1024
+    o_p = np.empty(cap, dtype=np.int64)
+    o_a0 = np.empty(cap, dtype=np.int64)
+    o_a1 = np.empty(cap, dtype=np.int64)
+    o_b0 = np.empty(cap, dtype=np.int64)
+    o_b1 = np.empty(cap, dtype=np.int64)
+    o_s = np.empty(cap, dtype=np.float64)
+    o_v = np.empty(cap, dtype=np.bool_)
+    m = 0
+    for i in range(pa.shape[0]):
+        a, b = pa[i], pb[i]
+        sa = seqs[offs[a] : offs[a + 1]]
+        sb = seqs[offs[b] : offs[b + 1]]
+        if sa.shape[0] == 0 or sb.shape[0] == 0:
+            continue
+        a0, a1, b0, b1, sc, vb = align_shingles(sa, sb, k, gap, max_shift, min_words, min_score, max_repeats)
+        n = a0.shape[0]
+        if m + n > cap:
+            while m + n > cap:
+                cap *= 2
+            o_p = _grow(o_p, cap)
+            o_a0 = _grow(o_a0, cap)
+            o_a1 = _grow(o_a1, cap)
+            o_b0 = _grow(o_b0, cap)
+            o_b1 = _grow(o_b1, cap)
+            o_s = _grow(o_s, cap)
+            o_v = _grow(o_v, cap)
+        for x in range(n):
+            o_p[m], o_a0[m], o_a1[m], o_b0[m], o_b1[m], o_s[m], o_v[m] = i, a0[x], a1[x], b0[x], b1[x], sc[x], vb[x]
+            m += 1
+    return o_p[:m], o_a0[:m], o_a1[:m], o_b0[:m], o_b1[:m], o_s[:m], o_v[:m]
+
+
+@nb.njit(inline="always")
+def _grow(arr, cap):
+    out = np.empty(cap, dtype=arr.dtype)
+    out[: arr.shape[0]] = arr
+    return out
+
+
 def _shingles(tok: Tokens, k: int) -> np.ndarray:
     sh, _ = shingle_batch(tok.hashes, np.array([0, len(tok)], dtype=np.int64), k)
     return sh

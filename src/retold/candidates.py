@@ -118,8 +118,8 @@ def _sort_keys(flat: np.ndarray, n_chunks: int):
 
 
 @nb.njit(nogil=True, cache=True)
-def _groups(sorted_keys: np.ndarray, order: np.ndarray, n_bins: int, max_postings: int):
-    """CSR of key groups (documents sharing a key) with 2..max_postings members."""
+def _groups(sorted_keys: np.ndarray, max_postings: int):
+    """Groups of equal keys (documents sharing a key) with 2..max_postings members."""
     n = sorted_keys.shape[0]
     gstart = np.empty(n // 2 + 1, dtype=np.int64)
     glen = np.empty(n // 2 + 1, dtype=np.int64)
@@ -135,11 +135,7 @@ def _groups(sorted_keys: np.ndarray, order: np.ndarray, n_bins: int, max_posting
             glen[ng] = size
             ng += 1
         i = j
-    # member documents (row = position // n_bins)
-    members = np.empty(n, dtype=np.int64)
-    for t in range(n):
-        members[t] = order[t] // n_bins
-    return gstart[:ng], glen[:ng], members
+    return gstart[:ng], glen[:ng]
 
 
 @nb.njit(nogil=True, cache=True)
@@ -234,7 +230,59 @@ def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
         return e, e.copy(), np.empty(0, dtype=np.int32)
     flat = keys.ravel()
     sorted_keys, order = _sort_keys(np.ascontiguousarray(flat, dtype=np.uint64), 8)
-    gstart, glen, members = _groups(sorted_keys, order, n_bins, max_postings)
+    return _pairs_from_sorted(sorted_keys, order // n_bins, n_docs, min_hits, max_postings)
+
+
+def _pairs_from_sorted(sorted_keys: np.ndarray, members: np.ndarray, n_docs: int, min_hits: int,
+                       max_postings: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    gstart, glen = _groups(sorted_keys, max_postings)
     doff, dgroups = _doc_groups(gstart, glen, members, n_docs)
     n_chunks = max(1, min(64, n_docs // 256))
     return _all_pairs(doff, dgroups, gstart, glen, members, n_docs, min_hits, n_chunks)
+
+
+def posting_pairs(keys: np.ndarray, docs: np.ndarray, n_docs: int, min_hits: int,
+                  max_postings: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like :func:`candidate_pairs` for variable-length postings: ``docs[i]`` holds ``keys[i]``.
+
+    Each (key, doc) must appear once (deduplicate per document first).
+
+    >>> a, b, h = posting_pairs(np.array([5, 5, 6, 6, 7], dtype=np.uint64), np.array([0, 2, 0, 2, 1]), 3, 2, 10)
+    >>> a.tolist(), b.tolist(), h.tolist()
+    ([0], [2], [2])
+    """
+    if n_docs < 2 or keys.shape[0] == 0:
+        e = np.empty(0, dtype=np.int64)
+        return e, e.copy(), np.empty(0, dtype=np.int32)
+    sorted_keys, order = _sort_keys(np.ascontiguousarray(keys, dtype=np.uint64), 8)
+    members = np.asarray(docs, dtype=np.int64)[order]
+    return _pairs_from_sorted(sorted_keys, members, n_docs, min_hits, max_postings)
+
+
+@nb.njit(nogil=True, cache=True)
+def sample_anchors(shingles: np.ndarray, sh_offsets: np.ndarray, rate_bits: int):
+    """Anchors for partial-reuse candidates: each document's distinct shingles whose hash has
+    ``rate_bits`` chosen bits at zero (about one shingle in 2**rate_bits).
+
+    Sampling by hash value, not by position, means two documents sample the same shingles of
+    a shared passage, so a passage of n words yields about n / 2**rate_bits shared anchors.
+    Returns (hashes, local document index), deduplicated per document.
+    """
+    mask = np.uint64((1 << rate_bits) - 1)
+    n = shingles.shape[0]
+    out_h = np.empty(n, dtype=np.uint64)
+    out_d = np.empty(n, dtype=np.int64)
+    m = 0
+    for d in range(sh_offsets.shape[0] - 1):
+        m0 = m
+        for s in range(sh_offsets[d], sh_offsets[d + 1]):
+            h = shingles[s]
+            if (h >> np.uint64(40)) & mask == 0:
+                out_h[m] = h
+                out_d[m] = d
+                m += 1
+        if m - m0 > 1:
+            u = np.unique(out_h[m0:m])
+            out_h[m0 : m0 + u.shape[0]] = u
+            m = m0 + u.shape[0]
+    return out_h[:m], out_d[:m]

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from . import __version__
 from .cluster import KEEP_RULES
-from .pipeline import AVAILABLE_KINDS, FindResult, Options, Progress, dedup, find, peak_memory_mb
+from .pipeline import AVAILABLE_KINDS, FAMILY_KINDS, FindResult, Options, Progress, dedup, find, peak_memory_mb
 from .records import output_format, write_records
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -76,9 +76,9 @@ class _Messages:
                                "the rest are only counted in the summary")
 
 
-def _parse_kinds(kinds: str | None) -> tuple[str, ...]:
+def _parse_kinds(kinds: str | None, default: tuple[str, ...] = AVAILABLE_KINDS) -> tuple[str, ...]:
     if kinds is None:
-        return AVAILABLE_KINDS
+        return default
     ks = tuple(k.strip() for k in kinds.split(",") if k.strip())
     bad = [k for k in ks if k not in AVAILABLE_KINDS]
     if bad or not ks:
@@ -160,8 +160,9 @@ DateOpt = Annotated[str, typer.Option(
     "--date-field", help="Record field holding the date (for --keep earliest).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON (on stderr).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print per-record warnings.")]
-KindsOpt = Annotated[str | None, typer.Option("--kinds", help=f"Comma-separated kinds to report "
-                                              f"(default: all of {','.join(AVAILABLE_KINDS)}).")]
+KindsOpt = Annotated[str | None, typer.Option("--kinds", help=f"Comma-separated kinds ({','.join(AVAILABLE_KINDS)}). "
+                                              "find reports all by default; clusters and dedup join "
+                                              f"families over {','.join(FAMILY_KINDS)} by default.")]
 KeepOpt = Annotated[str, typer.Option("--keep", help="Representative of a family: first (input order), "
                                       "longest (most words) or earliest (date field).")]
 
@@ -193,7 +194,7 @@ def clusters_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "fi
                  id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
                  json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """Reuse families: every document in exactly one cluster, with its representative."""
-    ks = _parse_kinds(kinds)
+    ks = _parse_kinds(kinds, FAMILY_KINDS)
     _check_keep(keep)
     _check_output(output)
     console = Console(stderr=True)
@@ -214,7 +215,7 @@ def dedup_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first
               id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
               json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """The corpus with one document kept per family, records unchanged, in input order."""
-    ks = _parse_kinds(kinds)
+    ks = _parse_kinds(kinds, FAMILY_KINDS)
     _check_keep(keep)
     _check_output(output)
     console = Console(stderr=True)

@@ -1,10 +1,12 @@
-"""Orchestration of ``find``, ``clusters`` and ``dedup``: read -> fingerprint -> candidates -> verify -> cluster.
+"""Orchestration of ``find``, ``clusters`` and ``dedup``: read, fingerprint, candidates, verify, cluster.
 
 Pass 1 streams the input once: each batch of documents is tokenised, shingled and signed by
 the compiled kernels (in a worker thread, so parsing the next batch overlaps with hashing the
-previous one), and only fixed-size fingerprints stay in memory; the shingle sequences go to
-a :class:`~retold.store.SpillingStore`. Candidates come from the signatures, and every
-candidate is verified on the exact shingle sequences before it is reported.
+previous one), and only fixed-size fingerprints stay in memory; the shingle sequences (and,
+when passages are wanted, token offsets) go to :class:`~retold.store.SpillingStore`\\ s.
+Candidates come from two indexes (LSH bands of content words for near-duplicates, sampled
+shingle anchors for partial reuse), and every candidate is verified on the exact shingle
+sequences before it is reported.
 """
 
 from __future__ import annotations
@@ -20,24 +22,21 @@ from typing import Any
 
 import numpy as np
 
-from .candidates import DEFAULT_MAX_POSTINGS, DEFAULT_MIN_HITS, candidate_pairs
-from .cluster import component_labels, representatives
+from .align import DEFAULT_MIN_SCORE, DEFAULT_MIN_WORDS, MAX_SEED_REPEATS, MAX_SHIFT, align_batch
+from .candidates import DEFAULT_MAX_POSTINGS, DEFAULT_MIN_HITS, candidate_pairs, posting_pairs, sample_anchors
+from .cluster import component_labels, parse_date, representatives
 from .documents import ReadStats, iter_records_by_index, read_documents
-from .fingerprints import (
-    DEFAULT_BANDS,
-    DEFAULT_ROWS,
-    DEFAULT_SHINGLE,
-    Fingerprints,
-    band_keys,
-    fingerprint_batch,
-)
-from .records import Cluster, Pair, open_writer
+from .fingerprints import DEFAULT_BANDS, DEFAULT_ROWS, DEFAULT_SHINGLE, band_keys, fingerprint_batch
+from .records import Cluster, Pair, Passage, open_writer
 from .store import SpillingStore
+from .text import token_offsets_batch
 from .verify import DEFAULT_GAP, DEFAULT_MIN_RUN, score_pairs
 
 #: The kinds ``find`` can report in this version, in order of strength.
-AVAILABLE_KINDS: tuple[str, ...] = ("exact", "near_duplicate")
+AVAILABLE_KINDS: tuple[str, ...] = ("exact", "near_duplicate", "partial")
 _KIND_CODE = {k: i for i, k in enumerate(AVAILABLE_KINDS)}
+#: Kinds that join documents into one family for ``clusters`` and ``dedup``.
+FAMILY_KINDS: tuple[str, ...] = ("exact", "near_duplicate")
 
 PathLike = str | os.PathLike
 
@@ -61,6 +60,15 @@ class Options:
             truncation to 60% still qualifies; one paragraph lifted into a long article does not).
         near_min_containment: a cheap pre-check before coverage: the shared shingles must be
             at least this share of the smaller shingle set (noisy copies measured >= 0.35).
+        anchor_bits: partial-reuse anchors are the shingles whose hash has this many chosen bits
+            at zero: about one shingle in 2**anchor_bits.
+        anchor_min_hits: shared anchors that make a partial-reuse candidate.
+        anchor_max_df: anchors held by more documents than this are stock phrases or
+            boilerplate, not evidence, and are ignored.
+        partial_min_words: a pair is ``partial`` when it shares at least one passage this long
+            (in words, on each side).
+        passage_min_words: shortest passage listed in a record once the pair qualifies.
+        passage_min_score: lowest share of matched words inside a reported passage.
     """
 
     shingle_size: int = DEFAULT_SHINGLE
@@ -73,6 +81,12 @@ class Options:
     near_min_coverage: float = 0.8
     near_min_coverage_long: float = 0.5
     near_min_containment: float = 0.25
+    anchor_bits: int = 3
+    anchor_min_hits: int = 2
+    anchor_max_df: int = 64
+    partial_min_words: int = 15
+    passage_min_words: int = DEFAULT_MIN_WORDS
+    passage_min_score: float = DEFAULT_MIN_SCORE
     id_field: str = "id"
     text_field: str = "text"
     date_field: str = "date"
@@ -94,7 +108,14 @@ class Progress:
 
 @dataclass
 class Corpus:
-    """What pass 1 keeps of a corpus: ids, fixed-size fingerprints and a sequence store."""
+    """What pass 1 keeps of a corpus: ids, fixed-size fingerprints and sequence stores.
+
+    Attributes:
+        keys: uint64 [ndocs, bands] LSH keys of the content-word signature.
+        anchors, anchor_docs: sampled shingle hashes and the document holding each.
+        store: shingle sequences; ``offsets``: packed token character offsets (only when the
+            corpus was scanned for passages).
+    """
 
     paths: list[str]
     options: Options
@@ -102,12 +123,41 @@ class Corpus:
     dates: list[str | None] = field(default_factory=list)
     n_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     content: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
-    signature: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint32))
+    keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
+    anchors: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    anchor_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     store: SpillingStore | None = None
+    offsets: SpillingStore | None = None
     stats: ReadStats = field(default_factory=ReadStats)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+@dataclass
+class _Batch:
+    n_tokens: np.ndarray
+    content: np.ndarray
+    keys: np.ndarray
+    shingles: np.ndarray
+    sh_offsets: np.ndarray
+    anchors: np.ndarray
+    anchor_docs: np.ndarray
+    tok_offsets: np.ndarray | None
+    tok_bounds: np.ndarray | None
+
+
+def _fingerprint(texts: list[str], opt: Options, passages: bool) -> _Batch:
+    """All pass-1 work for one batch (runs in the worker thread; the kernels release the GIL)."""
+    fp = fingerprint_batch(texts, opt.shingle_size, opt.bands * opt.rows)
+    keys = band_keys(fp.signature, opt.rows)
+    if passages:
+        anchors, adocs = sample_anchors(fp.shingles, fp.sh_offsets, opt.anchor_bits)
+        toks, tbounds = token_offsets_batch(texts)
+    else:
+        anchors, adocs = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        toks = tbounds = None
+    return _Batch(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs, toks, tbounds)
 
 
 def peak_memory_mb() -> float:
@@ -116,8 +166,11 @@ def peak_memory_mb() -> float:
 
 
 def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Progress | None = None,
-         on_message: Callable[[str], None] | None = None) -> Corpus:
+         on_message: Callable[[str], None] | None = None, passages: bool = True) -> Corpus:
     """Pass 1: read every document once and fingerprint it.
+
+    ``passages=False`` skips what only partial reuse and passage offsets need (anchors and
+    token offsets), the fastest pass for exact and near-duplicate detection.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -129,7 +182,8 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
     opt = options or Options()
     prog = progress or Progress()
     paths = [os.fspath(p) for p in paths]
-    corpus = Corpus(paths=paths, options=opt, store=SpillingStore(opt.memory_budget))
+    corpus = Corpus(paths=paths, options=opt, store=SpillingStore(opt.memory_budget),
+                    offsets=SpillingStore(opt.memory_budget) if passages else None)
     total_bytes = 0
     for p in paths:
         try:
@@ -137,20 +191,25 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
         except OSError:
             pass
     prog.start("reading", total=total_bytes or None)
-    n_tok: list[np.ndarray] = []
-    content: list[np.ndarray] = []
-    sigs: list[np.ndarray] = []
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs")}
     texts: list[str] = []
     nbytes = 0
-    pending: Future[Fingerprints] | None = None
+    base = 0
+    pending: Future[_Batch] | None = None
 
-    def collect(fut: Future[Fingerprints]) -> None:
-        fp = fut.result()
+    def collect(fut: Future[_Batch]) -> None:
+        nonlocal base
+        b = fut.result()
         assert corpus.store is not None
-        corpus.store.append(fp.shingles, fp.sh_offsets)
-        n_tok.append(fp.n_tokens)
-        content.append(fp.content)
-        sigs.append(fp.signature)
+        corpus.store.append(b.shingles, b.sh_offsets)
+        if corpus.offsets is not None and b.tok_offsets is not None:
+            corpus.offsets.append(b.tok_offsets, b.tok_bounds)
+        parts["n_tokens"].append(b.n_tokens)
+        parts["content"].append(b.content)
+        parts["keys"].append(b.keys)
+        parts["anchors"].append(b.anchors)
+        parts["adocs"].append(b.anchor_docs + base)
+        base += b.n_tokens.shape[0]
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         docs = read_documents(paths, id_field=opt.id_field, text_field=opt.text_field,
@@ -164,21 +223,23 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
             if len(texts) >= opt.batch_docs or nbytes >= opt.batch_bytes:
                 if pending is not None:
                     collect(pending)
-                pending = pool.submit(fingerprint_batch, texts, opt.shingle_size, opt.bands * opt.rows)
+                pending = pool.submit(_fingerprint, texts, opt, passages)
                 prog.advance(nbytes)
                 texts, nbytes = [], 0
         if pending is not None:
             collect(pending)
         if texts:
-            collect(pool.submit(fingerprint_batch, texts, opt.shingle_size, opt.bands * opt.rows))
+            collect(pool.submit(_fingerprint, texts, opt, passages))
             prog.advance(nbytes)
     prog.stop()
-    if n_tok:
-        corpus.n_tokens = np.concatenate(n_tok)
-        corpus.content = np.concatenate(content)
-        corpus.signature = np.concatenate(sigs)
+    if parts["n_tokens"]:
+        corpus.n_tokens = np.concatenate(parts["n_tokens"])
+        corpus.content = np.concatenate(parts["content"])
+        corpus.keys = np.concatenate(parts["keys"])
+        corpus.anchors = np.concatenate(parts["anchors"])
+        corpus.anchor_docs = np.concatenate(parts["adocs"])
     else:
-        corpus.signature = np.zeros((0, opt.bands * opt.rows), dtype=np.uint32)
+        corpus.keys = np.zeros((0, opt.bands), dtype=np.uint64)
     return corpus
 
 
@@ -197,7 +258,11 @@ def _tree_size(path: str) -> int:
 
 @dataclass
 class FindResult:
-    """Verified pairs of a corpus, as arrays (global document indices) plus lazy records."""
+    """Verified pairs of a corpus, as arrays (global document indices) plus lazy records.
+
+    Passages are flat arrays: passage ``i`` belongs to pair ``p_pair[i]`` and spans
+    ``[p_a_start, p_a_end)`` / ``[p_b_start, p_b_end)`` characters of the two original texts.
+    """
 
     corpus: Corpus
     a: np.ndarray
@@ -209,6 +274,14 @@ class FindResult:
     containment_b: np.ndarray
     coverage_a: np.ndarray
     coverage_b: np.ndarray
+    p_pair: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    p_a_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    p_a_end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    p_b_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    p_b_end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    p_score: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    p_verbatim: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    has_passages: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     candidates: int = 0
 
@@ -223,26 +296,40 @@ class FindResult:
         c = Counter(self.kind.tolist())
         return {k: int(c.get(i, 0)) for i, k in enumerate(AVAILABLE_KINDS)}
 
+    def source_of(self, i: int) -> str | None:
+        """The likely source of pair ``i``: the document with the earlier date, when both have one."""
+        da, db = parse_date(self.corpus.dates[self.a[i]]), parse_date(self.corpus.dates[self.b[i]])
+        if da is None or db is None or da == db:
+            return None
+        return self.corpus.ids[self.a[i]] if da < db else self.corpus.ids[self.b[i]]
+
     def records(self) -> Iterable[Pair]:
         """The pairs as :class:`~retold.records.Pair` records, sorted by (a, b) input order."""
         ids = self.corpus.ids
+        starts = np.searchsorted(self.p_pair, np.arange(len(self) + 1))
         for i in range(len(self)):
+            passages = None
+            if self.has_passages and self.kind[i] != _KIND_CODE["exact"]:
+                passages = [Passage(int(self.p_a_start[j]), int(self.p_a_end[j]), int(self.p_b_start[j]),
+                                    int(self.p_b_end[j]), "verbatim" if self.p_verbatim[j] else "near_verbatim",
+                                    float(self.p_score[j])) for j in range(starts[i], starts[i + 1])]
             yield Pair(a=ids[self.a[i]], b=ids[self.b[i]], kind=AVAILABLE_KINDS[self.kind[i]],
                        score=float(self.score[i]), jaccard=float(self.jaccard[i]),
                        containment_a=float(self.containment_a[i]), containment_b=float(self.containment_b[i]),
-                       coverage_a=float(self.coverage_a[i]), coverage_b=float(self.coverage_b[i]))
+                       coverage_a=float(self.coverage_a[i]), coverage_b=float(self.coverage_b[i]),
+                       source=self.source_of(i), passages=passages)
 
     @property
     def pairs(self) -> list[Pair]:
         return list(self.records())
 
-    def cluster_labels(self, kinds: Sequence[str] = ("exact", "near_duplicate")) -> np.ndarray:
+    def cluster_labels(self, kinds: Sequence[str] = FAMILY_KINDS) -> np.ndarray:
         """One family label per document (the index of its first member), input order."""
         codes = [_KIND_CODE[k] for k in kinds if k in _KIND_CODE]
         m = np.isin(self.kind, codes)
         return component_labels(len(self.corpus), self.a[m], self.b[m])
 
-    def clusters(self, keep: str = "first", kinds: Sequence[str] = ("exact", "near_duplicate")) -> list[Cluster]:
+    def clusters(self, keep: str = "first", kinds: Sequence[str] = FAMILY_KINDS) -> list[Cluster]:
         """Every document in exactly one family, families in order of their first member."""
         labels = self.cluster_labels(kinds)
         reps = representatives(labels, keep, n_tokens=self.corpus.n_tokens, dates=self.corpus.dates)
@@ -275,6 +362,38 @@ def _exact_groups(corpus: Corpus) -> np.ndarray:
     return rep
 
 
+def classify_near(ta: np.ndarray, tb: np.ndarray, coverage_a: np.ndarray, coverage_b: np.ndarray,
+                  opt: Options) -> np.ndarray:
+    """Which verified pairs are near-duplicates: enough of both documents in matching regions.
+
+    >>> classify_near(np.array([100, 100]), np.array([160, 400]), np.array([0.9, 1.0]), np.array([0.6, 0.25]),
+    ...               Options()).tolist()
+    [True, False]
+    """
+    a_short = ta <= tb
+    cov_short = np.where(a_short, coverage_a, coverage_b)
+    cov_long = np.where(a_short, coverage_b, coverage_a)
+    return (cov_short >= opt.near_min_coverage) & (cov_long >= opt.near_min_coverage_long)
+
+
+def candidates(corpus: Corpus, reps: np.ndarray, opt: Options, partial: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (global indices, a < b, sorted) among the representative documents."""
+    n = reps.shape[0]
+    if n < 2:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e.copy()
+    ca, cb, _ = candidate_pairs(corpus.keys[reps], opt.min_hits, opt.max_postings)
+    if partial and corpus.anchors.shape[0]:
+        local = np.full(len(corpus), -1, dtype=np.int64)
+        local[reps] = np.arange(n)
+        ad = local[corpus.anchor_docs]
+        keep = ad >= 0
+        xa, xb, _ = posting_pairs(corpus.anchors[keep], ad[keep], n, opt.anchor_min_hits, opt.anchor_max_df)
+        code = np.unique(np.concatenate([ca * n + cb, xa * n + xb]))
+        ca, cb = code // n, code % n
+    return reps[ca], reps[cb]
+
+
 def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KINDS,
          options: Options | None = None, progress: Progress | None = None,
          on_message: Callable[[str], None] | None = None) -> FindResult:
@@ -282,7 +401,8 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KI
 
     Exact duplicates (same token sequence after lowercasing and dropping punctuation) are
     reported as pairs of the group's first document with each other member; other kinds are
-    reported between the groups' first documents.
+    reported between the groups' first documents. When ``partial`` is among the kinds, every
+    non-exact pair carries its passages.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -297,21 +417,28 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KI
     unknown = [k for k in kinds if k not in AVAILABLE_KINDS]
     if unknown:
         raise ValueError(f"unknown or unavailable kinds {unknown}; available: {', '.join(AVAILABLE_KINDS)}")
+    partial = "partial" in kinds
     opt = options if options is not None else (paths.options if isinstance(paths, Corpus) else Options())
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    corpus = paths if isinstance(paths, Corpus) else scan(paths, opt, progress, on_message)
+    corpus = paths if isinstance(paths, Corpus) else scan(paths, opt, progress, on_message, passages=partial)
+    with_passages = partial and corpus.offsets is not None
     timings["read+fingerprint"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
     rep = _exact_groups(corpus)
     members = np.flatnonzero((rep >= 0) & (rep != np.arange(len(corpus))))
-    out: dict[str, list[np.ndarray]] = {k: [] for k in ("a", "b", "kind", "score", "jac", "ca", "cb", "cva",
-                                                         "cvb")}
+    cols = ("a", "b", "kind", "score", "jac", "ca", "cb", "cva", "cvb")
+    out: dict[str, list[np.ndarray]] = {k: [] for k in cols}
+    pcols = ("pair", "a0", "a1", "b0", "b1", "score", "verb")
+    pout: dict[str, list[np.ndarray]] = {k: [] for k in pcols}
+    n_emitted = 0
 
-    def emit(a, b, kind, score, jac, ca, cb, cva, cvb):
-        for key, val in zip(out, (a, b, kind, score, jac, ca, cb, cva, cvb)):
+    def emit(*vals: Any) -> None:
+        nonlocal n_emitted
+        for key, val in zip(cols, vals):
             out[key].append(np.asarray(val))
+        n_emitted += int(np.asarray(vals[0]).shape[0])
 
     if "exact" in kinds and members.shape[0]:
         ones = np.ones(members.shape[0])
@@ -320,57 +447,107 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KI
     timings["exact"] = time.perf_counter() - t1
 
     n_cand = 0
-    if "near_duplicate" in kinds:
+    if "near_duplicate" in kinds or partial:
         t2 = time.perf_counter()
         reps = np.flatnonzero(rep == np.arange(len(corpus)))
-        keys = (band_keys(corpus.signature[reps], opt.rows) if reps.shape[0]
-                else np.zeros((0, opt.bands), np.uint64))
-        ca_, cb_, _hits = candidate_pairs(keys, opt.min_hits, opt.max_postings)
-        pa, pb = reps[ca_], reps[cb_]
+        pa, pb = candidates(corpus, reps, opt, partial)
         n_cand = int(pa.shape[0])
         timings["candidates"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         if progress is not None:
             progress.start("verifying", total=float(n_cand) or None)
+        assert corpus.store is not None
+        k = opt.shingle_size
         for s in range(0, n_cand, opt.verify_chunk):
             a, b = pa[s : s + opt.verify_chunk], pb[s : s + opt.verify_chunk]
             docs = np.unique(np.concatenate([a, b]))
-            assert corpus.store is not None
             seqs, offs = corpus.store.get_many(docs)
             la, lb = np.searchsorted(docs, a), np.searchsorted(docs, b)
-            sc = score_pairs(seqs, offs, corpus.n_tokens[docs], la, lb, opt.shingle_size, opt.gap, opt.min_run,
-                             opt.near_min_containment)
+            sc = score_pairs(seqs, offs, corpus.n_tokens[docs], la, lb, k, opt.gap, opt.min_run,
+                             0.0 if partial else opt.near_min_containment)
             ta, tb = corpus.n_tokens[a], corpus.n_tokens[b]
-            a_short = ta <= tb
-            cov_short = np.where(a_short, sc.coverage_a, sc.coverage_b)
-            cov_long = np.where(a_short, sc.coverage_b, sc.coverage_a)
-            near = (cov_short >= opt.near_min_coverage) & (cov_long >= opt.near_min_coverage_long)
+            near = classify_near(ta, tb, sc.coverage_a, sc.coverage_b, opt)
+            if "near_duplicate" not in kinds:
+                near[:] = False
+            kind = np.where(near, _KIND_CODE["near_duplicate"], -1).astype(np.int8)
             score = (sc.coverage_a * ta + sc.coverage_b * tb) / np.maximum(ta + tb, 1)
-            m = near
-            emit(a[m], b[m], np.full(int(m.sum()), _KIND_CODE["near_duplicate"], dtype=np.int8), score[m],
-                 sc.jaccard[m], sc.containment_a[m], sc.containment_b[m], sc.coverage_a[m], sc.coverage_b[m])
+            if with_passages:
+                # passages for near-duplicates, and for the rest: is there a real shared passage?
+                todo = np.flatnonzero(near | (sc.intersection > 0))
+                pp, a0, a1, b0, b1, ps, pv = align_batch(seqs, offs, la[todo], lb[todo], k, opt.gap, MAX_SHIFT,
+                                                         opt.passage_min_words, opt.passage_min_score,
+                                                         MAX_SEED_REPEATS)
+                pair = todo[pp]
+                long_enough = np.minimum(a1 - a0, b1 - b0) + 1 >= opt.partial_min_words
+                has = np.zeros(a.shape[0], dtype=bool)
+                has[pair[long_enough]] = True
+                is_partial = has & ~near
+                kind[is_partial] = _KIND_CODE["partial"]
+                # partial score: share of both documents' words inside passages
+                wa = np.bincount(pair, weights=a1 - a0 + 1, minlength=a.shape[0])
+                wb = np.bincount(pair, weights=b1 - b0 + 1, minlength=a.shape[0])
+                score = np.where(is_partial, (wa + wb) / np.maximum(ta + tb, 1), score)
+                keep_p = kind[pair] >= 0
+                # passage token ranges -> character offsets into the original texts
+                pa_tok = _char_offsets(corpus, a[pair[keep_p]], a0[keep_p], a1[keep_p])
+                pb_tok = _char_offsets(corpus, b[pair[keep_p]], b0[keep_p], b1[keep_p])
+                sel = kind >= 0
+                new_index = np.cumsum(sel) - 1 + n_emitted
+                pout["pair"].append(new_index[pair[keep_p]])
+                pout["a0"].append(pa_tok[0])
+                pout["a1"].append(pa_tok[1])
+                pout["b0"].append(pb_tok[0])
+                pout["b1"].append(pb_tok[1])
+                pout["score"].append(ps[keep_p])
+                pout["verb"].append(pv[keep_p])
+            m = kind >= 0
+            emit(a[m], b[m], kind[m], score[m], sc.jaccard[m], sc.containment_a[m], sc.containment_b[m],
+                 sc.coverage_a[m], sc.coverage_b[m])
             if progress is not None:
                 progress.advance(a.shape[0])
         if progress is not None:
             progress.stop()
         timings["verify"] = time.perf_counter() - t3
 
-    def cat(key: str, dtype: Any) -> np.ndarray:
-        return np.concatenate(out[key]).astype(dtype) if out[key] else np.zeros(0, dtype=dtype)
+    def cat(d: dict[str, list[np.ndarray]], key: str, dtype: Any) -> np.ndarray:
+        return np.concatenate(d[key]).astype(dtype) if d[key] else np.zeros(0, dtype=dtype)
 
-    a, b = cat("a", np.int64), cat("b", np.int64)
+    a, b = cat(out, "a", np.int64), cat(out, "b", np.int64)
     order = np.lexsort((b, a))
-    res = FindResult(corpus=corpus, a=a[order], b=b[order], kind=cat("kind", np.int8)[order],
-                     score=cat("score", np.float64)[order], jaccard=cat("jac", np.float64)[order],
-                     containment_a=cat("ca", np.float64)[order], containment_b=cat("cb", np.float64)[order],
-                     coverage_a=cat("cva", np.float64)[order], coverage_b=cat("cvb", np.float64)[order],
-                     timings=timings, candidates=n_cand)
+    inv = np.empty_like(order)
+    inv[order] = np.arange(order.shape[0])
+    p_pair = inv[cat(pout, "pair", np.int64)] if pout["pair"] else np.zeros(0, dtype=np.int64)
+    p_a0, p_b0 = cat(pout, "a0", np.int64), cat(pout, "b0", np.int64)
+    porder = np.lexsort((p_b0, p_a0, p_pair))
+    res = FindResult(corpus=corpus, a=a[order], b=b[order], kind=cat(out, "kind", np.int8)[order],
+                     score=cat(out, "score", np.float64)[order], jaccard=cat(out, "jac", np.float64)[order],
+                     containment_a=cat(out, "ca", np.float64)[order], containment_b=cat(out, "cb", np.float64)[order],
+                     coverage_a=cat(out, "cva", np.float64)[order], coverage_b=cat(out, "cvb", np.float64)[order],
+                     p_pair=p_pair[porder], p_a_start=p_a0[porder], p_a_end=cat(pout, "a1", np.int64)[porder],
+                     p_b_start=p_b0[porder], p_b_end=cat(pout, "b1", np.int64)[porder],
+                     p_score=cat(pout, "score", np.float64)[porder], p_verbatim=cat(pout, "verb", bool)[porder],
+                     has_passages=with_passages, timings=timings, candidates=n_cand)
     timings["total"] = time.perf_counter() - t0
     return res
 
 
+def _char_offsets(corpus: Corpus, docs: np.ndarray, tok0: np.ndarray, tok1: np.ndarray) -> tuple[np.ndarray,
+                                                                                                   np.ndarray]:
+    """Token ranges (inclusive) of documents -> ``[start, end)`` character offsets."""
+    if docs.shape[0] == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e.copy()
+    assert corpus.offsets is not None
+    u = np.unique(docs)
+    packed, offs = corpus.offsets.get_many(u)
+    base = offs[np.searchsorted(u, docs)]
+    start = (packed[base + tok0] >> np.uint64(32)).astype(np.int64)
+    end = (packed[base + tok1] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return start, end
+
+
 def dedup(paths: Sequence[PathLike], output: str, keep: str = "first",
-          kinds: Sequence[str] = ("exact", "near_duplicate"), options: Options | None = None,
+          kinds: Sequence[str] = FAMILY_KINDS, options: Options | None = None,
           progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
           result: FindResult | None = None) -> tuple[FindResult, int]:
     """Write the input records of one representative per family, fields unchanged, in input order.
