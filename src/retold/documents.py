@@ -67,7 +67,8 @@ __all__ = [
 ]
 
 #: File name endings read as corpora (anything else is one text document).
-SUPPORTED: tuple[str, ...] = (".txt", ".jsonl", ".jsonl.gz", ".json", ".json.gz", ".csv", ".parquet")
+SUPPORTED: tuple[str, ...] = (".txt", ".jsonl", ".jsonl.gz", ".json", ".json.gz", ".csv", ".parquet", ".html",
+                               ".htm", ".xhtml", ".warc", ".warc.gz")
 
 #: How many messages a :class:`ReadStats` keeps; later ones are only counted.
 MAX_MESSAGES = 1000
@@ -213,6 +214,11 @@ def _decode(data: bytes) -> tuple[str, bool]:
 
 
 def _kind(name: str) -> str:
+    from .web import web_kind  # standard library only: safe without the web extra
+
+    web = web_kind(name)
+    if web is not None:
+        return web  # "html" or "warc"
     low = name.lower()
     if low.endswith(_GZ_JSONL_ENDINGS):
         return "jsonl.gz"
@@ -392,6 +398,10 @@ class _Reader:
             yield from self.read_csv(path)
         elif kind == "parquet":
             yield from self.read_parquet(path)
+        elif kind in ("html", "warc"):
+            from .web import read_web
+
+            yield from read_web(self, path, kind, doc_id)
         else:
             yield from self.read_text(path, doc_id)
 

@@ -735,10 +735,8 @@ def read_warc(hooks: Hooks, path: str, options: WebOptions | None = None) -> Ite
                 )
                 hooks.skip("bad_record", path, None, what)
             elif not (resyncing and yielded == 0):  # a scan that found a false start: no second message
-                what = (
-                    f"record {number + 1}: unreadable WARC header ({failed}) after record {number}: a wrong "
-                    f"Content-Length or a damaged record; reading on from the next record header"
-                )
+                after = f"after record {number}: wrong Content-Length or damaged record" if number else "(not a WARC?)"
+                what = f"record {number + 1}: unreadable WARC header ({failed}) {after}; reading on at the next header"
                 hooks.skip("bad_record", path, None, what)
             resyncing = True
             offset = _next_start(f, last_start + 1, gz)

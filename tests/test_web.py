@@ -1,0 +1,228 @@
+"""HTML files and WARC crawls as documents (retold.web)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("trafilatura", reason="trafilatura not installed (pip install 'retold[web]')")
+pytest.importorskip("fastwarc", reason="fastwarc not installed (pip install 'retold[web]')")
+
+from retold.documents import ReadStats  # noqa: E402
+from retold.web import WebOptions, decode_html, read_web_documents, web_kind  # noqa: E402
+
+PARA1 = "The harbour committee met on Tuesday to discuss the new ferry timetable and what it will cost the town."
+PARA2 = "Members said the works planned for the pier next spring would be paid for out of the council budget."
+
+
+def page(title: str, paras: list[str], charset: str = "utf-8", head: str = "") -> bytes:
+    body = "".join(f"<p>{p}</p>\n" for p in paras)
+    html = (
+        f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title} | The Gazette</title>{head}</head>'
+        f"<body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<article><h1>{title}</h1>\n{body}</article><footer>Contact us</footer></body></html>"
+    )
+    return html.encode(charset)
+
+
+def read(paths, **kw) -> tuple[list, ReadStats]:
+    stats = ReadStats()
+    docs = list(read_web_documents([str(p) for p in paths], stats=stats, **kw))
+    return docs, stats
+
+
+def test_web_kind():
+    assert web_kind("a/b.HTML") == "html" and web_kind("x.htm") == "html"
+    assert web_kind("c.warc") == "warc" and web_kind("c.warc.gz") == "warc"
+    assert web_kind("c.jsonl") is None
+
+
+def test_html_title_date_url_and_record(tmp_path: Path):
+    head = (
+        '<link rel="canonical" href="https://gazette.example/news/harbour">'
+        '<meta property="article:published_time" content="2021-03-04T10:00:00Z">'
+    )
+    p = tmp_path / "harbour.html"
+    p.write_bytes(page("Harbour vote delayed", [PARA1, PARA2], head=head))
+    (doc,), stats = read([p])
+    # Title, a blank line, then the main text (the <h1> is not repeated); no navigation or footer.
+    assert doc.text == f"Harbour vote delayed\n\n{PARA1}\n{PARA2}"
+    assert doc.date == "2021-03-04"
+    assert doc.record == {
+        "id": str(p),
+        "url": "https://gazette.example/news/harbour",
+        "title": "Harbour vote delayed",
+        "date": "2021-03-04",
+        "text": doc.text,
+    }
+    assert stats.documents == 1 and stats.skipped_total == 0 and stats.warnings_total == 0
+
+
+@pytest.mark.parametrize(
+    "charset, title, para",
+    [
+        ("iso-8859-1", "Café crème à la carte", "Le comité s'est réuni à Noël pour parler du café, déjà cher. " * 2),
+        ("windows-1252", "Curly “quotes” café", "The council’s “new” timetable costs €40,000 — members said so. " * 2),
+        ("windows-1251", "Вечернее собрание", "Вечером в порту прошло собрание жителей по поводу паромов. " * 2),
+    ],
+)
+def test_legacy_encoding_declared_in_meta(tmp_path: Path, charset: str, title: str, para: str):
+    p = tmp_path / "legacy.htm"
+    p.write_bytes(page(title, [para], charset=charset))
+    (doc,), stats = read([p])
+    assert doc.text.startswith(title + "\n\n")
+    assert para.strip() in doc.text
+    assert "\ufffd" not in doc.text and stats.warnings_total == 0
+
+
+def test_http_equiv_meta_and_undeclared_bytes():
+    raw = '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><p>Привет</p>'.encode("koi8_r")
+    assert decode_html(raw)[0].endswith("<p>Привет</p>")
+    # No declaration: no guessing, bad bytes become U+FFFD and are reported.
+    text, codec, bad = decode_html("<p>café</p>".encode("latin-1"))
+    assert (text, codec, bad) == ("<p>caf\ufffd</p>", "utf-8", True)
+
+
+def test_page_without_body_is_skipped_with_a_message(tmp_path: Path):
+    (tmp_path / "empty.html").write_bytes(b"<html><head><title>Nothing here</title></head></html>")
+    (tmp_path / "blank.html").write_bytes(b"<html><head><title>x</title></head><body>  </body></html>")
+    (tmp_path / "ok.html").write_bytes(page("Harbour vote", [PARA1, PARA2]))
+    docs, stats = read(sorted(tmp_path.iterdir()))
+    assert [Path(d.source).name for d in docs] == ["ok.html"]
+    assert stats.skipped == {"no_text": 2}
+    assert any("empty.html" in m and "no main text" in m for m in stats.messages)
+
+
+def test_20mb_pages_do_not_hang(tmp_path: Path):
+    para = f"<p>{PARA1} {{}}</p>\n"
+    big = "".join(para.format(i) for i in range(20_000_000 // len(para)))
+    p = tmp_path / "big.html"
+    p.write_text(f"<html><head><title>Big</title></head><body><article>{big}</article></body></html>")
+    # Mostly script: 20 MB on disk, a small article once the script is cut out.
+    scripted = tmp_path / "scripted.html"
+    script = "<script>var data = '" + "x" * 20_000_000 + "';</script>"
+    scripted.write_bytes(page("Harbour vote", [PARA1, PARA2], head=script))
+    t0 = time.perf_counter()
+    docs, stats = read([p, scripted])
+    elapsed = time.perf_counter() - t0
+    assert [d.text.split("\n")[0] for d in docs] == ["Harbour vote"]
+    assert stats.skipped == {"too_large": 1}
+    assert any("big.html" in m and "max_html_bytes" in m for m in stats.messages)
+    assert elapsed < 30, elapsed
+    # The limit is an option.
+    docs, stats = read([scripted], options=WebOptions(max_html_bytes=100))
+    assert docs == [] and stats.skipped == {"too_large": 1}
+
+
+# -- WARC -------------------------------------------------------------------------------------------
+
+warcio = pytest.importorskip("warcio", reason="warcio (used to write test WARCs) not installed")
+from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
+from warcio.warcwriter import WARCWriter  # noqa: E402
+
+DATE = "2021-03-04T10:00:00Z"
+
+
+def write_warc(path: Path, gz: bool = True, extra: list | None = None) -> None:
+    """Records: 1 HTML response, 2 request, 3 image response, 4 HTML response (cp1251, charset in HTTP)."""
+    records = [
+        ("response", "https://gazette.example/a", "text/html; charset=utf-8", page("Alpha vote", [PARA1, PARA2]), {}),
+        ("request", "https://gazette.example/a", None, b"GET /a HTTP/1.1\r\nHost: gazette.example\r\n\r\n", {}),
+        ("response", "https://gazette.example/logo.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, {}),
+        (
+            "response",
+            "https://vesti.example/b",
+            "text/html; charset=windows-1251",
+            page("Вечернее собрание", ["Вечером в порту прошло собрание жителей по поводу паромов. " * 2], "cp1251"),
+            {},
+        ),
+    ] + (extra or [])
+    with open(path, "wb") as f:
+        w = WARCWriter(f, gzip=gz)
+        for kind, uri, ctype, payload, more in records:
+            if kind == "request":
+                rec = w.create_warc_record(uri, "request", payload=io.BytesIO(payload))
+            else:
+                more = dict(more)
+                status = more.pop("status", "200 OK")
+                http = StatusAndHeaders(status, [("Content-Type", ctype), *more.items()], protocol="HTTP/1.1")
+                dated = {"WARC-Date": DATE}
+                rec = w.create_warc_record(
+                    uri, "response", payload=io.BytesIO(payload), http_headers=http, warc_headers_dict=dated
+                )
+            w.write_record(rec)
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_warc_html_responses_become_documents(tmp_path: Path, name: str):
+    p = tmp_path / name
+    write_warc(p, gz=name.endswith(".gz"))
+    docs, stats = read([p])
+    assert [(d.id, d.line, d.date) for d in docs] == [
+        ("https://gazette.example/a", 1, DATE),
+        ("https://vesti.example/b", 4, DATE),
+    ]
+    assert docs[0].text == f"Alpha vote\n\n{PARA1}\n{PARA2}"
+    assert docs[1].text.startswith("Вечернее собрание\n\nВечером в порту")
+    assert docs[0].record["url"] == "https://gazette.example/a" and docs[0].record["date"] == DATE
+    assert set(docs[0].record) == {"id", "url", "title", "date", "published", "text"}
+    # The image is counted (one summary message); the request record is not a candidate at all.
+    assert stats.documents == 2 and stats.skipped == {"not_html": 1} and stats.warnings_total == 0
+    assert stats.messages == [f"{p}: 1 non-HTML records skipped (image/png 1)"]
+
+
+def test_warc_content_encoding_and_status(tmp_path: Path):
+    extra = [
+        (
+            "response",
+            "https://gazette.example/gz",
+            "text/html",
+            gzip.compress(page("Zipped vote", [PARA1, PARA2])),
+            {"Content-Encoding": "gzip"},
+        ),
+        ("response", "https://gazette.example/gone", "text/html", page("Gone", [PARA1]), {"status": "404 Not Found"}),
+    ]
+    p = tmp_path / "enc.warc.gz"
+    write_warc(p, extra=extra)
+    docs, stats = read([p])
+    assert docs[-1].id == "https://gazette.example/gz" and docs[-1].text.startswith("Zipped vote\n\n")
+    assert stats.documents == 3 and stats.skipped == {"not_html": 1, "http_status": 1}
+    assert f"{p}: 1 responses with a non-2xx status skipped (404 1)" in stats.messages
+
+
+def test_truncated_warc_gz_keeps_records_before_the_break(tmp_path: Path):
+    p = tmp_path / "crawl.warc.gz"
+    write_warc(p)
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) - 40])  # cut inside the last record
+    docs, stats = read([p])
+    assert [d.id for d in docs] == ["https://gazette.example/a"]
+    assert stats.skipped == {"truncated_gzip": 1, "not_html": 1}
+    (msg,) = [m for m in stats.messages if "cut short" in m]
+    assert msg.startswith(f"{p}: record 4: cut short")
+
+
+def test_wrong_content_length_is_counted_and_the_rest_is_read(tmp_path: Path):
+    p = tmp_path / "crawl.warc"
+    write_warc(p, gz=False)
+    data = p.read_bytes()
+    head_end = data.index(b"\r\n\r\n")
+    length = int(data[:head_end].split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    bad = data[:head_end].replace(f"Content-Length: {length}".encode(), f"Content-Length: {length + 25}".encode())
+    p.write_bytes(bad + data[head_end:])
+    docs, stats = read([p])
+    # Record 1 is dropped (its length is wrong), records 2-4 are read again from the next header.
+    assert [d.id for d in docs] == ["https://vesti.example/b"]
+    assert stats.skipped == {"bad_record": 1, "not_html": 1}
+    assert any(m.startswith(f"{p}: record 1: dropped") and "Content-Length" in m for m in stats.messages)
+
+
+def test_not_a_warc_and_missing_file(tmp_path: Path):
+    p = tmp_path / "junk.warc"
+    p.write_bytes(b"hello world\n" * 50)
+    docs, stats = read([p, tmp_path / "missing.warc.gz"])
+    assert docs == [] and stats.skipped == {"bad_record": 1, "missing_path": 1}
