@@ -30,7 +30,7 @@ from .fingerprints import DEFAULT_BANDS, DEFAULT_ROWS, DEFAULT_SHINGLE, band_key
 from .records import Cluster, Pair, Passage, open_writer
 from .store import SpillingStore
 from .text import token_offsets_batch
-from .verify import DEFAULT_GAP, DEFAULT_MIN_RUN, score_pairs
+from .verify import DEFAULT_GAP, DEFAULT_MIN_RUN, PairScores, score_pairs
 
 #: The kinds ``find`` can report in this version, in order of strength.
 AVAILABLE_KINDS: tuple[str, ...] = ("exact", "near_duplicate", "partial")
@@ -376,6 +376,67 @@ def classify_near(ta: np.ndarray, tb: np.ndarray, coverage_a: np.ndarray, covera
     return (cov_short >= opt.near_min_coverage) & (cov_long >= opt.near_min_coverage_long)
 
 
+@dataclass
+class Verified:
+    """What :func:`verify` decides about a batch of candidate pairs.
+
+    ``kind`` is a code into AVAILABLE_KINDS, or -1 for a pair that is not reported. Passages
+    are in token positions (inclusive) and only for reported pairs: passage ``i`` belongs to
+    pair ``p_pair[i]`` (an index into the batch).
+    """
+
+    kind: np.ndarray
+    score: np.ndarray
+    scores: PairScores
+    p_pair: np.ndarray
+    p_a0: np.ndarray
+    p_a1: np.ndarray
+    p_b0: np.ndarray
+    p_b1: np.ndarray
+    p_score: np.ndarray
+    p_verbatim: np.ndarray
+
+
+def verify(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndarray, lb: np.ndarray,
+           opt: Options, kinds: Sequence[str], passages: bool) -> Verified:
+    """Exact scores, kind and passages of candidate pairs of documents held as shingle sequences.
+
+    The one decision procedure shared by batch ``find`` and the incremental index, so that both
+    report the same pairs. ``seqs``/``offs`` hold the documents involved (as a store returns
+    them), ``n_tokens`` their token counts, ``la``/``lb`` the local indices of each pair.
+    """
+    k = opt.shingle_size
+    partial = "partial" in kinds
+    sc = score_pairs(seqs, offs, n_tokens, la, lb, k, opt.gap, opt.min_run,
+                     0.0 if partial else opt.near_min_containment)
+    ta, tb = n_tokens[la], n_tokens[lb]
+    near = classify_near(ta, tb, sc.coverage_a, sc.coverage_b, opt)
+    if "near_duplicate" not in kinds:
+        near[:] = False
+    kind = np.where(near, _KIND_CODE["near_duplicate"], -1).astype(np.int8)
+    score = (sc.coverage_a * ta + sc.coverage_b * tb) / np.maximum(ta + tb, 1)
+    e = np.zeros(0, dtype=np.int64)
+    if not passages:
+        return Verified(kind, score, sc, e, e, e, e, e, np.zeros(0), np.zeros(0, dtype=bool))
+    # passages for near-duplicates, and for the rest: is there a real shared passage?
+    todo = np.flatnonzero(near | (sc.intersection > 0)) if partial else np.flatnonzero(near)
+    pp, a0, a1, b0, b1, ps, pv = align_batch(seqs, offs, la[todo], lb[todo], k, opt.gap, MAX_SHIFT,
+                                             opt.passage_min_words, opt.passage_min_score, MAX_SEED_REPEATS)
+    pair = todo[pp]
+    if partial:
+        long_enough = np.minimum(a1 - a0, b1 - b0) + 1 >= opt.partial_min_words
+        has = np.zeros(la.shape[0], dtype=bool)
+        has[pair[long_enough]] = True
+        is_partial = has & ~near
+        kind[is_partial] = _KIND_CODE["partial"]
+        # partial score: share of both documents' words inside passages
+        wa = np.bincount(pair, weights=a1 - a0 + 1, minlength=la.shape[0])
+        wb = np.bincount(pair, weights=b1 - b0 + 1, minlength=la.shape[0])
+        score = np.where(is_partial, (wa + wb) / np.maximum(ta + tb, 1), score)
+    keep = kind[pair] >= 0
+    return Verified(kind, score, sc, pair[keep], a0[keep], a1[keep], b0[keep], b1[keep], ps[keep], pv[keep])
+
+
 def candidates(corpus: Corpus, reps: np.ndarray, opt: Options, partial: bool) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (global indices, a < b, sorted) among the representative documents."""
     n = reps.shape[0]
@@ -457,49 +518,25 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KI
         if progress is not None:
             progress.start("verifying", total=float(n_cand) or None)
         assert corpus.store is not None
-        k = opt.shingle_size
         for s in range(0, n_cand, opt.verify_chunk):
             a, b = pa[s : s + opt.verify_chunk], pb[s : s + opt.verify_chunk]
             docs = np.unique(np.concatenate([a, b]))
             seqs, offs = corpus.store.get_many(docs)
             la, lb = np.searchsorted(docs, a), np.searchsorted(docs, b)
-            sc = score_pairs(seqs, offs, corpus.n_tokens[docs], la, lb, k, opt.gap, opt.min_run,
-                             0.0 if partial else opt.near_min_containment)
-            ta, tb = corpus.n_tokens[a], corpus.n_tokens[b]
-            near = classify_near(ta, tb, sc.coverage_a, sc.coverage_b, opt)
-            if "near_duplicate" not in kinds:
-                near[:] = False
-            kind = np.where(near, _KIND_CODE["near_duplicate"], -1).astype(np.int8)
-            score = (sc.coverage_a * ta + sc.coverage_b * tb) / np.maximum(ta + tb, 1)
+            v = verify(seqs, offs, corpus.n_tokens[docs], la, lb, opt, kinds, with_passages)
+            kind, score, sc = v.kind, v.score, v.scores
             if with_passages:
-                # passages for near-duplicates, and for the rest: is there a real shared passage?
-                todo = np.flatnonzero(near | (sc.intersection > 0))
-                pp, a0, a1, b0, b1, ps, pv = align_batch(seqs, offs, la[todo], lb[todo], k, opt.gap, MAX_SHIFT,
-                                                         opt.passage_min_words, opt.passage_min_score,
-                                                         MAX_SEED_REPEATS)
-                pair = todo[pp]
-                long_enough = np.minimum(a1 - a0, b1 - b0) + 1 >= opt.partial_min_words
-                has = np.zeros(a.shape[0], dtype=bool)
-                has[pair[long_enough]] = True
-                is_partial = has & ~near
-                kind[is_partial] = _KIND_CODE["partial"]
-                # partial score: share of both documents' words inside passages
-                wa = np.bincount(pair, weights=a1 - a0 + 1, minlength=a.shape[0])
-                wb = np.bincount(pair, weights=b1 - b0 + 1, minlength=a.shape[0])
-                score = np.where(is_partial, (wa + wb) / np.maximum(ta + tb, 1), score)
-                keep_p = kind[pair] >= 0
                 # passage token ranges -> character offsets into the original texts
-                pa_tok = _char_offsets(corpus, a[pair[keep_p]], a0[keep_p], a1[keep_p])
-                pb_tok = _char_offsets(corpus, b[pair[keep_p]], b0[keep_p], b1[keep_p])
-                sel = kind >= 0
-                new_index = np.cumsum(sel) - 1 + n_emitted
-                pout["pair"].append(new_index[pair[keep_p]])
+                pa_tok = _char_offsets(corpus, a[v.p_pair], v.p_a0, v.p_a1)
+                pb_tok = _char_offsets(corpus, b[v.p_pair], v.p_b0, v.p_b1)
+                new_index = np.cumsum(kind >= 0) - 1 + n_emitted
+                pout["pair"].append(new_index[v.p_pair])
                 pout["a0"].append(pa_tok[0])
                 pout["a1"].append(pa_tok[1])
                 pout["b0"].append(pb_tok[0])
                 pout["b1"].append(pb_tok[1])
-                pout["score"].append(ps[keep_p])
-                pout["verb"].append(pv[keep_p])
+                pout["score"].append(v.p_score)
+                pout["verb"].append(v.p_verbatim)
             m = kind >= 0
             emit(a[m], b[m], kind[m], score[m], sc.jaccard[m], sc.containment_a[m], sc.containment_b[m],
                  sc.coverage_a[m], sc.coverage_b[m])
