@@ -62,3 +62,17 @@ def test_batch_kernel_agrees_with_single_document_path(texts):
     fp = fingerprint_batch(texts)
     for i, text in enumerate(texts):
         assert fp.n_tokens[i] == len(tokens(text))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=6))
+def test_corpus_kernel_offsets_equal_single_document_offsets(texts):
+    fp = fingerprint_batch(texts, offsets=True)
+    base = 0
+    for i, text in enumerate(texts):
+        t = tokens(text)
+        n = int(fp.n_tokens[i])
+        packed = fp.token_offsets[base : base + n]
+        assert (packed >> np.uint64(32)).tolist() == t.starts.tolist()
+        assert (packed & np.uint64(0xFFFFFFFF)).tolist() == t.ends.tolist()
+        base += n

@@ -282,7 +282,11 @@ def sample_anchors(shingles: np.ndarray, sh_offsets: np.ndarray, rate_bits: int)
                 out_d[m] = d
                 m += 1
         if m - m0 > 1:
-            u = np.unique(out_h[m0:m])
-            out_h[m0 : m0 + u.shape[0]] = u
-            m = m0 + u.shape[0]
+            out_h[m0:m].sort()
+            w = m0 + 1
+            for r in range(m0 + 1, m):
+                if out_h[r] != out_h[w - 1]:
+                    out_h[w] = out_h[r]
+                    w += 1
+            m = w
     return out_h[:m], out_d[:m]

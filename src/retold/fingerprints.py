@@ -278,13 +278,19 @@ def _count_tokens(buf, start, end) -> int:
 
 
 @nb.njit(inline="always")
-def _hash_tokens(buf, start, end, out) -> int:
+def _hash_tokens(buf, start, end, out, offs, o0) -> int:
     """Token hashes of buf[start:end] into out[0:]; the same values as :func:`_scan_doc_hash_only`.
 
+    When ``offs`` is not empty, also writes each token's ``[start, end)`` *character* offsets
+    (relative to the document, packed ``start << 32 | end``) into offs[o0:]: a character
+    counter runs along the bytes, so no separate pass maps bytes to characters.
     The ASCII fast path skips :func:`_char_at` (decode + class lookup) for the common case.
     """
+    want = offs.shape[0] > 0
     count = 0
     i = start
+    ci = 0  # characters before byte i
+    tok_c = 0
     in_tok = False
     h = _FNV_OFFSET
     while i < end:
@@ -294,27 +300,34 @@ def _hash_tokens(buf, start, end, out) -> int:
                 if not in_tok:
                     in_tok = True
                     h = _FNV_OFFSET
+                    tok_c = ci
                 if c <= 0x5A and c >= 0x41:
                     c = c + 32
                 h ^= np.uint64(c)
                 h *= _FNV_PRIME
             elif in_tok:
                 out[count] = fmix64(h)
+                if want:
+                    offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
                 count += 1
                 in_tok = False
             i += 1
+            ci += 1
             continue
         cp, n, cls = _char_at(buf, i, end)
         if cls == 1:
             if not in_tok:
                 in_tok = True
                 h = _FNV_OFFSET
+                tok_c = ci
             for j in range(n):  # bytes of a multi-byte character are never ASCII A-Z
                 h ^= np.uint64(buf[i + j])
                 h *= _FNV_PRIME
         else:
             if in_tok:
                 out[count] = fmix64(h)
+                if want:
+                    offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
                 count += 1
                 in_tok = False
             if cls == 2:
@@ -323,10 +336,15 @@ def _hash_tokens(buf, start, end, out) -> int:
                     hh ^= np.uint64(buf[i + j])
                     hh *= _FNV_PRIME
                 out[count] = fmix64(hh)
+                if want:
+                    offs[o0 + count] = (np.uint64(ci) << np.uint64(32)) | np.uint64(ci + 1)
                 count += 1
         i += n
+        ci += 1
     if in_tok:
         out[count] = fmix64(h)
+        if want:
+            offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
         count += 1
     return count
 
@@ -466,7 +484,7 @@ def stop_table(stop: np.ndarray):
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins):
+def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets):
     """Tokenise, shingle, sign and hash every document of a batch in one pass per document.
 
     Why fused: the separate kernels each re-read the batch's token hashes from memory (and
@@ -476,7 +494,9 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins):
     document's shingles have a known place in the output.
 
     Returns (n_tokens int64, content uint64, signature uint32 [ndocs, n_bins], shingles
-    uint64, sh_offsets int64 [ndocs+1]), identical to the separate kernels' results.
+    uint64, sh_offsets int64 [ndocs+1], token character offsets packed ``start << 32 | end``
+    (empty unless ``want_offsets``; document d's tokens start at cumsum(n_tokens)[d-1])),
+    identical to the separate kernels' results.
     """
     nd = bounds.shape[0] - 1
     ntok = np.empty(nd, dtype=np.int64)
@@ -490,14 +510,18 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins):
     content = np.empty(nd, dtype=np.uint64)
     probes = probe_table(n_bins)
     sig = np.full((nd, n_bins), _EMPTY, dtype=np.uint32)
+    tok_offs = np.zeros(nd + 1, dtype=np.int64)
+    for d in range(nd):
+        tok_offs[d + 1] = tok_offs[d] + ntok[d]
+    packed = np.empty(tok_offs[nd] if want_offsets else 0, dtype=np.uint64)
     for d in nb.prange(nd):
         toks = np.empty(ntok[d], dtype=np.uint64)
-        _hash_tokens(buf, bounds[d], bounds[d + 1], toks)
+        _hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d])
         _shingle_doc(toks, k, shingles, sh_offs[d])
         content[d] = _content_doc(toks)
         filled = np.zeros(n_bins, dtype=np.bool_)
         _oph_doc(toks, stop_tab, sentinel, probes, sig[d], filled)
-    return ntok, content, sig, shingles, sh_offs
+    return ntok, content, sig, shingles, sh_offs, packed
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
@@ -578,6 +602,9 @@ class Fingerprints:
         signature: uint32 [ndocs, bands * rows] one-permutation MinHash of content words.
         shingles: uint64 shingle hashes of all documents, concatenated in order.
         sh_offsets: int64 [ndocs + 1] document boundaries in ``shingles``.
+        token_offsets: uint64 ``start << 32 | end`` character offsets of every token in the
+            original text (``None`` unless asked for); document d's tokens start at
+            ``n_tokens[:d].sum()``.
     """
 
     n_tokens: np.ndarray
@@ -585,6 +612,7 @@ class Fingerprints:
     signature: np.ndarray
     shingles: np.ndarray
     sh_offsets: np.ndarray
+    token_offsets: np.ndarray | None = None
 
 
 def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -618,7 +646,8 @@ STOP_TABLE, STOP_SENTINEL = stop_table(STOP_HASHES)
 
 
 def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
-                      n_bins: int = DEFAULT_BANDS * DEFAULT_ROWS, stop: np.ndarray | None = None) -> Fingerprints:
+                      n_bins: int = DEFAULT_BANDS * DEFAULT_ROWS, stop: np.ndarray | None = None,
+                      offsets: bool = False) -> Fingerprints:
     """Tokenise, shingle and sign a batch of documents.
 
     >>> fp = fingerprint_batch(["Kim was quick to deny Putin", "KIM was quick, to deny Putin!"])
@@ -629,9 +658,22 @@ def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
     """
     buf, bounds = encode_batch(texts)
     stop_tab, sentinel = (STOP_TABLE, STOP_SENTINEL) if stop is None else stop_table(stop)
-    n_tokens, content, sig, sh, sh_offsets = _fingerprint_kernel(buf, bounds, shingle_size, stop_tab, sentinel,
-                                                                 n_bins)
-    return Fingerprints(n_tokens=n_tokens, content=content, signature=sig, shingles=sh, sh_offsets=sh_offsets)
+    n_tokens, content, sig, sh, sh_offsets, packed = _fingerprint_kernel(buf, bounds, shingle_size, stop_tab,
+                                                                         sentinel, n_bins, offsets)
+    if offsets:
+        # the kernel counted characters of text.lower(); where lowercasing changed the length
+        # (rare: e.g. a dotted capital I), map back to the original text per document
+        base = 0
+        for d, text in enumerate(texts):
+            n = int(n_tokens[d])
+            if not text.isascii() and len(text.lower()) != len(text):
+                from .text import tokens
+
+                t = tokens(text)
+                packed[base : base + n] = (t.starts.astype(np.uint64) << np.uint64(32)) | t.ends.astype(np.uint64)
+            base += n
+    return Fingerprints(n_tokens=n_tokens, content=content, signature=sig, shingles=sh, sh_offsets=sh_offsets,
+                        token_offsets=packed if offsets else None)
 
 
 def shingles_of(text: str, shingle_size: int = DEFAULT_SHINGLE) -> np.ndarray:

@@ -29,7 +29,6 @@ from .documents import ReadStats, iter_records_by_index, read_documents
 from .fingerprints import DEFAULT_BANDS, DEFAULT_ROWS, DEFAULT_SHINGLE, band_keys, fingerprint_batch
 from .records import Cluster, Pair, Passage, open_writer
 from .store import SpillingStore
-from .text import token_offsets_batch
 from .verify import DEFAULT_GAP, DEFAULT_MIN_RUN, PairScores, score_pairs
 
 #: The kinds ``find`` can report in this version, in order of strength.
@@ -149,11 +148,13 @@ class _Batch:
 
 def _fingerprint(texts: list[str], opt: Options, passages: bool) -> _Batch:
     """All pass-1 work for one batch (runs in the worker thread; the kernels release the GIL)."""
-    fp = fingerprint_batch(texts, opt.shingle_size, opt.bands * opt.rows)
+    fp = fingerprint_batch(texts, opt.shingle_size, opt.bands * opt.rows, offsets=passages)
     keys = band_keys(fp.signature, opt.rows)
     if passages:
         anchors, adocs = sample_anchors(fp.shingles, fp.sh_offsets, opt.anchor_bits)
-        toks, tbounds = token_offsets_batch(texts)
+        toks = fp.token_offsets
+        tbounds = np.zeros(fp.n_tokens.shape[0] + 1, dtype=np.int64)
+        np.cumsum(fp.n_tokens, out=tbounds[1:])
     else:
         anchors, adocs = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
         toks = tbounds = None
@@ -182,8 +183,10 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
     opt = options or Options()
     prog = progress or Progress()
     paths = [os.fspath(p) for p in paths]
-    corpus = Corpus(paths=paths, options=opt, store=SpillingStore(opt.memory_budget),
-                    offsets=SpillingStore(opt.memory_budget) if passages else None)
+    # token offsets get a third of the budget: they are read only for reported passages
+    budget = opt.memory_budget * 2 // 3 if passages else opt.memory_budget
+    corpus = Corpus(paths=paths, options=opt, store=SpillingStore(budget),
+                    offsets=SpillingStore(opt.memory_budget - budget) if passages else None)
     total_bytes = 0
     for p in paths:
         try:
@@ -407,8 +410,11 @@ def verify(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
     """
     k = opt.shingle_size
     partial = "partial" in kinds
+    # the fewest shared shingles a reportable passage can have: a passage of partial_min_words
+    # words holds partial_min_words - k + 1 shingles, at least passage_min_score of them matched
+    min_shared = max(1, int((opt.partial_min_words - k + 1) * opt.passage_min_score))
     sc = score_pairs(seqs, offs, n_tokens, la, lb, k, opt.gap, opt.min_run,
-                     0.0 if partial else opt.near_min_containment)
+                     0.0 if partial else opt.near_min_containment, min_shared if partial else 1)
     ta, tb = n_tokens[la], n_tokens[lb]
     near = classify_near(ta, tb, sc.coverage_a, sc.coverage_b, opt)
     if "near_duplicate" not in kinds:
@@ -419,9 +425,8 @@ def verify(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
     if not passages:
         return Verified(kind, score, sc, e, e, e, e, e, np.zeros(0), np.zeros(0, dtype=bool))
     # passages for near-duplicates, and for the rest: is there a real shared passage?
-    todo = np.flatnonzero(near | (sc.intersection > 0)) if partial else np.flatnonzero(near)
-    pp, a0, a1, b0, b1, ps, pv = align_batch(seqs, offs, la[todo], lb[todo], k, opt.gap, MAX_SHIFT,
-                                             opt.passage_min_words, opt.passage_min_score, MAX_SEED_REPEATS)
+    todo = np.flatnonzero(near | (sc.intersection >= min_shared)) if partial else np.flatnonzero(near)
+    pp, a0, a1, b0, b1, ps, pv = _align_parallel(seqs, offs, la[todo], lb[todo], opt)
     pair = todo[pp]
     if partial:
         long_enough = np.minimum(a1 - a0, b1 - b0) + 1 >= opt.partial_min_words
@@ -435,6 +440,23 @@ def verify(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
         score = np.where(is_partial, (wa + wb) / np.maximum(ta + tb, 1), score)
     keep = kind[pair] >= 0
     return Verified(kind, score, sc, pair[keep], a0[keep], a1[keep], b0[keep], b1[keep], ps[keep], pv[keep])
+
+
+def _align_parallel(seqs: np.ndarray, offs: np.ndarray, la: np.ndarray, lb: np.ndarray,
+                    opt: Options) -> tuple[np.ndarray, ...]:
+    """align_batch over halves of the pairs in two threads (the kernel releases the GIL)."""
+    n = la.shape[0]
+    threads = min(os.cpu_count() or 1, 4)
+    args = (opt.shingle_size, opt.gap, MAX_SHIFT, opt.passage_min_words, opt.passage_min_score, MAX_SEED_REPEATS)
+    if n < 256 or threads < 2:
+        return align_batch(seqs, offs, la, lb, *args)
+    cuts = np.linspace(0, n, threads + 1).astype(np.int64)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = list(pool.map(lambda c: align_batch(seqs, offs, la[cuts[c]:cuts[c + 1]], lb[cuts[c]:cuts[c + 1]],
+                                                    *args), range(threads)))
+    for c, part in enumerate(parts):
+        part[0][:] += cuts[c]
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(7))
 
 
 def candidates(corpus: Corpus, reps: np.ndarray, opt: Options, partial: bool) -> tuple[np.ndarray, np.ndarray]:

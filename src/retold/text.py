@@ -158,28 +158,3 @@ def tokens(text: str) -> Tokens:
         starts, ends = cmap[starts], cmap[ends]
     return Tokens(hashes=hashes, starts=starts.astype(np.int64), ends=ends.astype(np.int64))
 
-
-def token_offsets_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Character offsets of every token of a batch, packed ``start << 32 | end`` (uint64), plus
-    int64 boundaries per document; the same tokens as :func:`tokens` and the corpus kernels.
-
-    >>> packed, offs = token_offsets_batch(["ab cd", "\u00e9t\u00e9 x"])
-    >>> [(int(p) >> 32, int(p) & 0xFFFFFFFF) for p in packed], offs.tolist()
-    ([(0, 2), (3, 5), (0, 3), (4, 5)], [0, 2, 4])
-    """
-    from .fingerprints import encode_batch, tokenize_batch
-
-    buf, bounds = encode_batch(texts)
-    _, tok_offsets, bstarts, bends = tokenize_batch(buf, bounds, True)
-    starts = bstarts.astype(np.uint64)
-    ends = bends.astype(np.uint64)
-    for d, text in enumerate(texts):
-        if text.isascii():
-            continue  # byte offsets are character offsets
-        t = tokens(text)
-        lo, hi = tok_offsets[d], tok_offsets[d + 1]
-        if hi - lo != len(t):  # cannot happen unless lowercasing changed segmentation; stay safe
-            raise ValueError(f"token count mismatch in document {d} of the batch")
-        starts[lo:hi] = t.starts
-        ends[lo:hi] = t.ends
-    return (starts << np.uint64(32)) | ends, tok_offsets

@@ -131,7 +131,7 @@ def _coverage(seq, s0, s1, other, k, ntok, gap, min_run) -> float:
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment):
+def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min_shared):
     n = pa.shape[0]
     inter = np.zeros(n, dtype=np.int64)
     size_a = np.zeros(n, dtype=np.int64)
@@ -184,7 +184,7 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment):
                 size_a[i] = na
                 size_b[i] = nb_
                 inter[i] = c
-                if c > 0 and c >= min_containment * min(na, nb_):
+                if c > 0 and c >= min_shared and c >= min_containment * min(na, nb_):
                     cov_a[i] = _coverage(seqs, offs[a], offs[a + 1], tb, k, ntok[a], gap, min_run)
                     cov_b[i] = _coverage(seqs, offs[b], offs[b + 1], ta, k, ntok[b], gap, min_run)
     return inter, size_a, size_b, cov_a, cov_b
@@ -192,7 +192,7 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment):
 
 def score_pairs(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, pa: np.ndarray, pb: np.ndarray,
                 shingle_size: int, gap: int = DEFAULT_GAP, min_run: int = DEFAULT_MIN_RUN,
-                min_containment: float = 0.0) -> PairScores:
+                min_containment: float = 0.0, min_shared: int = 1) -> PairScores:
     """Exact scores of pairs of documents given as shingle sequences.
 
     Args:
@@ -201,6 +201,7 @@ def score_pairs(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, pa: np
         n_tokens: int64 token count of each document.
         pa, pb: int64 local document indices of each pair.
         shingle_size: the k of the word k-grams, to turn shingle runs into token spans.
+        min_shared: coverage is only computed for pairs sharing at least this many shingles.
         min_containment: coverage is only computed (else left 0) for pairs where the shared
             shingles make up at least this share of the smaller set; the set overlap is cheap,
             the coverage scan is not.
@@ -214,7 +215,7 @@ def score_pairs(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, pa: np
     pa = np.ascontiguousarray(pa, dtype=np.int64)
     pb = np.ascontiguousarray(pb, dtype=np.int64)
     inter, sa, sb, cov_a, cov_b = _score_pairs(seqs, offs, np.asarray(n_tokens, dtype=np.int64), pa, pb,
-                                               shingle_size, gap, min_run, min_containment)
+                                               shingle_size, gap, min_run, min_containment, min_shared)
     union = sa + sb - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
