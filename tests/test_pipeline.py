@@ -166,3 +166,53 @@ def test_dedup_keeps_one_per_family_in_input_order(tmp_path, bbc_path):
 def test_examples_run():
     res = retold.find([EXAMPLES])
     assert res.stats.documents >= 2 and res.stats.skipped_total == 0
+
+
+def test_partial_reuse_reports_passages_with_offsets(tmp_path, bbc_path):
+    recs = bbc_records(bbc_path, 60)
+    art = recs[10]["text"]
+    paras = [p for p in art.split("\n\n") if len(p.split()) > 15]
+    host = recs[40]["text"]
+    lifted = host + "\n\n" + paras[1] + "\n\nEditor's note: more to follow."
+    rows = [{"id": r["id"], "text": r["text"]} for r in recs] + [{"id": "lifted", "text": lifted}]
+    p = tmp_path / "c.jsonl"
+    p.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    res = retold.find([p])
+    pairs = {(x.a, x.b): x for x in res.pairs}
+    pair = pairs[(recs[10]["id"], "lifted")]
+    assert pair.kind == "partial"
+    spans = [(q.a_start, q.a_end, q.b_start, q.b_end) for q in pair.passages]
+    start_a = art.index(paras[1])
+    start_b = lifted.index(paras[1], len(host))
+    assert (start_a, start_a + len(paras[1].rstrip(".")), start_b, start_b + len(paras[1].rstrip("."))) in [
+        (a0, a1, b0, b1) for a0, a1, b0, b1 in spans] or any(
+        a0 == start_a and b0 == start_b and art[a0:a1] == lifted[b0:b1] for a0, a1, b0, b1 in spans)
+    # the host article is a near-duplicate of the lifted one (it is most of it), not partial
+    assert pairs[(recs[40]["id"], "lifted")].kind == "near_duplicate"
+    # the fast pass reports no partial pairs and no passages
+    fast = retold.find([p], kinds=("exact", "near_duplicate"))
+    assert all(x.kind != "partial" and x.passages is None for x in fast.pairs)
+
+
+def test_site_furniture_is_not_evidence_of_reuse(tmp_path, bbc_path):
+    recs = bbc_records(bbc_path, 400)
+    header = "Daily Gazette | Home | News | Sport | Weather | Contact us"
+    footer = ("Share this article on Facebook, Twitter and by email\nPlease enter your comment!\n"
+              "Copyright Daily Gazette Media Group, all rights reserved, registered in England and Wales")
+    rows = []
+    for i, r in enumerate(recs[200:260]):
+        rows.append({"id": f"https://gazette.example/{i}", "text": header + "\n\n" + r["text"] + "\n\n" + footer})
+    p = tmp_path / "site.jsonl"
+    p.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    res = retold.find([p])
+    assert len(res.corpus.boilerplate) == len(rows)
+    texts = {r["id"]: r["text"] for r in rows}
+    for pair in res.pairs:  # only the BBC's own repeats may remain
+        assert pair.kind in ("exact", "near_duplicate") or all(
+            header not in texts[pair.a][q.a_start:q.a_end] for q in pair.passages)
+    off = retold.find([p], options=Options(boilerplate=False))
+    assert sum(x.kind == "partial" for x in off.pairs) > sum(x.kind == "partial" for x in res.pairs)
+    out = tmp_path / "clean.jsonl"
+    retold.dedup([p], str(out), strip_boilerplate=True)
+    kept = [json.loads(x) for x in out.read_text().splitlines()]
+    assert kept and all(header not in k["text"] and "Please enter your comment" not in k["text"] for k in kept)

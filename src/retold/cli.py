@@ -94,8 +94,8 @@ def _check_output(output: str) -> None:
         raise typer.BadParameter(str(e), param_hint="-o") from None
 
 
-def _options(id_field: str, text_field: str, date_field: str) -> Options:
-    return Options(id_field=id_field, text_field=text_field, date_field=date_field)
+def _options(id_field: str, text_field: str, date_field: str, boilerplate: bool | None = None) -> Options:
+    return Options(id_field=id_field, text_field=text_field, date_field=date_field, boilerplate=boilerplate)
 
 
 def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, object]) -> dict[str, object]:
@@ -108,6 +108,7 @@ def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, obj
         "warnings": dict(sorted(st.warnings.items())),
         "candidates_verified": res.candidates,
         "pairs": res.kind_counts(),
+        "boilerplate_documents": len(res.corpus.boilerplate),
         **extra,
         "seconds": round(elapsed, 3),
         "stage_seconds": {k: round(v, 3) for k, v in res.timings.items()},
@@ -130,6 +131,7 @@ def _print_summary(console: Console, summary: dict[str, object], as_json: bool) 
         return str(d)
 
     for key in ("documents_read", "files_read", "skipped", "warnings", "candidates_verified", "pairs",
+                "boilerplate_documents",
                 "clusters", "multi_document_clusters", "records_written", "output", "seconds",
                 "peak_memory_mb"):
         if key in summary:
@@ -163,6 +165,10 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print per-
 KindsOpt = Annotated[str | None, typer.Option("--kinds", help=f"Comma-separated kinds ({','.join(AVAILABLE_KINDS)}). "
                                               "find reports all by default; clusters and dedup join "
                                               f"families over {','.join(FAMILY_KINDS)} by default.")]
+BoilerplateOpt = Annotated[bool | None, typer.Option(
+    "--boilerplate/--no-boilerplate", help="Recognise site furniture (lines repeated across a site, comment "
+    "forms, share lines, teasers) and keep it out of the evidence. Default: on when partial reuse is "
+    "reported, off for the exact/near-duplicate pass.", show_default=False)]
 KeepOpt = Annotated[str, typer.Option("--keep", help="Representative of a family: first (input order), "
                                       "longest (most words) or earliest (date field).")]
 
@@ -174,14 +180,14 @@ def _check_keep(keep: str) -> None:
 
 @app.command("find")
 def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None, id_field: IdOpt = "id",
-             text_field: TextOpt = "text", date_field: DateOpt = "date", json: JsonOpt = False,
-             quiet: QuietOpt = False) -> None:
-    """Every related pair of documents, verified, with exact scores."""
+             text_field: TextOpt = "text", date_field: DateOpt = "date", boilerplate: BoilerplateOpt = None,
+             json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """Every related pair of documents, verified, with exact scores and passages."""
     ks = _parse_kinds(kinds)
     _check_output(output)
     console = Console(stderr=True)
     t0 = time.perf_counter()
-    res = _run_find(corpus, ks, _options(id_field, text_field, date_field), console, quiet)
+    res = _run_find(corpus, ks, _options(id_field, text_field, date_field, boilerplate), console, quiet)
     if _nothing_read(res, console):
         raise typer.Exit(1)
     n = write_records(output, res.records())
@@ -213,6 +219,8 @@ def clusters_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "fi
 @app.command("dedup")
 def dedup_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first", kinds: KindsOpt = None,
               id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
+              strip_boilerplate: Annotated[bool, typer.Option(
+                  "--strip-boilerplate", help="Remove recognised site furniture from the kept texts.")] = False,
               json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """The corpus with one document kept per family, records unchanged, in input order."""
     ks = _parse_kinds(kinds, FAMILY_KINDS)
@@ -220,11 +228,11 @@ def dedup_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first
     _check_output(output)
     console = Console(stderr=True)
     t0 = time.perf_counter()
-    opt = _options(id_field, text_field, date_field)
+    opt = _options(id_field, text_field, date_field, True if strip_boilerplate else None)
     res = _run_find(corpus, ks, opt, console, quiet)
     if _nothing_read(res, console):
         raise typer.Exit(1)
-    _, n = dedup(corpus, output, keep, ks, opt, result=res)
+    _, n = dedup(corpus, output, keep, ks, opt, result=res, strip_boilerplate=strip_boilerplate)
     clusters = len(set(res.cluster_labels(ks).tolist()))
     _print_summary(console, _summary(res, "dedup", time.perf_counter() - t0,
                                      {"clusters": clusters, "records_written": n,
@@ -278,6 +286,10 @@ def align_cmd(a: Annotated[str, typer.Argument(help="First document: a file, or 
                   "--corpus", help="Look A and B up as ids in this corpus (repeatable).")] = None,
               min_words: Annotated[int, typer.Option(help="Shortest passage reported, in words.")] = 8,
               min_score: Annotated[float, typer.Option(help="Lowest passage score reported.")] = 0.5,
+              boilerplate: Annotated[bool, typer.Option(
+                  "--boilerplate/--no-boilerplate",
+                  help="Recognise single-page furniture (comment forms, share lines, teasers), show it "
+                  "as boilerplate and keep it out of the passages.")] = True,
               id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
               json: JsonOpt = False) -> None:
     """Show which passages of B come from A, side by side, with [start, end) character offsets."""
@@ -287,23 +299,32 @@ def align_cmd(a: Annotated[str, typer.Argument(help="First document: a file, or 
     out = Console()
     opt = _options(id_field, text_field, date_field)
     ida, ta, idb, tb = _load_pair(a, b, corpus, opt, console)
-    passages = align(ta, tb, AlignOptions(min_words=min_words, min_score=min_score))
+    from .boilerplate import boilerplate_spans
+    from .pipeline import mask
+
+    bp_a = boilerplate_spans(ta, None, None) if boilerplate else []
+    bp_b = boilerplate_spans(tb, None, None) if boilerplate else []
+    passages = align(mask(ta, bp_a), mask(tb, bp_b), AlignOptions(min_words=min_words, min_score=min_score))
     covered_a = sum(p.a_end - p.a_start for p in passages)
     covered_b = sum(p.b_end - p.b_start for p in passages)
     score = (covered_a + covered_b) / max(1, len(ta.strip()) + len(tb.strip()))
     record = {"a": ida, "b": idb, "kind": "partial" if passages else None, "score": round(min(score, 1.0), 6),
-              "passages": [p.to_dict() for p in passages]}
+              "passages": [p.to_dict() for p in passages], "boilerplate_a": [list(x) for x in bp_a],
+              "boilerplate_b": [list(x) for x in bp_b]}
     if json:
         sys.stdout.write(orjson.dumps(record).decode() + "\n")
         return
-    spans_a = [(p.a_start, p.a_end, PALETTE[i % len(PALETTE)]) for i, p in enumerate(passages)]
-    spans_b = [(p.b_start, p.b_end, PALETTE[i % len(PALETTE)]) for i, p in enumerate(passages)]
+    spans_a = [(s, e, "dim strike") for s, e in bp_a]
+    spans_b = [(s, e, "dim strike") for s, e in bp_b]
+    spans_a += [(p.a_start, p.a_end, PALETTE[i % len(PALETTE)]) for i, p in enumerate(passages)]
+    spans_b += [(p.b_start, p.b_end, PALETTE[i % len(PALETTE)]) for i, p in enumerate(passages)]
     grid = Table(show_header=True, expand=True, show_lines=False)
     grid.add_column(f"A: {ida}", ratio=1)
     grid.add_column(f"B: {idb}", ratio=1)
     grid.add_row(_highlight(ta, spans_a), _highlight(tb, spans_b))
     out.print(grid)
-    lst = Table(title=f"{len(passages)} matching passages", title_justify="left")
+    lst = Table(title=f"{len(passages)} matching passages; boilerplate (struck through): {len(bp_a)} lines in A, "
+                f"{len(bp_b)} in B", title_justify="left")
     for col in ("#", "kind", "score", "A [start, end)", "B [start, end)", "text (A)"):
         lst.add_column(col)
     for i, p in enumerate(passages):
@@ -312,6 +333,38 @@ def align_cmd(a: Annotated[str, typer.Argument(help="First document: a file, or 
         lst.add_row(f"[{colour}]{i + 1}[/]", p.kind, f"{p.score:.2f}", f"[{p.a_start}, {p.a_end})",
                     f"[{p.b_start}, {p.b_end})", snippet if len(snippet) <= 60 else snippet[:57] + "...")
     out.print(lst)
+
+
+@app.command("boilerplate")
+def boilerplate_cmd(corpus: CorpusArg, output: OutputOpt = "-", id_field: IdOpt = "id",
+                    text_field: TextOpt = "text", date_field: DateOpt = "date", json: JsonOpt = False,
+                    quiet: QuietOpt = False) -> None:
+    """List the site furniture recognised in each document: [start, end) spans and their lines."""
+    from .documents import iter_records_by_index
+    from .pipeline import scan
+
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    opt = _options(id_field, text_field, date_field, True)
+    corpus_ = scan(corpus, opt, _Bar(console), _Messages(console, quiet), passages=False)
+    if corpus_.stats.documents == 0:
+        console.print("[red]error[/]: no document could be read from the given inputs")
+        raise typer.Exit(1)
+    bp = corpus_.boilerplate
+
+    def records():
+        for i, doc in iter_records_by_index(corpus, lambda i: i in bp, id_field=id_field, text_field=text_field,
+                                            date_field=date_field, keep_records=False):
+            yield {"id": corpus_.ids[i], "spans": [list(s) for s in bp[i]],
+                   "lines": [doc.text[s:e] for s, e in bp[i]]}
+
+    n = write_records(output, records())
+    summary = {"command": "boilerplate", "documents_read": corpus_.stats.documents,
+               "skipped": dict(corpus_.stats.skipped), "warnings": dict(corpus_.stats.warnings),
+               "boilerplate_documents": len(bp), "boilerplate_spans": sum(len(v) for v in bp.values()),
+               "records_written": n, "output": output, "seconds": round(time.perf_counter() - t0, 3),
+               "peak_memory_mb": round(peak_memory_mb(), 1)}
+    _print_summary(console, summary, json)
 
 
 @app.command("version")

@@ -17,15 +17,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from .align import DEFAULT_MIN_SCORE, DEFAULT_MIN_WORDS, MAX_SEED_REPEATS, MAX_SHIFT, align_batch
+from .boilerplate import BoilerplateOptions, boilerplate_spans, count_lines, site_of, strip
 from .candidates import DEFAULT_MAX_POSTINGS, DEFAULT_MIN_HITS, candidate_pairs, posting_pairs, sample_anchors
 from .cluster import component_labels, parse_date, representatives
-from .documents import ReadStats, iter_records_by_index, read_documents
+from .documents import Document, ReadStats, iter_records_by_index, read_documents
 from .fingerprints import DEFAULT_BANDS, DEFAULT_ROWS, DEFAULT_SHINGLE, band_keys, fingerprint_batch
 from .records import Cluster, Pair, Passage, open_writer
 from .store import SpillingStore
@@ -68,6 +69,11 @@ class Options:
             (in words, on each side).
         passage_min_words: shortest passage listed in a record once the pair qualifies.
         passage_min_score: lowest share of matched words inside a reported passage.
+        boilerplate: recognise site furniture (lines repeated across a site's documents, and
+            single-page cues such as comment forms) and keep it out of all evidence. ``None``
+            (default) = on when passages are computed (partial reuse is where furniture
+            misleads), off for the exact/near-duplicate pass. Costs one more read of the input.
+        boilerplate_options: thresholds of the boilerplate detector.
     """
 
     shingle_size: int = DEFAULT_SHINGLE
@@ -82,10 +88,12 @@ class Options:
     near_min_containment: float = 0.25
     anchor_bits: int = 3
     anchor_min_hits: int = 2
-    anchor_max_df: int = 64
+    anchor_max_df: int = 16
     partial_min_words: int = 15
     passage_min_words: int = DEFAULT_MIN_WORDS
     passage_min_score: float = DEFAULT_MIN_SCORE
+    boilerplate: bool | None = None
+    boilerplate_options: BoilerplateOptions = field(default_factory=BoilerplateOptions)
     id_field: str = "id"
     text_field: str = "text"
     date_field: str = "date"
@@ -114,6 +122,8 @@ class Corpus:
         anchors, anchor_docs: sampled shingle hashes and the document holding each.
         store: shingle sequences; ``offsets``: packed token character offsets (only when the
             corpus was scanned for passages).
+        boilerplate: document index -> ``[start, end)`` spans recognised as site furniture
+            (masked out before fingerprinting, so they are never evidence of reuse).
     """
 
     paths: list[str]
@@ -125,6 +135,7 @@ class Corpus:
     keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
     anchors: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     anchor_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    boilerplate: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     store: SpillingStore | None = None
     offsets: SpillingStore | None = None
     stats: ReadStats = field(default_factory=ReadStats)
@@ -193,6 +204,15 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
             total_bytes += _tree_size(p)
         except OSError:
             pass
+    use_bp = passages if opt.boilerplate is None else opt.boilerplate
+    counts = None
+    if use_bp:
+        # pass 0: how often each line recurs on each site (a throw-away read: no stats, no messages)
+        prog.start("boilerplate", total=total_bytes or None)
+        counts = count_lines(((d.text, _site(d)) for d in read_documents(
+            paths, id_field=opt.id_field, text_field=opt.text_field, date_field=opt.date_field, keep_records=True)),
+            opt.boilerplate_options)
+        prog.stop()
     prog.start("reading", total=total_bytes or None)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs")}
     texts: list[str] = []
@@ -217,11 +237,17 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
     with ThreadPoolExecutor(max_workers=1) as pool:
         docs = read_documents(paths, id_field=opt.id_field, text_field=opt.text_field,
                               date_field=opt.date_field, stats=corpus.stats, on_message=on_message,
-                              keep_records=False)
+                              keep_records=use_bp)
         for doc in docs:
+            text = doc.text
+            if use_bp:
+                spans = boilerplate_spans(text, _site(doc), counts, opt.boilerplate_options)
+                if spans:
+                    corpus.boilerplate[len(corpus.ids)] = spans
+                    text = mask(text, spans)
             corpus.ids.append(doc.id)
             corpus.dates.append(doc.date)
-            texts.append(doc.text)
+            texts.append(text)
             nbytes += len(doc.text)
             if len(texts) >= opt.batch_docs or nbytes >= opt.batch_bytes:
                 if pending is not None:
@@ -244,6 +270,28 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
     else:
         corpus.keys = np.zeros((0, opt.bands), dtype=np.uint64)
     return corpus
+
+
+def _site(doc: Document) -> str | None:
+    rec = doc.record or {}
+    url, site = rec.get("url"), rec.get("site")
+    return site_of(doc.id, url if isinstance(url, str) else None, site if isinstance(site, str) else None)
+
+
+def mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with the spans blanked out by spaces: no token there, every offset unchanged.
+
+    >>> mask("Menu\nStory", [(0, 4)])
+    '    \nStory'
+    """
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        s = max(s, pos)
+        out.append(text[pos:s])
+        out.append(" " * max(0, e - s))
+        pos = max(pos, e)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _tree_size(path: str) -> int:
@@ -608,13 +656,16 @@ def _char_offsets(corpus: Corpus, docs: np.ndarray, tok0: np.ndarray, tok1: np.n
 def dedup(paths: Sequence[PathLike], output: str, keep: str = "first",
           kinds: Sequence[str] = FAMILY_KINDS, options: Options | None = None,
           progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
-          result: FindResult | None = None) -> tuple[FindResult, int]:
+          result: FindResult | None = None, strip_boilerplate: bool = False) -> tuple[FindResult, int]:
     """Write the input records of one representative per family, fields unchanged, in input order.
 
     Returns the find result and the number of records written. Text files become
-    ``{"id", "text"}`` records.
+    ``{"id", "text"}`` records. ``strip_boilerplate`` removes recognised site furniture from the
+    text field (the only field that then changes); it turns boilerplate detection on.
     """
     opt = options or Options()
+    if strip_boilerplate and opt.boilerplate is None:
+        opt = replace(opt, boilerplate=True)
     res = result if result is not None else find(paths, kinds, opt, progress, on_message)
     labels = res.cluster_labels(kinds)
     reps = representatives(labels, keep, n_tokens=res.corpus.n_tokens, dates=res.corpus.dates)
@@ -624,6 +675,11 @@ def dedup(paths: Sequence[PathLike], output: str, keep: str = "first",
         for _i, doc in iter_records_by_index([os.fspath(p) for p in paths], lambda i: bool(keep_mask[i]),
                                              id_field=opt.id_field, text_field=opt.text_field,
                                              date_field=opt.date_field):
-            w.write(doc.record if doc.record is not None else {"id": doc.id, "text": doc.text})
+            rec = dict(doc.record) if doc.record is not None else {"id": doc.id, "text": doc.text}
+            spans = res.corpus.boilerplate.get(_i) if strip_boilerplate else None
+            if spans:
+                key = opt.text_field if doc.record is not None else "text"
+                rec[key] = strip(doc.text, spans)
+            w.write(rec)
             n += 1
     return res, n
