@@ -204,7 +204,8 @@ def test_site_furniture_is_not_evidence_of_reuse(tmp_path, bbc_path):
         rows.append({"id": f"https://gazette.example/{i}", "text": header + "\n\n" + r["text"] + "\n\n" + footer})
     p = tmp_path / "site.jsonl"
     p.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
-    res = retold.find([p])
+    # JSONL input: site-level counting is asked for explicitly (it is automatic for HTML/WARC)
+    res = retold.find([p], options=Options(boilerplate=True))
     assert len(res.corpus.boilerplate) == len(rows)
     texts = {r["id"]: r["text"] for r in rows}
     for pair in res.pairs:  # only the BBC's own repeats may remain

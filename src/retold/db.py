@@ -1,0 +1,514 @@
+"""Where a persistent index lives: a small storage interface and its SQLite implementation.
+
+:class:`~retold.index.Index` only talks to the :class:`IndexStorage` protocol (documents in
+insertion order, postings ``key -> documents``, one shingle sequence per representative), so
+the algorithms do not know the storage is SQLite.
+
+Why SQLite in WAL mode: one file, no server, readers never block the single writer (the HTTP
+service answers queries while documents are added), and a transaction is all-or-nothing, so a
+process killed at any moment leaves only whole batches.
+
+Why ``synchronous=NORMAL`` by default: in WAL mode a commit is written to the WAL with
+``write()`` before it returns, so it survives the *process* being killed (SIGKILL, OOM); only
+an operating-system crash or power loss can roll back the last commits, and even then the
+file is never corrupt. ``durable=True`` (used by the HTTP service, where every acknowledged
+POST is a promise to a client) selects ``synchronous=FULL``: an fsync per commit.
+
+Numbers: SQLite stores signed 64-bit integers, so uint64 hashes are stored as their int64
+bit pattern (``view(np.int64)``); blobs are raw little-endian numpy bytes, never pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+#: Stored in ``meta`` and checked on open: a file without it is not a retold index.
+MAGIC = "retold-index"
+#: Bumped whenever the layout changes; a file with a larger number is refused.
+SCHEMA_VERSION = 1
+#: ``PRAGMA application_id`` ('rtld'), so ``file(1)`` and other tools can tell the file apart.
+APPLICATION_ID = 0x72746C64
+#: Posting kinds: LSH band keys (near-duplicates) and sampled shingle anchors (partial reuse).
+POSTING_KINDS = ("band", "anchor")
+
+_SCHEMA = f"""
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents(
+    idx INTEGER PRIMARY KEY,      -- insertion order, 0-based: "input order" of batch find
+    id TEXT NOT NULL UNIQUE,
+    date TEXT,
+    n_tokens INTEGER NOT NULL,
+    content INTEGER NOT NULL,     -- hash of the normalised token sequence (uint64 bits)
+    rep INTEGER,                  -- first document with the same tokens; NULL for an empty text
+    text TEXT NOT NULL
+);
+CREATE INDEX documents_content ON documents(content, n_tokens);
+CREATE TABLE band_postings(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID;
+CREATE TABLE anchor_postings(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID;
+CREATE TABLE sequences(doc INTEGER PRIMARY KEY, shingles BLOB NOT NULL);
+PRAGMA application_id = {APPLICATION_ID};
+"""
+
+
+class IndexError_(Exception):
+    """Base of the errors an index reports with a message meant for people (never a traceback)."""
+
+
+class NotAnIndexError(IndexError_):
+    """The file exists but is not a retold index."""
+
+
+class NewerVersionError(IndexError_):
+    """The file was written by a newer retold with a schema this version cannot read."""
+
+
+class IndexAccessError(IndexError_):
+    """The file or its folder cannot be read or written (missing, read-only, permissions)."""
+
+
+@dataclass(slots=True)
+class DocRow:
+    """One stored document (``idx`` = insertion order; ``rep`` = exact-group representative)."""
+
+    idx: int
+    id: str
+    date: str | None
+    n_tokens: int
+    content: int  # uint64 value
+    rep: int | None
+    text: str
+
+
+class IndexWriter(Protocol):
+    """What :meth:`IndexStorage.writer` yields: reads and writes inside one transaction."""
+
+    def next_idx(self) -> int: ...
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]: ...
+
+    def find_reps(self, content: np.ndarray, n_tokens: np.ndarray) -> dict[tuple[int, int], int]: ...
+
+    def insert_documents(self, rows: Sequence[DocRow]) -> None: ...
+
+    def insert_postings(self, kind: str, keys: np.ndarray, docs: np.ndarray) -> None: ...
+
+    def insert_sequences(self, docs: Sequence[int], seqs: Sequence[np.ndarray]) -> None: ...
+
+
+class IndexStorage(Protocol):
+    """Everything :class:`~retold.index.Index` needs from storage (and nothing SQL-specific)."""
+
+    meta: dict[str, str]
+
+    def close(self) -> None: ...
+
+    def writer(self) -> Any:
+        """Context manager yielding an :class:`IndexWriter`; commits on success, rolls back on error."""
+
+    def snapshot(self) -> Any:
+        """Context manager: the reads inside see one consistent state of the index."""
+
+    def count(self) -> int: ...
+
+    def doc_by_id(self, doc_id: str) -> DocRow | None: ...
+
+    def docs_by_idx(self, idxs: Sequence[int]) -> dict[int, DocRow]: ...
+
+    def members(self, content: int, n_tokens: int) -> list[tuple[int, str]]: ...
+
+    def rep_of(self, content: int, n_tokens: int) -> int | None: ...
+
+    def postings(self, kind: str, keys: np.ndarray, limit: int) -> list[np.ndarray]: ...
+
+    def sequences(self, docs: Sequence[int]) -> dict[int, np.ndarray]: ...
+
+    def iter_documents(self, batch: int) -> Iterator[list[DocRow]]: ...
+
+    def all_postings(self, kind: str) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def sequence_docs(self) -> np.ndarray: ...
+
+    def integrity(self) -> list[str]: ...
+
+
+def _i64(u: int) -> int:
+    """uint64 value -> the int64 with the same bits (what SQLite can store).
+
+    >>> _i64(2**64 - 1), _i64(5)
+    (-1, 5)
+    """
+    return u - (1 << 64) if u >= 1 << 63 else u
+
+
+def _u64(i: int) -> int:
+    """Inverse of :func:`_i64`.
+
+    >>> _u64(-1) == 2**64 - 1
+    True
+    """
+    return i + (1 << 64) if i < 0 else i
+
+
+def _friendly(path: str, e: sqlite3.Error) -> IndexError_:
+    msg = str(e)
+    low = msg.lower()
+    if "readonly" in low or "read-only" in low:
+        return IndexAccessError(f"{path}: the index is read-only here ({msg}); open it somewhere writable")
+    if "unable to open" in low or "disk i/o" in low:
+        return IndexAccessError(f"{path}: cannot open the index file or create its journal beside it ({msg}); "
+                                "check that the folder exists and is writable")
+    if "not a database" in low or "malformed" in low or "file is encrypted" in low:
+        return NotAnIndexError(f"{path}: not a retold index (not an SQLite database: {msg})")
+    return IndexAccessError(f"{path}: {msg}")
+
+
+class _SQLiteWriter:
+    def __init__(self, conn: sqlite3.Connection):
+        self.c = conn
+
+    def next_idx(self) -> int:
+        (m,) = self.c.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM documents").fetchone()
+        return int(m)
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for s in range(0, len(ids), 500):  # SQLite caps bound parameters per statement
+            part = list(ids[s : s + 500])
+            q = f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(part))})"
+            found.update(r[0] for r in self.c.execute(q, part))
+        return found
+
+    def find_reps(self, content: np.ndarray, n_tokens: np.ndarray) -> dict[tuple[int, int], int]:
+        out: dict[tuple[int, int], int] = {}
+        for c, t in set(zip(content.tolist(), n_tokens.tolist())):
+            r = self.c.execute("SELECT MIN(idx) FROM documents WHERE content=? AND n_tokens=?",
+                               (_i64(c), t)).fetchone()
+            if r[0] is not None:
+                out[(c, t)] = int(r[0])
+        return out
+
+    def insert_documents(self, rows: Sequence[DocRow]) -> None:
+        self.c.executemany("INSERT INTO documents(idx, id, date, n_tokens, content, rep, text) VALUES (?,?,?,?,?,?,?)",
+                           [(r.idx, r.id, r.date, r.n_tokens, _i64(r.content), r.rep, r.text) for r in rows])
+
+    def insert_postings(self, kind: str, keys: np.ndarray, docs: np.ndarray) -> None:
+        table = _posting_table(kind)
+        k = np.asarray(keys, dtype=np.uint64).view(np.int64)
+        d = np.asarray(docs, dtype=np.int64)
+        order = np.lexsort((d, k))  # key order: appends near each other in the B-tree
+        self.c.executemany(f"INSERT OR IGNORE INTO {table}(key, doc) VALUES (?, ?)",
+                           zip(k[order].tolist(), d[order].tolist()))
+
+    def insert_sequences(self, docs: Sequence[int], seqs: Sequence[np.ndarray]) -> None:
+        self.c.executemany("INSERT INTO sequences(doc, shingles) VALUES (?, ?)",
+                           [(int(d), np.ascontiguousarray(s, dtype="<u8").tobytes()) for d, s in zip(docs, seqs)])
+
+
+def _posting_table(kind: str) -> str:
+    if kind not in POSTING_KINDS:
+        raise ValueError(f"unknown posting kind {kind!r}")
+    return f"{kind}_postings"
+
+
+class SQLiteStorage:
+    """:class:`IndexStorage` in one SQLite file (WAL): one read connection per thread, one
+    writer connection behind a lock.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.retold")
+    >>> s = SQLiteStorage.open(p, {"options": "{}"})
+    >>> s.count(), s.meta["magic"]
+    (0, 'retold-index')
+    >>> s.close()
+    """
+
+    def __init__(self, path: str, meta: dict[str, str], readonly: bool, durable: bool):
+        self.path = path
+        self.meta = meta
+        self.readonly = readonly
+        self.durable = durable
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None
+        self._closed = False
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, new_meta: dict[str, str] | None = None, readonly: bool = False,
+             durable: bool = False) -> SQLiteStorage:
+        """Open an index file, creating it with ``new_meta`` when it does not exist (and
+        ``new_meta`` is given). A file that is not a retold index, or was written by a newer
+        schema, is refused *before anything is written to it*."""
+        p = os.fspath(path)
+        exists = os.path.exists(p) and os.path.getsize(p) > 0
+        if os.path.isdir(p):
+            raise IndexAccessError(f"{p}: is a folder, not an index file")
+        if not exists:
+            if new_meta is None:
+                raise IndexAccessError(f"{p}: no index here (create one with `retold index CORPUS --db {p}`)")
+            if readonly:
+                raise IndexAccessError(f"{p}: no index here, and it was opened read-only")
+            cls._create(p, new_meta)
+        if not readonly and not os.access(p, os.W_OK):
+            readonly = True  # a read-only file can still be queried; writes say why they fail
+        meta = cls._read_meta(p)
+        st = cls(p, meta, readonly, durable)
+        st._reader()  # open (and set WAL on) one connection now, so errors show up here
+        return st
+
+    @staticmethod
+    def _create(p: str, new_meta: dict[str, str]) -> None:
+        folder = os.path.dirname(os.path.abspath(p))
+        if not os.path.isdir(folder):
+            raise IndexAccessError(f"{p}: the folder {folder} does not exist")
+        tmp = f"{p}.creating-{os.getpid()}"
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+        except sqlite3.Error as e:
+            raise _friendly(p, e) from None
+        try:
+            conn.executescript(_SCHEMA)
+            conn.execute("BEGIN")
+            rows = {"magic": MAGIC, "schema_version": str(SCHEMA_VERSION), **new_meta}
+            conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", rows.items())
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.close()
+            # why a rename: a kill during creation leaves a stray temporary file, never a
+            # half-made index at the real path
+            os.replace(tmp, p)
+        except (sqlite3.Error, OSError) as e:
+            conn.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                try:
+                    os.unlink(tmp + suffix)
+                except OSError:
+                    pass
+            if isinstance(e, OSError):
+                raise IndexAccessError(f"{p}: cannot create the index: {e.strerror or e}") from None
+            raise _friendly(p, e) from None
+
+    @staticmethod
+    def _read_meta(p: str) -> dict[str, str]:
+        try:
+            with open(p, "rb") as f:
+                head = f.read(16)
+        except OSError as e:
+            raise IndexAccessError(f"{p}: cannot read: {e.strerror or e}") from None
+        if head != b"SQLite format 3\x00":
+            raise NotAnIndexError(f"{p}: not a retold index (not an SQLite database)")
+        try:
+            # read-only URI: checking a foreign file must never change it
+            conn = sqlite3.connect(f"file:{_uri_path(p)}?mode=ro", uri=True, isolation_level=None)
+        except sqlite3.Error as e:
+            raise _friendly(p, e) from None
+        try:
+            has = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+            if not has:
+                raise NotAnIndexError(f"{p}: an SQLite database, but not a retold index (no meta table)")
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as e:
+            raise _friendly(p, e) from None
+        finally:
+            conn.close()
+        if meta.get("magic") != MAGIC:
+            raise NotAnIndexError(f"{p}: an SQLite database, but not a retold index (magic {meta.get('magic')!r})")
+        try:
+            version = int(meta.get("schema_version", ""))
+        except ValueError:
+            raise NotAnIndexError(f"{p}: a retold index with an unreadable schema version") from None
+        if version > SCHEMA_VERSION:
+            raise NewerVersionError(f"{p}: written by a newer retold (index schema {version}; this version reads "
+                                    f"up to {SCHEMA_VERSION}); upgrade retold to use it")
+        return meta
+
+    # -- connections ---------------------------------------------------------------------
+
+    def _connect(self, write: bool) -> sqlite3.Connection:
+        if self._closed:
+            raise IndexAccessError(f"{self.path}: the index is closed")
+        mode = "rw" if write else ("ro" if self.readonly else "rw")
+        try:
+            conn = sqlite3.connect(f"file:{_uri_path(self.path)}?mode={mode}", uri=True, isolation_level=None,
+                                   check_same_thread=False, timeout=30.0)
+            if not self.readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+            # writers build B-trees with random keys: a big page cache keeps that in memory
+            conn.execute(f"PRAGMA cache_size={-262144 if write else -16384}")
+            conn.execute("PRAGMA mmap_size=1073741824")  # readers share the OS page cache
+            conn.execute("PRAGMA foreign_keys=OFF")
+        except sqlite3.Error as e:
+            raise _friendly(self.path, e) from None
+        with self._conns_lock:
+            self._conns.append(conn)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect(write=False)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        with self._conns_lock:
+            for c in self._conns:
+                try:
+                    c.close()
+                except sqlite3.Error:  # pragma: no cover - closing after an error
+                    pass
+            self._conns.clear()
+        self._writer = None
+        self._local = threading.local()
+        self._closed = True
+
+    @contextmanager
+    def writer(self) -> Iterator[_SQLiteWriter]:
+        """One write transaction (``BEGIN IMMEDIATE``: takes the write lock up front, so two
+        writers queue instead of failing half-way); commit on success, rollback on error."""
+        if self.readonly:
+            raise IndexAccessError(f"{self.path}: the index is read-only here (file or folder not writable)")
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._connect(write=True)
+            c = self._writer
+            try:
+                c.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as e:
+                raise _friendly(self.path, e) from None
+            try:
+                yield _SQLiteWriter(c)
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            try:
+                c.execute("COMMIT")
+            except sqlite3.Error as e:
+                c.execute("ROLLBACK")
+                raise _friendly(self.path, e) from None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        c = self._reader()
+        if c.in_transaction:  # nested: the outer snapshot already holds one state
+            yield
+            return
+        c.execute("BEGIN")
+        try:
+            yield
+        finally:
+            c.execute("COMMIT")
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        try:
+            return self._reader().execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            raise _friendly(self.path, e) from None
+
+    def count(self) -> int:
+        return int(self._q("SELECT COUNT(*) FROM documents")[0][0])
+
+    @staticmethod
+    def _row(r: tuple) -> DocRow:
+        return DocRow(int(r[0]), r[1], r[2], int(r[3]), _u64(int(r[4])), None if r[5] is None else int(r[5]), r[6])
+
+    _COLS = "idx, id, date, n_tokens, content, rep, text"
+
+    def doc_by_id(self, doc_id: str) -> DocRow | None:
+        rows = self._q(f"SELECT {self._COLS} FROM documents WHERE id=?", (doc_id,))
+        return self._row(rows[0]) if rows else None
+
+    def docs_by_idx(self, idxs: Sequence[int]) -> dict[int, DocRow]:
+        out: dict[int, DocRow] = {}
+        idxs = [int(i) for i in idxs]
+        for s in range(0, len(idxs), 500):
+            part = idxs[s : s + 500]
+            for r in self._q(f"SELECT {self._COLS} FROM documents WHERE idx IN ({','.join('?' * len(part))})", part):
+                out[int(r[0])] = self._row(r)
+        return out
+
+    def members(self, content: int, n_tokens: int) -> list[tuple[int, str]]:
+        rows = self._q("SELECT idx, id FROM documents WHERE content=? AND n_tokens=? ORDER BY idx",
+                       (_i64(content), n_tokens))
+        return [(int(i), d) for i, d in rows]
+
+    def rep_of(self, content: int, n_tokens: int) -> int | None:
+        r = self._q("SELECT MIN(idx) FROM documents WHERE content=? AND n_tokens=?", (_i64(content), n_tokens))
+        return None if r[0][0] is None else int(r[0][0])
+
+    def postings(self, kind: str, keys: np.ndarray, limit: int) -> list[np.ndarray]:
+        """For each key, the documents holding it: at most ``limit`` of them (a caller that
+        caps document frequency at ``limit - 1`` never needs more)."""
+        table = _posting_table(kind)
+        c = self._reader()
+        sql = f"SELECT doc FROM {table} WHERE key=? LIMIT ?"
+        out = []
+        try:
+            for k in np.asarray(keys, dtype=np.uint64).view(np.int64).tolist():
+                out.append(np.fromiter((r[0] for r in c.execute(sql, (k, limit))), dtype=np.int64))
+        except sqlite3.Error as e:
+            raise _friendly(self.path, e) from None
+        return out
+
+    def sequences(self, docs: Sequence[int]) -> dict[int, np.ndarray]:
+        out: dict[int, np.ndarray] = {}
+        docs = [int(d) for d in docs]
+        for s in range(0, len(docs), 500):
+            part = docs[s : s + 500]
+            for d, blob in self._q(f"SELECT doc, shingles FROM sequences WHERE doc IN ({','.join('?' * len(part))})",
+                                   part):
+                out[int(d)] = np.frombuffer(blob, dtype="<u8").astype(np.uint64, copy=False)
+        return out
+
+    def iter_documents(self, batch: int) -> Iterator[list[DocRow]]:
+        last = -1
+        while True:
+            rows = self._q(f"SELECT {self._COLS} FROM documents WHERE idx > ? ORDER BY idx LIMIT ?", (last, batch))
+            if not rows:
+                return
+            yield [self._row(r) for r in rows]
+            last = int(rows[-1][0])
+
+    def all_postings(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._q(f"SELECT key, doc FROM {_posting_table(kind)}")
+        if not rows:
+            e = np.zeros(0, dtype=np.int64)
+            return e.view(np.uint64), e
+        arr = np.array(rows, dtype=np.int64)
+        return arr[:, 0].copy().view(np.uint64), arr[:, 1].copy()
+
+    def sequence_docs(self) -> np.ndarray:
+        return np.array([r[0] for r in self._q("SELECT doc FROM sequences ORDER BY doc")], dtype=np.int64)
+
+    def integrity(self) -> list[str]:
+        rows = [r[0] for r in self._q("PRAGMA quick_check")]
+        return [] if rows == ["ok"] else [f"sqlite quick_check: {r}" for r in rows]
+
+    def options_json(self) -> dict[str, Any]:
+        return json.loads(self.meta.get("options", "{}"))
+
+
+def _uri_path(p: str) -> str:
+    """A filesystem path as the path part of an SQLite ``file:`` URI.
+
+    >>> _uri_path("/tmp/a b?.retold")
+    '/tmp/a%20b%3F.retold'
+    """
+    from urllib.parse import quote
+
+    return quote(os.path.abspath(p))
