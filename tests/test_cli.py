@@ -21,7 +21,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def corpus(tmp_path):
     base = (EXAMPLES / "000_f6d4d808b074041e.txt").read_text()
     rows = [{"id": "orig", "text": base, "date": "2022-03-15"},
-            {"id": "copy", "text": base.replace("\u2019", "'") + "\nShare post:", "date": "2022-03-14"},
+            {"id": "copy", "text": base.replace("\u2019", "'").replace("Kim was quick", "Kim was fast", 1)
+             + "\nShare post:", "date": "2022-03-14"},
             {"id": "other", "text": "An unrelated note about the weather in Leeds on Tuesday."}]
     p = tmp_path / "c.jsonl"
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
