@@ -25,7 +25,7 @@ from .pipeline import AVAILABLE_KINDS, FAMILY_KINDS, FindResult, Options, Progre
 from .records import output_format, write_records
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Find where text was told again: exact copies and near-duplicates, verified.")
+                  help="Find where text was told again: exact copies, near-duplicates and lifted passages, verified.")
 
 MAX_PRINTED_MESSAGES = 200
 
@@ -373,5 +373,14 @@ def version_cmd() -> None:
     typer.echo(__version__)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """Console entry point: the full command set.
+
+    The index / query / check / serve commands live in :mod:`retold.cli_index`, which imports
+    helpers from this module; registering them here (not at import) avoids a circular import.
+    """
+    from .cli_index import register
+
+    if not any(c.name == "serve" for c in app.registered_commands):
+        register(app)
+    app(prog_name="retold")

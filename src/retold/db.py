@@ -346,9 +346,10 @@ class SQLiteStorage:
             if not self.readonly:
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
-            # writers build B-trees with random keys: a big page cache keeps that in memory
-            conn.execute(f"PRAGMA cache_size={-262144 if write else -16384}")
-            conn.execute("PRAGMA mmap_size=1073741824")  # readers share the OS page cache
+            # writers build B-trees with random keys: a big page cache keeps that in memory;
+            # readers (one per service thread) read through a shared memory map instead
+            conn.execute(f"PRAGMA cache_size={-262144 if write else -2048}")
+            conn.execute("PRAGMA mmap_size=1073741824")
             conn.execute("PRAGMA foreign_keys=OFF")
         except sqlite3.Error as e:
             raise _friendly(self.path, e) from None

@@ -306,8 +306,8 @@ def _site(doc: Document) -> str | None:
 def mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """``text`` with the spans blanked out by spaces: no token there, every offset unchanged.
 
-    >>> mask("Menu\nStory", [(0, 4)])
-    '    \nStory'
+    >>> mask("Menu\\nStory", [(0, 4)])
+    '    \\nStory'
     """
     out, pos = [], 0
     for s, e in sorted(spans):

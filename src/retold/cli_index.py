@@ -1,0 +1,243 @@
+"""``retold index``, ``query``, ``check`` and ``serve``: the persistent index on the command line.
+
+:func:`register` adds the commands to the ``retold`` typer app. Conventions are those of
+:mod:`retold.cli`: results to ``-o FILE`` or stdout, progress and the summary on stderr
+(``--json``: the summary as JSON), exit status 0 on success, 1 when nothing could be read or
+the index cannot be used (not a retold index, newer version, read-only, inconsistent), 2 for a
+wrong option.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .cli import (
+    CorpusArg,
+    DateOpt,
+    IdOpt,
+    JsonOpt,
+    OutputOpt,
+    QuietOpt,
+    TextOpt,
+    _Bar,
+    _check_output,
+    _Messages,
+    _parse_kinds,
+    _print_summary,
+)
+from .db import IndexError_
+from .documents import ReadStats, read_documents
+from .index import AddResult, Index
+from .pipeline import peak_memory_mb
+from .records import write_records
+
+DbOpt = Annotated[Path, typer.Option("--db", help="The index file (SQLite; created by `retold index`).",
+                                     show_default=False)]
+
+
+def _open(console: Console, db: Path, create: bool, readonly: bool = False, durable: bool = False) -> Index:
+    try:
+        return Index.open(db, create=create, readonly=readonly, durable=durable)
+    except IndexError_ as e:
+        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, True, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: TextOpt = "text",
+              date_field: DateOpt = "date",
+              batch_docs: Annotated[int, typer.Option("--batch-docs", min=1,
+                                                      help="Documents per transaction.")] = 4096,
+              json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """Create or extend an index: add the documents whose ids it does not hold yet."""
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    ix = _open(console, db, create=True)
+    ix.options.batch_docs = batch_docs
+    stats = ReadStats()
+    bar = _Bar(console)
+    total_bytes = sum(_size(p) for p in corpus)
+    bar.start("indexing", total=total_bytes or None)
+    try:
+        docs = read_documents(corpus, id_field=id_field, text_field=text_field, date_field=date_field,
+                              stats=stats, on_message=_Messages(console, quiet), keep_records=False)
+        res = ix.add(docs, on_batch=lambda _r, nchars: bar.advance(nchars))
+    except IndexError_ as e:
+        bar.stop()
+        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        bar.stop()
+    n = len(ix)
+    ix.close()
+    summary = _index_summary(stats, res, n, db, time.perf_counter() - t0)
+    _print_summary(console, summary, json)
+    if not json:
+        console.print(f"added {res.added}, skipped (already indexed) {res.skipped}, "
+                      f"index now holds {n} documents in {db}", highlight=False)
+    if stats.documents == 0:
+        console.print("[red]error[/]: no document could be read from the given inputs")
+        raise typer.Exit(1)
+
+
+def _size(p: Path) -> int:
+    try:
+        if p.is_dir():
+            return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def _index_summary(stats: ReadStats, res: AddResult, n: int, db: Path, elapsed: float) -> dict[str, object]:
+    from . import __version__
+
+    return {"command": "index", "documents_read": stats.documents, "files_read": stats.files,
+            "skipped": dict(sorted(stats.skipped.items())), "warnings": dict(sorted(stats.warnings.items())),
+            "added": res.added, "already_indexed": res.skipped, "exact_copies": res.exact, "empty": res.empty,
+            "transactions": res.batches, "index_documents": n, "output": str(db),
+            "index_bytes": _db_bytes(db), "seconds": round(elapsed, 3),
+            "peak_memory_mb": round(peak_memory_mb(), 1), "retold_version": __version__}
+
+
+def _db_bytes(db: Path) -> int:
+    return sum(os.path.getsize(f"{db}{s}") for s in ("", "-wal") if os.path.exists(f"{db}{s}"))
+
+
+def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus file (.jsonl, .csv, ...) whose "
+                                                  "documents are each looked up, or - for a text on stdin.")],
+              db: DbOpt, output: OutputOpt = "-",
+              kinds: Annotated[str | None, typer.Option("--kinds", help="Comma-separated kinds to report.")] = None,
+              id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
+              json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """What in the index a document reuses: the pair records `find` would report for it."""
+    ks = _parse_kinds(kinds)
+    _check_output(output)
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    ix = _open(console, Path(db), create=False, readonly=True)
+    stats = ReadStats()
+    if file == "-":
+        raw = sys.stdin.buffer.read()
+        items = [{"id": "-", "text": raw.decode("utf-8", errors="replace").removeprefix("\ufeff")}]
+        stats.documents = 1
+    else:
+        items = read_documents([file], id_field=id_field, text_field=text_field, date_field=date_field,
+                               stats=stats, on_message=_Messages(console, quiet), keep_records=False)
+    n_queries = 0
+
+    def records():
+        nonlocal n_queries
+        for doc in items:
+            n_queries += 1
+            yield from ix.query(doc, ks)
+
+    try:
+        n = write_records(output, records())
+    except IndexError_ as e:
+        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        ix.close()
+    from . import __version__
+
+    _print_summary(console, {"command": "query", "documents_read": n_queries, "records_written": n,
+                             "output": output, "seconds": round(time.perf_counter() - t0, 3),
+                             "retold_version": __version__}, json)
+    if n_queries == 0:
+        console.print("[red]error[/]: no document could be read from the given input")
+        raise typer.Exit(1)
+
+
+def check_cmd(db: DbOpt, json: JsonOpt = False) -> None:
+    """Verify the index against its documents (rebuilt in memory); exit 1 when it is inconsistent."""
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    ix = _open(console, Path(db), create=False, readonly=True)
+    try:
+        n = len(ix)
+        problems = ix.check()
+    except IndexError_ as e:
+        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        ix.close()
+    summary = {"command": "check", "documents": n, "problems": len(problems), "ok": not problems,
+               "seconds": round(time.perf_counter() - t0, 3)}
+    if json:
+        sys.stderr.write(__import__("orjson").dumps({**summary, "details": problems[:1000]}).decode() + "\n")
+    else:
+        for p in problems[:200]:
+            console.print(f"[red]problem[/]: {p}", highlight=False, soft_wrap=True)
+        console.print(f"{db}: {n} documents, " + ("consistent" if not problems else f"{len(problems)} problems"),
+                      highlight=False)
+    if problems:
+        raise typer.Exit(1)
+
+
+def serve_cmd(db: DbOpt,
+              host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
+              port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8750,
+              token: Annotated[str | None, typer.Option("--token", envvar="RETOLD_TOKEN", show_envvar=True,
+                                                        help="Token that writes (and, off loopback, reads) "
+                                                             "must send as Authorization: Bearer TOKEN.")] = None,
+              max_body_mb: Annotated[float, typer.Option("--max-body-mb", min=0.001,
+                                                         help="Largest request body, in MiB.")] = 16.0,
+              workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning") -> None:
+    """Serve the index over HTTP (FastAPI + uvicorn); OpenAPI at /openapi.json."""
+    console = Console(stderr=True)
+    if not is_loopback(host) and not token:
+        console.print(f"[red]error[/]: refusing to bind {host} without a token: anyone on the network could "
+                      "read and write the index. Pass --token (or set RETOLD_TOKEN), or bind 127.0.0.1.")
+        raise typer.Exit(2)
+    try:
+        import uvicorn
+
+        from .service import create_app
+    except ImportError as e:  # pragma: no cover - the service extra is missing
+        console.print(f"[red]error[/]: the HTTP service needs fastapi and uvicorn ({e})")
+        raise typer.Exit(1) from None
+    ix = _open(console, db, create=True, durable=True)
+    app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
+                     open_reads=is_loopback(host), index=ix)
+    console.print(f"retold serving {db} ({len(ix)} documents) on http://{host}:{port} "
+                  f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=workers_log)
+    finally:
+        ix.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``index``, ``query``, ``check`` and ``serve`` to the ``retold`` command line.
+
+    >>> app = typer.Typer()
+    >>> register(app)
+    >>> sorted(c.name for c in app.registered_commands)
+    ['check', 'index', 'query', 'serve']
+    """
+    app.command("index")(index_cmd)
+    app.command("query")(query_cmd)
+    app.command("check")(check_cmd)
+    app.command("serve")(serve_cmd)

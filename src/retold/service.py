@@ -1,0 +1,326 @@
+"""The HTTP service over an :class:`~retold.index.Index`: add documents as they arrive, ask what
+a document reuses.
+
+``create_app(db_path, token, max_body_bytes)`` returns a FastAPI app (OpenAPI at
+``/openapi.json``):
+
+========================  ==================================================================
+``POST /documents``       add one document ``{"id", "text", "date"?}`` or a batch
+                          ``{"documents": [...]}`` (one transaction); needs the token
+``GET /documents/{id}``   the stored document
+``GET /documents/{id}/matches``  the pairs ``find`` reports for it (``?kinds=a,b``)
+``POST /query``           what a text reuses (``{"text", "id"?, "date"?, "kinds"?}``; not stored)
+``GET /clusters/{id}``    its reuse family (exact + near-duplicate)
+``GET /health``           status and document count
+========================  ==================================================================
+
+Writes need ``Authorization: Bearer TOKEN`` (401 without or with a wrong one; a service
+started without a token refuses every write). Reads are open, unless the app is made with
+``open_reads=False`` (what ``retold serve`` does off loopback). Bodies over
+``max_body_bytes`` get 413 before they are parsed; wrong types and malformed JSON 422; unknown
+ids 404; a read-only or busy index 503. A 500 means a bug, and is logged.
+
+Why plain ``def`` endpoints: FastAPI runs them in its thread pool, the numba kernels and
+SQLite release the GIL, and each thread has its own read connection, so queries run in
+parallel and keep being answered while a batch is written (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from .db import IndexAccessError, IndexError_
+from .index import Index, UnknownDocument
+from .pipeline import AVAILABLE_KINDS
+from .records import Pair
+
+log = logging.getLogger("retold.service")
+
+DEFAULT_MAX_BODY = 16 << 20
+MAX_ID_CHARS = 1024
+
+Kind = Literal["exact", "near_duplicate", "partial"]
+_KINDS_PATTERN = r"^(exact|near_duplicate|partial)(,(exact|near_duplicate|partial))*$"
+
+
+class DocumentIn(BaseModel):
+    """A document to add (other fields are ignored)."""
+
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    text: str
+    date: str | None = None
+
+
+class BatchIn(BaseModel):
+    """Several documents, added in one transaction."""
+
+    model_config = ConfigDict(extra="forbid")
+    documents: list[DocumentIn]
+
+
+class AddOut(BaseModel):
+    added: int
+    skipped: int
+    exact: int
+    empty: int
+    skipped_ids: list[str]
+    documents: int = Field(description="documents in the index after this request")
+
+
+class DocumentOut(BaseModel):
+    id: str
+    text: str
+    date: str | None
+    index: int = Field(description="insertion order, 0-based")
+    n_tokens: int
+    representative: str | None = Field(description="first document with the same tokens; null when empty")
+
+
+class PassageOut(BaseModel):
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    kind: str
+    score: float
+
+
+class PairOut(BaseModel):
+    """A pair record, as ``retold find`` writes it."""
+
+    a: str
+    b: str
+    kind: Kind
+    score: float
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    coverage_a: float
+    coverage_b: float
+    source: str | None = None
+    passages: list[PassageOut] | None = None
+
+
+class MatchesOut(BaseModel):
+    id: str
+    pairs: list[PairOut]
+
+
+class QueryIn(BaseModel):
+    text: str
+    id: str = Field(default="query", min_length=1, max_length=MAX_ID_CHARS)
+    date: str | None = None
+    kinds: list[Kind] | None = Field(default=None, min_length=1)
+
+
+class ClusterOut(BaseModel):
+    cluster: int = Field(description="insertion index of the family's first member")
+    representative: str
+    members: list[str]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    documents: int
+    schema_version: int
+    retold_version: str
+
+
+class ErrorOut(BaseModel):
+    detail: Any
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes gets 413 before the app reads it
+    (declared ``Content-Length`` checked up front; chunked bodies counted as they arrive)."""
+
+    def __init__(self, app: Any, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for k, v in scope.get("headers", []):
+            if k == b"content-length":
+                try:
+                    too_big = int(v) > self.limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await self._reject(send)
+                    return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            body = msg.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                await self._reject(send)
+                return
+            chunks.append(body)
+            more = msg.get("more_body", False)
+        whole = b"".join(chunks)
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, send: Any) -> None:
+        body = f'{{"detail":"request body larger than {self.limit} bytes"}}'.encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer TOKEN")
+
+
+def _pair_out(p: Pair) -> dict[str, Any]:
+    return p.to_dict()
+
+
+def _parse_kinds(kinds: str | None) -> tuple[str, ...]:
+    if kinds is None:
+        return AVAILABLE_KINDS
+    ks = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    bad = [k for k in ks if k not in AVAILABLE_KINDS]
+    if bad or not ks:
+        raise HTTPException(422, f"unknown kinds {bad}; available: {','.join(AVAILABLE_KINDS)}")
+    return ks
+
+
+def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY,
+               open_reads: bool = True, index: Index | None = None) -> FastAPI:
+    """The service for the index at ``db_path`` (created when missing).
+
+    >>> import tempfile, os
+    >>> app = create_app(os.path.join(tempfile.mkdtemp(), "x.retold"), token="t")
+    >>> sorted(r.path for r in app.routes if "openapi" not in r.path and "docs" not in r.path)[:3]
+    ['/clusters/{doc_id:path}', '/documents', '/documents/{doc_id:path}']
+    """
+    from . import __version__
+    from .db import SCHEMA_VERSION
+
+    ix = index if index is not None else Index.open(db_path, durable=True)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if index is None:
+            ix.close()
+
+    app = FastAPI(title="retold", version=__version__, lifespan=lifespan,
+                  description="Find reused text: add documents as they arrive, ask what a document reuses.")
+    app.state.index = ix
+
+    def _authorized(cred: HTTPAuthorizationCredentials | None) -> bool:
+        return (token is not None and cred is not None and cred.scheme.lower() == "bearer"
+                and hmac.compare_digest(cred.credentials.encode(), token.encode()))
+
+    def need_write(cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+        if token is None:
+            raise HTTPException(401, "writes are disabled: the service was started without a token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not _authorized(cred):
+            raise HTTPException(401, "missing or wrong token (send Authorization: Bearer TOKEN)",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    def need_read(cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+        if not open_reads and not _authorized(cred):
+            raise HTTPException(401, "missing or wrong token (send Authorization: Bearer TOKEN)",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    errors = {401: {"model": ErrorOut}, 413: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+    not_found = {404: {"model": ErrorOut}, 401: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+
+    @app.exception_handler(UnknownDocument)
+    async def _unknown(_r: Request, e: UnknownDocument) -> JSONResponse:
+        return JSONResponse({"detail": str(e)}, status_code=404)
+
+    @app.exception_handler(IndexError_)
+    async def _index_error(_r: Request, e: IndexError_) -> JSONResponse:
+        # read-only file, locked past the timeout, closed: the service cannot do it now
+        status = 503 if isinstance(e, IndexAccessError) else 500
+        if status == 500:
+            log.error("index error: %s", e)
+        return JSONResponse({"detail": str(e)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_r: Request, e: RequestValidationError) -> JSONResponse:
+        # the default handler echoes the input back, which can be a whole (large) document
+        detail = [{k: v for k, v in err.items() if k in ("type", "loc", "msg")} for err in e.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _bug(_r: Request, e: Exception) -> JSONResponse:  # pragma: no cover - only for bugs
+        log.exception("unhandled error")
+        return JSONResponse({"detail": "internal error (logged)"}, status_code=500)
+
+    @app.post("/documents", response_model=AddOut, responses=errors, dependencies=[Depends(need_write)])
+    def add_documents(body: BatchIn | DocumentIn) -> dict[str, Any]:
+        """Add one document or a batch (one transaction); ids already stored are skipped."""
+        docs = body.documents if isinstance(body, BatchIn) else [body]
+        res = ix.add([{"id": d.id, "text": d.text, "date": d.date} for d in docs])
+        return {**res.to_dict(), "documents": len(ix)}
+
+    @app.get("/documents/{doc_id:path}/matches", response_model=MatchesOut, responses=not_found,
+             response_model_exclude_unset=True,
+             dependencies=[Depends(need_read)])
+    def document_matches(doc_id: str, kinds: Annotated[str | None, Query(pattern=_KINDS_PATTERN)] = None
+                         ) -> dict[str, Any]:
+        """The pairs ``retold find`` over the whole index reports for this document."""
+        ks = _parse_kinds(kinds)
+        return {"id": doc_id, "pairs": [_pair_out(p) for p in ix.matches(doc_id, ks)]}
+
+    @app.get("/documents/{doc_id:path}", response_model=DocumentOut, responses=not_found,
+             dependencies=[Depends(need_read)])
+    def get_document(doc_id: str) -> dict[str, Any]:
+        """A stored document."""
+        return ix.get(doc_id).to_dict()
+
+    @app.post("/query", response_model=MatchesOut, responses={**errors, 404: {"model": ErrorOut}},
+              response_model_exclude_unset=True,
+              dependencies=[Depends(need_read)])
+    def query(body: QueryIn) -> dict[str, Any]:
+        """What a text reuses from the index (the text is not stored)."""
+        ks = tuple(body.kinds) if body.kinds else AVAILABLE_KINDS
+        pairs = ix.query({"id": body.id, "text": body.text, "date": body.date}, ks)
+        return {"id": body.id, "pairs": [_pair_out(p) for p in pairs]}
+
+    @app.get("/clusters/{doc_id:path}", response_model=ClusterOut, responses=not_found,
+             dependencies=[Depends(need_read)])
+    def cluster(doc_id: str) -> dict[str, Any]:
+        """The reuse family (exact and near-duplicate pairs) of a document."""
+        return ix.cluster(doc_id).to_dict()
+
+    @app.get("/health", response_model=HealthOut)
+    def health() -> dict[str, Any]:
+        """Liveness and the number of documents (always open: load balancers ask it)."""
+        return {"status": "ok", "documents": len(ix), "schema_version": SCHEMA_VERSION,
+                "retold_version": __version__}
+
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    return app

@@ -1,0 +1,183 @@
+"""The HTTP service, for real: uvicorn on 127.0.0.1 (a free port, in a thread) and httpx."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("fastapi")
+
+import typer  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+import retold  # noqa: E402
+from retold.cli_index import register  # noqa: E402
+from retold.db import IndexError_  # noqa: E402
+from retold.service import create_app  # noqa: E402
+from tests.test_index import make_corpus, write_jsonl  # noqa: E402
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A real uvicorn server in a background thread."""
+
+    def __init__(self, app):
+        self.port = _free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> httpx.Client:
+        self.thread.start()
+        deadline = time.time() + 20
+        while not self.server.started:
+            assert time.time() < deadline, "server did not start"
+            time.sleep(0.02)
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
+        return self.client
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture()
+def docs() -> list[dict]:
+    return make_corpus(150, seed=21)
+
+
+@pytest.fixture()
+def client(tmp_path: Path) -> Iterator[httpx.Client]:
+    with Server(create_app(str(tmp_path / "svc.retold"), token=TOKEN, max_body_bytes=200_000)) as c:
+        yield c
+
+
+def test_auth_and_errors(client: httpx.Client) -> None:
+    assert client.get("/health").json()["status"] == "ok"
+    doc = {"id": "world/001", "text": "Some words of a short article about the harbour and its ships."}
+    assert client.post("/documents", json=doc).status_code == 401
+    assert client.post("/documents", json=doc, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.post("/documents", json=doc, headers={"Authorization": TOKEN}).status_code == 401
+    r = client.post("/documents", json=doc, headers=AUTH)
+    assert r.status_code == 200 and r.json()["added"] == 1
+    r = client.post("/documents", json={"documents": [doc, {"id": "b", "text": "other"}]}, headers=AUTH)
+    assert (r.json()["added"], r.json()["skipped_ids"]) == (1, ["world/001"])
+    got = client.get("/documents/world/001")
+    assert got.status_code == 200 and got.json()["text"] == doc["text"] and got.json()["index"] == 0
+    assert client.get("/documents/nope").status_code == 404
+    assert client.get("/documents/nope/matches").status_code == 404
+    assert client.get("/clusters/nope").status_code == 404
+    assert client.get("/documents/world/001/matches", params={"kinds": "bogus"}).status_code == 422
+    # wrong types, malformed JSON, missing fields
+    for body in ({"id": 5, "text": "x"}, {"id": "x", "text": ["a"]}, {"id": "", "text": "x"}, [1, 2], {}):
+        assert client.post("/documents", json=body, headers=AUTH).status_code == 422, body
+    as_json = {**AUTH, "Content-Type": "application/json"}
+    bad = client.post("/documents", content=b'{"id": "x", "text": ', headers=as_json)
+    assert bad.status_code == 422
+    assert client.post("/query", json={"text": 3}).status_code == 422
+    assert client.post("/query", json={"text": "x", "kinds": ["weird"]}).status_code == 422
+    # oversized bodies: declared length and chunked
+    big = {"id": "big", "text": "word " * 60_000}
+    assert client.post("/documents", json=big, headers=AUTH).status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"id": "big2", "text": "'
+        for _ in range(100):
+            yield b"word " * 1000
+        yield b'"}'
+
+    r = client.post("/documents", content=chunks(), headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert client.get("/documents/big").status_code == 404
+    # lone surrogates: refused by the JSON parser with 422, never a 500
+    r = client.post("/documents", content=b'{"id": "s\\ud800", "text": "a \\udc00 b c d"}', headers=as_json)
+    assert r.status_code == 422
+    assert client.get("/openapi.json").json()["paths"]["/query"]
+
+
+def test_query_returns_find_records(client: httpx.Client, docs: list[dict], tmp_path: Path) -> None:
+    r = client.post("/documents", json={"documents": docs}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["documents"] == len(docs)
+    base = docs[3]["text"].split()
+    q = {"id": "q", "text": "A new opening line for this story. " + " ".join(base[:60]) + " and a new ending."}
+    got = client.post("/query", json=q).json()["pairs"]
+    corpus = write_jsonl(tmp_path / "c.jsonl", docs + [q])
+    want = [p.to_dict() for p in retold.find([corpus]).records() if "q" in (p.a, p.b)]
+    assert got == want and got
+    assert any(p.get("passages") for p in got)
+    m = client.get(f"/documents/{docs[3]['id']}/matches").json()["pairs"]
+    want_m = [p.to_dict() for p in retold.find([write_jsonl(tmp_path / "d.jsonl", docs)]).records()
+              if docs[3]["id"] in (p.a, p.b)]
+    assert m == want_m
+    fam = client.get(f"/clusters/{docs[3]['id']}").json()
+    assert docs[3]["id"] in fam["members"]
+
+
+def test_queries_answered_while_adding(client: httpx.Client, docs: list[dict]) -> None:
+    client.post("/documents", json={"documents": docs[:50]}, headers=AUTH)
+    more = make_corpus(600, seed=99)
+    for d in more:
+        d["id"] = "new-" + d["id"]
+    stop = threading.Event()
+    statuses: list[int] = []
+
+    def reader() -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=30) as c:
+            while not stop.is_set():
+                statuses.append(c.post("/query", json={"text": docs[1]["text"]}).status_code)
+                statuses.append(c.get(f"/documents/{docs[2]['id']}/matches").status_code)
+
+    with ThreadPoolExecutor(2) as pool:
+        futs = [pool.submit(reader) for _ in range(2)]
+        for s in range(0, len(more), 50):
+            r = client.post("/documents", json={"documents": more[s : s + 50]}, headers=AUTH)
+            assert r.status_code == 200
+        stop.set()
+        for f in futs:
+            f.result()
+    assert len(statuses) > 10 and set(statuses) == {200}
+    assert client.get("/health").json()["documents"] == 50 + len(more)
+
+
+def test_without_token_writes_are_refused_and_closed_reads(tmp_path: Path) -> None:
+    with Server(create_app(str(tmp_path / "a.retold"), token=None)) as c:
+        r = c.post("/documents", json={"id": "a", "text": "b"}, headers=AUTH)
+        assert r.status_code == 401 and "without a token" in r.json()["detail"]
+        assert c.post("/query", json={"text": "hello"}).status_code == 200
+    with Server(create_app(str(tmp_path / "b.retold"), token=TOKEN, open_reads=False)) as c:
+        assert c.post("/query", json={"text": "hello"}).status_code == 401
+        assert c.post("/query", json={"text": "hello"}, headers=AUTH).status_code == 200
+        assert c.get("/health").status_code == 200
+
+
+def test_serve_refuses_public_bind_without_token(tmp_path: Path) -> None:
+    app = typer.Typer()
+    register(app)
+    r = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "x.retold"), "--host", "0.0.0.0"],
+                           env={"RETOLD_TOKEN": ""})
+    assert r.exit_code == 2 and "without a token" in r.output
+    assert not (tmp_path / "x.retold").exists()
+
+
+def test_bad_database_file_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "junk.retold"
+    p.write_bytes(b"not a database at all")
+    with pytest.raises(IndexError_, match="not a retold index"):
+        create_app(str(p), token=TOKEN)
+    assert p.read_bytes() == b"not a database at all"
