@@ -486,8 +486,9 @@ def verify(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
     # the fewest shared shingles a reportable passage can have: a passage of partial_min_words
     # words holds partial_min_words - k + 1 shingles, at least passage_min_score of them matched
     min_shared = max(1, int((opt.partial_min_words - k + 1) * opt.passage_min_score))
-    sc = score_pairs(seqs, offs, n_tokens, la, lb, k, opt.gap, opt.min_run,
-                     0.0 if partial else opt.near_min_containment, min_shared if partial else 1)
+    # coverage (the near-duplicate test) only where a near-duplicate is possible; partial pairs
+    # get their coverage from their passages below
+    sc = score_pairs(seqs, offs, n_tokens, la, lb, k, opt.gap, opt.min_run, opt.near_min_containment)
     ta, tb = n_tokens[la], n_tokens[lb]
     near = classify_near(ta, tb, sc.coverage_a, sc.coverage_b, opt)
     if "near_duplicate" not in kinds:
@@ -511,8 +512,10 @@ def verify(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
         enough = (words >= opt.partial_min_total_words) | (words >= opt.partial_min_share * np.minimum(ta, tb))
         is_partial = has & enough & ~near
         kind[is_partial] = _KIND_CODE["partial"]
-        # partial score: share of both documents' words inside passages
+        # partial score: share of both documents' words inside passages; coverage likewise per side
         score = np.where(is_partial, (wa + wb) / np.maximum(ta + tb, 1), score)
+        sc.coverage_a = np.where(is_partial, wa / np.maximum(ta, 1), sc.coverage_a)
+        sc.coverage_b = np.where(is_partial, wb / np.maximum(tb, 1), sc.coverage_b)
     keep = kind[pair] >= 0
     return Verified(kind, score, sc, pair[keep], a0[keep], a1[keep], b0[keep], b1[keep], ps[keep], pv[keep])
 
