@@ -412,7 +412,7 @@ def probe_table(n_bins: int) -> np.ndarray:
 
 @nb.njit(inline="always")
 def _oph_doc(toks, stop_tab, stop_sentinel, probes, sig, filled) -> None:
-    """One-permutation MinHash of one document into the row ``sig`` (see :func:`oph_batch`).
+    """One-permutation MinHash of one document into the row ``sig`` (see :func:`fingerprint_batch`).
 
     ``sig`` must hold 0xFFFFFFFF everywhere and ``filled`` False everywhere on entry;
     ``probes`` is :func:`probe_table` of ``sig.shape[0]`` bins.
@@ -542,16 +542,6 @@ def shingle_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray, k: int):
     return out, offs
 
 
-@nb.njit(nogil=True, cache=True, parallel=True)
-def content_hash_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each document's whole token sequence (exact duplicates after normalising)."""
-    nd = tok_offsets.shape[0] - 1
-    out = np.empty(nd, dtype=np.uint64)
-    for d in nb.prange(nd):
-        out[d] = _content_doc(tok_hashes[tok_offsets[d] : tok_offsets[d + 1]])
-    return out
-
-
 @nb.njit(nogil=True, cache=True)
 def band_keys(sig: np.ndarray, rows: int = 1) -> np.ndarray:
     """LSH keys: one per band of ``rows`` consecutive bins, hashing the band number and values."""
@@ -565,31 +555,6 @@ def band_keys(sig: np.ndarray, rows: int = 1) -> np.ndarray:
                 h = fmix64((h ^ np.uint64(sig[d, b * rows + r])) * _FNV_PRIME)
             out[d, b] = h
     return out
-
-
-@nb.njit(nogil=True, cache=True, parallel=True)
-def oph_batch(tok_hashes: np.ndarray, tok_offsets: np.ndarray, stop: np.ndarray, n_bins: int) -> np.ndarray:
-    """One-permutation MinHash of each document's set of content words: uint32 [ndocs, n_bins].
-
-    Why words, not shingles: a 20%-edited, truncated copy keeps most of its source's
-    vocabulary (content-word Jaccard >= 0.34 on the generated corpus, usually > 0.5), while
-    two documents that share a few sentences stay low (99th percentile 0.19), so LSH bands can
-    be selective without losing noisy copies. Shingles would put both groups near 0.1-0.3.
-
-    Bin ``b`` holds the smallest low-32-bit value among words whose hash's high bits fall in
-    ``b``; an empty bin copies the bin reached by a fixed probe sequence (optimal
-    densification), so each bin collides with probability equal to the Jaccard similarity.
-    ``stop`` is a sorted uint64 array of token hashes to leave out. A document with no
-    content words gets all bins = 0xFFFFFFFF.
-    """
-    nd = tok_offsets.shape[0] - 1
-    stop_tab, sentinel = stop_table(stop)
-    probes = probe_table(n_bins)
-    sig = np.full((nd, n_bins), _EMPTY, dtype=np.uint32)
-    for d in nb.prange(nd):
-        filled = np.zeros(n_bins, dtype=np.bool_)
-        _oph_doc(tok_hashes[tok_offsets[d] : tok_offsets[d + 1]], stop_tab, sentinel, probes, sig[d], filled)
-    return sig
 
 
 @dataclass(slots=True)
