@@ -217,3 +217,19 @@ def test_site_furniture_is_not_evidence_of_reuse(tmp_path, bbc_path):
     retold.dedup([p], str(out), strip_boilerplate=True)
     kept = [json.loads(x) for x in out.read_text().splitlines()]
     assert kept and all(header not in k["text"] and "Please enter your comment" not in k["text"] for k in kept)
+
+
+def test_html_pages_are_extracted_once_and_furniture_is_not_reuse(tmp_path, bbc_path):
+    pytest.importorskip("trafilatura")
+    recs = bbc_records(bbc_path, 8)
+    nav = "<nav><p>Gazette home | World | Business | Sport | Weather | Contact the newsroom</p></nav>"
+    foot = ("<footer><p>Share this story with your friends on every social network you use today</p>"
+            "<p>Copyright Gazette Media Group, all rights reserved, registered in England and Wales</p></footer>")
+    for r in recs[:6]:
+        paras = "".join(f"<p>{p}</p>" for p in r["text"].split("\n") if p.strip())
+        page = f"<html><head><title>{r['title']}</title></head><body>{nav}<article>{paras}</article>{foot}</body></html>"
+        (tmp_path / f"{r['id'].replace('/', '_')}.html").write_text(page)
+    (tmp_path / "empty.html").write_text("<html><head></head><body></body></html>")
+    res = retold.find([tmp_path], options=Options(boilerplate=True))
+    assert res.stats.documents == 6 and res.stats.skipped_total == 1  # counted once, not per pass
+    assert not [p for p in res.pairs if p.kind == "partial"]

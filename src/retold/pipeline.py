@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import resource
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import orjson
 
 from .align import DEFAULT_MIN_SCORE, DEFAULT_MIN_WORDS, MAX_SEED_REPEATS, MAX_SHIFT, align_batch
 from .boilerplate import BoilerplateOptions, boilerplate_spans, count_lines, site_of, strip
@@ -218,13 +220,47 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
     # cheap single-page cues run unless boilerplate=True asks for both.
     corpus_level = opt.boilerplate is True or (use_bp and _has_web_input(paths))
     counts = None
+    source: list[str] = paths
+    source_opts = {"id_field": opt.id_field, "text_field": opt.text_field, "date_field": opt.date_field}
+    spool = None
     if corpus_level:
-        # pass 0: how often each line recurs on each site (a throw-away read: no stats, no messages)
+        # pass 0: how often each line recurs on each site. Web pages are costly to extract, so
+        # their extracted text is spooled to a temporary JSONL that pass 1 reads instead (the
+        # real read, with its messages and counts, happens here then).
         prog.start("boilerplate", total=total_bytes or None)
-        counts = count_lines(((d.text, _site(d)) for d in read_documents(
-            paths, id_field=opt.id_field, text_field=opt.text_field, date_field=opt.date_field, keep_records=True)),
-            opt.boilerplate_options)
+        web = _has_web_input(paths)
+        if web:
+            spool = tempfile.NamedTemporaryFile("wb", prefix="retold-extracted-", suffix=".jsonl", delete=False)
+            docs0 = read_documents(paths, stats=corpus.stats, on_message=on_message, keep_records=True, **source_opts)
+        else:
+            docs0 = read_documents(paths, keep_records=True, **source_opts)
+
+        def lines():
+            for d in docs0:
+                site = _site(d)
+                if spool is not None:
+                    spool.write(orjson.dumps({"id": d.id, "text": d.text, "date": d.date, "site": site}) + b"\n")
+                yield d.text, site
+
+        counts = count_lines(lines(), opt.boilerplate_options)
+        if spool is not None:
+            spool.close()
+            source = [spool.name]
+            source_opts = {"id_field": "id", "text_field": "text", "date_field": "date"}
         prog.stop()
+    try:
+        _fingerprint_all(corpus, source, source_opts, opt, prog, passages, use_bp, counts, total_bytes,
+                         None if spool is not None else on_message, spool is not None)
+    finally:
+        if spool is not None:
+            os.unlink(spool.name)
+    return corpus
+
+
+def _fingerprint_all(corpus: Corpus, source: list[str], source_opts: dict[str, str], opt: Options, prog: Progress,
+                     passages: bool, use_bp: bool, counts: Any, total_bytes: int,
+                     on_message: Callable[[str], None] | None, spooled: bool) -> None:
+    """Pass 1: read ``source`` and fingerprint every document in batches, in a worker thread."""
     prog.start("reading", total=total_bytes or None)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs")}
     texts: list[str] = []
@@ -247,9 +283,9 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
         base += b.n_tokens.shape[0]
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        docs = read_documents(paths, id_field=opt.id_field, text_field=opt.text_field,
-                              date_field=opt.date_field, stats=corpus.stats, on_message=on_message,
-                              keep_records=use_bp)
+        # a spooled source was already read (and counted) in pass 0: do not count it twice
+        docs = read_documents(source, stats=ReadStats() if spooled else corpus.stats, on_message=on_message,
+                              keep_records=use_bp, **source_opts)
         for doc in docs:
             text = doc.text
             if use_bp:
@@ -281,7 +317,6 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
         corpus.anchor_docs = np.concatenate(parts["adocs"])
     else:
         corpus.keys = np.zeros((0, opt.bands), dtype=np.uint64)
-    return corpus
 
 
 def _has_web_input(paths: Sequence[str]) -> bool:
