@@ -23,6 +23,7 @@ from retold.cli_index import register
 from retold.db import SCHEMA_VERSION, IndexAccessError, NewerVersionError, NotAnIndexError
 from retold.documents import read_documents
 from retold.index import Index, UnknownDocument
+from retold.pipeline import TEXT_REUSE_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,7 +76,7 @@ def write_jsonl(path: Path, docs: list[dict]) -> Path:
 
 def find_by_doc(path: Path) -> dict[str, list[retold.Pair]]:
     out: dict[str, list[retold.Pair]] = {}
-    for p in retold.find([path]).records():
+    for p in retold.find([path], kinds=TEXT_REUSE_KINDS).records():
         out.setdefault(p.a, []).append(p)
         out.setdefault(p.b, []).append(p)
     return out
@@ -122,7 +123,7 @@ def _check_incremental_equals_batch(tmp_path: Path, corpus: Path, queries: list[
 def test_incremental_equals_batch_generated(tmp_path: Path) -> None:
     docs = make_corpus()
     corpus = write_jsonl(tmp_path / "c.jsonl", docs)
-    kinds = {p.kind for p in retold.find([corpus]).records()}
+    kinds = {p.kind for p in retold.find([corpus], kinds=TEXT_REUSE_KINDS).records()}
     assert kinds == {"exact", "near_duplicate", "partial"}
     rng = random.Random(3)
     base = docs[5]["text"].split()

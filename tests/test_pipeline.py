@@ -227,7 +227,8 @@ def test_html_pages_are_extracted_once_and_furniture_is_not_reuse(tmp_path, bbc_
             "<p>Copyright Gazette Media Group, all rights reserved, registered in England and Wales</p></footer>")
     for r in recs[:6]:
         paras = "".join(f"<p>{p}</p>" for p in r["text"].split("\n") if p.strip())
-        page = f"<html><head><title>{r['title']}</title></head><body>{nav}<article>{paras}</article>{foot}</body></html>"
+        head = f"<html><head><title>{r['title']}</title></head>"
+        page = f"{head}<body>{nav}<article>{paras}</article>{foot}</body></html>"
         (tmp_path / f"{r['id'].replace('/', '_')}.html").write_text(page)
     (tmp_path / "empty.html").write_text("<html><head></head><body></body></html>")
     res = retold.find([tmp_path], options=Options(boilerplate=True))

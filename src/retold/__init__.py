@@ -5,7 +5,7 @@ offsets), verified with exact scores, grouped into reuse families, and a dedupli
 
 >>> import retold
 >>> retold.AVAILABLE_KINDS
-('exact', 'near_duplicate', 'partial')
+('exact', 'near_duplicate', 'partial', 'paraphrase')
 """
 
 from .align import AlignOptions, align

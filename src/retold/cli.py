@@ -94,8 +94,12 @@ def _check_output(output: str) -> None:
         raise typer.BadParameter(str(e), param_hint="-o") from None
 
 
-def _options(id_field: str, text_field: str, date_field: str, boilerplate: bool | None = None) -> Options:
-    return Options(id_field=id_field, text_field=text_field, date_field=date_field, boilerplate=boilerplate)
+def _options(id_field: str, text_field: str, date_field: str, boilerplate: bool | None = None,
+             embedder: str | None = None) -> Options:
+    opt = Options(id_field=id_field, text_field=text_field, date_field=date_field, boilerplate=boilerplate)
+    if embedder is not None:
+        opt.paraphrase_embedder = embedder
+    return opt
 
 
 def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, object]) -> dict[str, object]:
@@ -169,6 +173,9 @@ BoilerplateOpt = Annotated[bool | None, typer.Option(
     "--boilerplate/--no-boilerplate", help="Recognise site furniture (lines repeated across a site, comment "
     "forms, share lines, teasers) and keep it out of the evidence. Default: on when partial reuse is "
     "reported, off for the exact/near-duplicate pass.", show_default=False)]
+EmbedderOpt = Annotated[str | None, typer.Option(
+    "--embedder", help="Sentence similarity for paraphrases: auto (MiniLM when the semantic extra is installed), "
+    "minilm, or lexical (no model; less sensitive). Default: auto, or $RETOLD_EMBEDDER.", show_default=False)]
 KeepOpt = Annotated[str, typer.Option("--keep", help="Representative of a family: first (input order), "
                                       "longest (most words) or earliest (date field).")]
 
@@ -181,13 +188,13 @@ def _check_keep(keep: str) -> None:
 @app.command("find")
 def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None, id_field: IdOpt = "id",
              text_field: TextOpt = "text", date_field: DateOpt = "date", boilerplate: BoilerplateOpt = None,
-             json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+             embedder: EmbedderOpt = None, json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """Every related pair of documents, verified, with exact scores and passages."""
     ks = _parse_kinds(kinds)
     _check_output(output)
     console = Console(stderr=True)
     t0 = time.perf_counter()
-    res = _run_find(corpus, ks, _options(id_field, text_field, date_field, boilerplate), console, quiet)
+    res = _run_find(corpus, ks, _options(id_field, text_field, date_field, boilerplate, embedder), console, quiet)
     if _nothing_read(res, console):
         raise typer.Exit(1)
     n = write_records(output, res.records())

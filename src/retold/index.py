@@ -45,7 +45,8 @@ from .boilerplate import boilerplate_spans
 from .cluster import parse_date
 from .db import DocRow, IndexError_, IndexStorage, SQLiteStorage
 from .documents import Document
-from .pipeline import _KIND_CODE, AVAILABLE_KINDS, FAMILY_KINDS, Options, _fingerprint, mask, verify
+from .pipeline import _KIND_CODE, FAMILY_KINDS, Options, _fingerprint, mask, verify
+from .pipeline import TEXT_REUSE_KINDS as AVAILABLE_KINDS  # the index does not run the paraphrase tier
 from .records import Cluster, Pair, Passage
 
 __all__ = ["AddResult", "Index", "IndexError_", "StoredDocument", "UnknownDocument"]

@@ -34,8 +34,12 @@ from .records import Cluster, Pair, Passage, open_writer
 from .store import SpillingStore
 from .verify import DEFAULT_GAP, DEFAULT_MIN_RUN, PairScores, score_pairs
 
+#: Kinds decided on the text itself (what the incremental index reports too).
+TEXT_REUSE_KINDS: tuple[str, ...] = ("exact", "near_duplicate", "partial")
 #: The kinds ``find`` can report in this version, in order of strength.
-AVAILABLE_KINDS: tuple[str, ...] = ("exact", "near_duplicate", "partial")
+AVAILABLE_KINDS: tuple[str, ...] = (*TEXT_REUSE_KINDS, "paraphrase")
+#: Passage kinds, indexed by ``FindResult.p_kind``.
+PASSAGE_KINDS: tuple[str, ...] = ("near_verbatim", "verbatim", "paraphrase")
 _KIND_CODE = {k: i for i, k in enumerate(AVAILABLE_KINDS)}
 #: Kinds that join documents into one family for ``clusters`` and ``dedup``.
 FAMILY_KINDS: tuple[str, ...] = ("exact", "near_duplicate")
@@ -76,6 +80,9 @@ class Options:
             (97 -> 48, most of them ECB+ same-event quotes) and keeps every required one.
         passage_min_words: shortest passage listed in a record once the pair qualifies.
         passage_min_score: lowest share of matched words inside a reported passage.
+        paraphrase_embedder: sentence similarity of the paraphrase tier: ``minilm`` (the
+            all-MiniLM-L6-v2 model, ``semantic`` extra), ``lexical`` (no model, less sensitive) or
+            ``auto`` (MiniLM when installed; default, or the ``RETOLD_EMBEDDER`` variable).
         boilerplate: recognise site furniture and keep it out of all evidence. ``True``: lines
             repeated across a site's documents (one more read of the input) and single-page cues
             (comment forms, share lines, teasers). ``None`` (default): when passages are computed
@@ -102,6 +109,7 @@ class Options:
     partial_min_share: float = 0.1
     passage_min_words: int = DEFAULT_MIN_WORDS
     passage_min_score: float = DEFAULT_MIN_SCORE
+    paraphrase_embedder: str = field(default_factory=lambda: os.environ.get("RETOLD_EMBEDDER", "auto"))
     boilerplate: bool | None = None
     boilerplate_options: BoilerplateOptions = field(default_factory=BoilerplateOptions)
     id_field: str = "id"
@@ -391,7 +399,7 @@ class FindResult:
     p_b_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     p_b_end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     p_score: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
-    p_verbatim: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    p_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     has_passages: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     candidates: int = 0
@@ -422,7 +430,7 @@ class FindResult:
             passages = None
             if self.has_passages and self.kind[i] != _KIND_CODE["exact"]:
                 passages = [Passage(int(self.p_a_start[j]), int(self.p_a_end[j]), int(self.p_b_start[j]),
-                                    int(self.p_b_end[j]), "verbatim" if self.p_verbatim[j] else "near_verbatim",
+                                    int(self.p_b_end[j]), PASSAGE_KINDS[self.p_kind[j]],
                                     float(self.p_score[j])) for j in range(starts[i], starts[i + 1])]
             yield Pair(a=ids[self.a[i]], b=ids[self.b[i]], kind=AVAILABLE_KINDS[self.kind[i]],
                        score=float(self.score[i]), jaccard=float(self.jaccard[i]),
@@ -684,6 +692,12 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KI
     def cat(d: dict[str, list[np.ndarray]], key: str, dtype: Any) -> np.ndarray:
         return np.concatenate(d[key]).astype(dtype) if d[key] else np.zeros(0, dtype=dtype)
 
+    if "paraphrase" in kinds:
+        t4 = time.perf_counter()
+        _paraphrases(corpus, rep, opt, out, pout, cols, cat, progress)
+        with_passages = True
+        timings["paraphrase"] = time.perf_counter() - t4
+
     a, b = cat(out, "a", np.int64), cat(out, "b", np.int64)
     order = np.lexsort((b, a))
     inv = np.empty_like(order)
@@ -697,10 +711,82 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KI
                      coverage_a=cat(out, "cva", np.float64)[order], coverage_b=cat(out, "cvb", np.float64)[order],
                      p_pair=p_pair[porder], p_a_start=p_a0[porder], p_a_end=cat(pout, "a1", np.int64)[porder],
                      p_b_start=p_b0[porder], p_b_end=cat(pout, "b1", np.int64)[porder],
-                     p_score=cat(pout, "score", np.float64)[porder], p_verbatim=cat(pout, "verb", bool)[porder],
+                     p_score=cat(pout, "score", np.float64)[porder], p_kind=cat(pout, "verb", np.int8)[porder],
                      has_passages=with_passages, timings=timings, candidates=n_cand)
     timings["total"] = time.perf_counter() - t0
     return res
+
+
+def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, list[np.ndarray]],
+                 pout: dict[str, list[np.ndarray]], cols: tuple[str, ...], cat: Callable[..., np.ndarray],
+                 progress: Progress | None) -> None:
+    """The paraphrase tier: re-read the representatives' texts, align their sentences, and add
+    ``paraphrase`` pairs (or upgrade ``partial`` ones) with sentence passages.
+
+    Holds the texts of the representative documents in memory (the sentence embeddings are
+    cached per sentence for the run).
+    """
+    from .paraphrase import find_paraphrases, resolve_embedder
+
+    reps = np.flatnonzero(rep == np.arange(len(corpus)))
+    if reps.shape[0] < 2:
+        return
+    wanted = set(reps.tolist())
+    texts: dict[int, str] = {}
+    if progress is not None:
+        progress.start("paraphrase", total=float(reps.shape[0]))
+    for i, doc in iter_records_by_index(corpus.paths, wanted, id_field=opt.id_field, text_field=opt.text_field,
+                                        date_field=opt.date_field, keep_records=False):
+        spans = corpus.boilerplate.get(i)
+        texts[i] = mask(doc.text, spans) if spans else doc.text
+    order = [i for i in reps.tolist() if i in texts]
+    cache = resolve_embedder(opt.paraphrase_embedder)
+    found = find_paraphrases([texts[i] for i in order], cache)
+    if progress is not None:
+        progress.advance(reps.shape[0])
+        progress.stop()
+    if not found:
+        return
+    a, b, kind = cat(out, "a", np.int64), cat(out, "b", np.int64), cat(out, "kind", np.int8)
+    where = {(int(x), int(y)): n for n, (x, y) in enumerate(zip(a.tolist(), b.tolist()))}
+    new = {c: [] for c in cols}
+    n_next = a.shape[0]
+    passages: list[tuple[int, int, int, int, int, float]] = []
+    upgrade: list[int] = []
+    for li, lj, r in found:
+        ga, gb = order[li], order[lj]
+        n = where.get((ga, gb))
+        if n is not None and kind[n] != _KIND_CODE["partial"]:
+            continue  # exact and near-duplicate pairs say more than paraphrase
+        if n is None:
+            n = n_next
+            n_next += 1
+            for c, v in zip(cols, (ga, gb, _KIND_CODE["paraphrase"], r.score.score, 0.0, 0.0, 0.0,
+                                   r.score.coverage_a, r.score.coverage_b)):
+                new[c].append(v)
+        else:
+            upgrade.append(n)
+        passages.extend((n, u.a_start, u.a_end, u.b_start, u.b_end, u.score) for u in r.pairs)
+    if upgrade:
+        # a partial pair that is also retold sentence by sentence is a paraphrase; it keeps its
+        # verbatim passages and gains the sentence ones
+        kind[np.asarray(upgrade)] = _KIND_CODE["paraphrase"]
+        out["kind"] = [kind]
+        for c in cols:
+            if c != "kind":
+                out[c] = [cat(out, c, np.float64 if c not in ("a", "b") else np.int64)]
+    if new["a"]:
+        for c in cols:
+            out[c].append(np.asarray(new[c]))
+    if passages:
+        arr = np.asarray(passages, dtype=np.float64)
+        pout["pair"].append(arr[:, 0].astype(np.int64))
+        pout["a0"].append(arr[:, 1].astype(np.int64))
+        pout["a1"].append(arr[:, 2].astype(np.int64))
+        pout["b0"].append(arr[:, 3].astype(np.int64))
+        pout["b1"].append(arr[:, 4].astype(np.int64))
+        pout["score"].append(arr[:, 5])
+        pout["verb"].append(np.full(arr.shape[0], PASSAGE_KINDS.index("paraphrase"), dtype=np.int8))
 
 
 def _char_offsets(corpus: Corpus, docs: np.ndarray, tok0: np.ndarray, tok1: np.ndarray) -> tuple[np.ndarray,
