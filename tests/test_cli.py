@@ -61,3 +61,26 @@ def test_exit_codes(tmp_path):
     assert run("find", str(EXAMPLES), "--kinds", "bogus").returncode == 2
     assert run("find", str(EXAMPLES), "-o", str(tmp_path / "x.xlsx")).returncode == 2
     assert run("clusters", str(EXAMPLES), "--keep", "random").returncode == 2
+
+
+def test_align_seed_pair_json_has_verbatim_and_paraphrase_passages():
+    a, b = EXAMPLES / "000_f6d4d808b074041e.txt", EXAMPLES / "001_9f416579a8fdbabf.txt"
+    r = run("align", str(a), str(b), "--json")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    kinds = {p["kind"] for p in rec["passages"]}
+    assert rec["kind"] == "paraphrase" and {"verbatim", "paraphrase"} <= kinds
+    tb = b.read_text()
+    assert len(rec["boilerplate_b"]) == 10 and tb[slice(*rec["boilerplate_b"][0])] == "Please enter your comment!"
+    rewritten = [p for p in rec["passages"] if p["kind"] == "paraphrase"
+                 and "Already Russia is alleged" in tb[p["b_start"]:p["b_end"]]]
+    assert rewritten and "Russia has allegedly asked China" in a.read_text()[rewritten[0]["a_start"]:
+                                                                            rewritten[0]["a_end"]]
+
+
+def test_find_examples_reports_the_seed_pair_as_paraphrase():
+    r = run("find", str(EXAMPLES))
+    assert r.returncode == 0, r.stderr
+    kinds = {(x["a"], x["b"]): x["kind"] for x in map(json.loads, r.stdout.splitlines())}
+    assert kinds[("000_f6d4d808b074041e.txt", "001_9f416579a8fdbabf.txt")] == "paraphrase"
+    assert kinds[("wire/harbour-original", "wire/harbour-mirror")] == "near_duplicate"

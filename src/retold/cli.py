@@ -297,9 +297,12 @@ def align_cmd(a: Annotated[str, typer.Argument(help="First document: a file, or 
                   "--boilerplate/--no-boilerplate",
                   help="Recognise single-page furniture (comment forms, share lines, teasers), show it "
                   "as boilerplate and keep it out of the passages.")] = True,
+              paraphrase: Annotated[bool, typer.Option(
+                  "--paraphrase/--no-paraphrase", help="Also pair rewritten sentences with their originals.")] = True,
+              embedder: EmbedderOpt = None,
               id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
               json: JsonOpt = False) -> None:
-    """Show which passages of B come from A, side by side, with [start, end) character offsets."""
+    """Show which passages of B come from A (verbatim, near-verbatim, paraphrased), side by side."""
     from .align import AlignOptions, align
 
     console = Console(stderr=True)
@@ -311,11 +314,22 @@ def align_cmd(a: Annotated[str, typer.Argument(help="First document: a file, or 
 
     bp_a = boilerplate_spans(ta, None, None) if boilerplate else []
     bp_b = boilerplate_spans(tb, None, None) if boilerplate else []
-    passages = align(mask(ta, bp_a), mask(tb, bp_b), AlignOptions(min_words=min_words, min_score=min_score))
+    ma, mb = mask(ta, bp_a), mask(tb, bp_b)
+    passages = align(ma, mb, AlignOptions(min_words=min_words, min_score=min_score))
     covered_a = sum(p.a_end - p.a_start for p in passages)
     covered_b = sum(p.b_end - p.b_start for p in passages)
     score = (covered_a + covered_b) / max(1, len(ta.strip()) + len(tb.strip()))
-    record = {"a": ida, "b": idb, "kind": "partial" if passages else None, "score": round(min(score, 1.0), 6),
+    kind = "partial" if passages else None
+    if paraphrase:
+        import os
+
+        from .paraphrase import compare, resolve_embedder
+
+        r = compare(ma, mb, resolve_embedder(embedder or os.environ.get("RETOLD_EMBEDDER", "auto")))
+        if r.paraphrase:
+            kind, score = "paraphrase", max(score, r.score.score)
+        passages = sorted(passages + [u.to_passage() for u in r.pairs], key=lambda p: (p.a_start, p.b_start))
+    record = {"a": ida, "b": idb, "kind": kind, "score": round(min(score, 1.0), 6),
               "passages": [p.to_dict() for p in passages], "boilerplate_a": [list(x) for x in bp_a],
               "boilerplate_b": [list(x) for x in bp_b]}
     if json:
