@@ -612,7 +612,7 @@ def find_paraphrases(texts: Sequence[str], embed: EmbeddingCache | None = None,
     >>> [(i, j, r.score.n_pairs) for i, j, r in find_paraphrases([a, "Weather was fine today.", b])]
     [(0, 2, 3)]
     """
-    cache = embed or EmbeddingCache(LexicalEmbedder())
+    cache = embed if embed is not None else EmbeddingCache(LexicalEmbedder())  # an empty cache is falsy
     model = model_for(cache.embedder)
     docs = [prepare(t, cache) for t in texts]
     if candidates is None:
