@@ -103,7 +103,7 @@ class Options:
     near_min_containment: float = 0.25
     anchor_bits: int = 3
     anchor_min_hits: int = 2
-    anchor_max_df: int = 16
+    anchor_max_df: int = 8
     partial_min_words: int = 15
     partial_min_total_words: int = 30
     partial_min_share: float = 0.1
