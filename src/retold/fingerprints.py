@@ -177,55 +177,14 @@ def tokenize_batch(buf: np.ndarray, bounds: np.ndarray, want_offsets: bool):
     offs = np.cumsum(counts)
     total = offs[nd]
     hashes = np.empty(total, dtype=np.uint64)
-    if want_offsets:
-        bs = np.empty(total, dtype=np.int64)
-        be = np.empty(total, dtype=np.int64)
-    else:
-        bs = np.empty(0, dtype=np.int64)
-        be = np.empty(0, dtype=np.int64)
+    # offsets are cheap next to decoding; the arrays are just not returned when not wanted
+    bs = np.empty(total, dtype=np.int64)
+    be = np.empty(total, dtype=np.int64)
     for d in nb.prange(nd):
-        if want_offsets:
-            _scan_doc(buf, bounds[d], bounds[d + 1], hashes, bs, be, offs[d], True)
-        else:
-            _scan_doc_hash_only(buf, bounds[d], bounds[d + 1], hashes, offs[d])
+        _scan_doc(buf, bounds[d], bounds[d + 1], hashes, bs, be, offs[d], True)
+    if not want_offsets:
+        return hashes, offs, bs[:0], be[:0]
     return hashes, offs, bs, be
-
-
-@nb.njit(nogil=True, cache=True)
-def _scan_doc_hash_only(buf, start, end, out_hash, pos):
-    count = 0
-    i = start
-    in_tok = False
-    h = _FNV_OFFSET
-    while i < end:
-        cp, n, cls = _char_at(buf, i, end)
-        if cls == 1:
-            if not in_tok:
-                in_tok = True
-                h = _FNV_OFFSET
-            for j in range(n):
-                c = buf[i + j]
-                if 0x41 <= c <= 0x5A:
-                    c = c + 32
-                h ^= np.uint64(c)
-                h *= _FNV_PRIME
-        else:
-            if in_tok:
-                out_hash[pos + count] = fmix64(h)
-                count += 1
-                in_tok = False
-            if cls == 2:
-                hh = _FNV_OFFSET
-                for j in range(n):
-                    hh ^= np.uint64(buf[i + j])
-                    hh *= _FNV_PRIME
-                out_hash[pos + count] = fmix64(hh)
-                count += 1
-        i += n
-    if in_tok:
-        out_hash[pos + count] = fmix64(h)
-        count += 1
-    return count
 
 
 @nb.njit(inline="always")
@@ -279,7 +238,7 @@ def _count_tokens(buf, start, end) -> int:
 
 @nb.njit(inline="always")
 def _hash_tokens(buf, start, end, out, offs, o0) -> int:
-    """Token hashes of buf[start:end] into out[0:]; the same values as :func:`_scan_doc_hash_only`.
+    """Token hashes of buf[start:end] into out[0:]; the same values as :func:`_scan_doc`.
 
     When ``offs`` is not empty, also writes each token's ``[start, end)`` *character* offsets
     (relative to the document, packed ``start << 32 | end``) into offs[o0:]: a character
