@@ -72,7 +72,6 @@ __all__ = [
     "Extracted",
     "WebOptions",
     "Hooks",
-    "StatsHooks",
     "web_kind",
     "charset_codec",
     "declared_encoding",
@@ -182,69 +181,6 @@ class Hooks(Protocol):
     def emit(self, doc: Document) -> Document: ...
 
     def open_binary(self, path: str) -> BinaryIO | None: ...
-
-
-class StatsHooks:
-    """A stand-alone :class:`Hooks` over a :class:`ReadStats`, with the same rules as ``read_documents``.
-
-    Example:
-        >>> h = StatsHooks()
-        >>> h.skip("no_text", "a.html", None, "nothing to extract")
-        >>> h.stats.skipped["no_text"], h.stats.messages
-        (1, ['a.html: nothing to extract'])
-    """
-
-    def __init__(
-        self,
-        stats: ReadStats | None = None,
-        on_message: Callable[[str], None] | None = None,
-        keep_records: bool = True,
-    ) -> None:
-        self.stats = stats if stats is not None else ReadStats()
-        self.on_message = on_message
-        self.keep_records = keep_records
-        self.seen: set[str] = set()
-
-    def message(self, path: str, line: int | None, what: str) -> None:
-        where = path if line is None else f"{path}:{line}"
-        text = f"{where}: {what}".replace("\r", "\\r").replace("\n", "\\n")
-        self.stats.add_message(text)
-        if self.on_message is not None:
-            self.on_message(text)
-
-    def skip(self, reason: str, path: str, line: int | None, what: str, count: int = 1) -> None:
-        self.stats.skipped[reason] += count
-        self.message(path, line, what)
-
-    def warn(self, reason: str, path: str, line: int | None, what: str | None) -> None:
-        self.stats.warnings[reason] += 1
-        if what is not None:
-            self.message(path, line, what)
-
-    def unique_id(self, doc_id: str, path: str, line: int | None) -> str:
-        new_id, k = doc_id, 2
-        while new_id in self.seen:
-            new_id, k = f"{doc_id}#{k}", k + 1
-        if new_id != doc_id:
-            self.warn("duplicate_id", path, line, f"duplicate id {doc_id!r} renamed to {new_id!r}")
-        self.seen.add(new_id)
-        return new_id
-
-    def emit(self, doc: Document) -> Document:
-        self.stats.documents += 1
-        return doc
-
-    def open_binary(self, path: str) -> BinaryIO | None:
-        try:
-            f = open(path, "rb")  # noqa: SIM115 - the caller closes it
-        except FileNotFoundError:
-            self.skip("missing_path", path, None, "no such file or directory")
-            return None
-        except OSError as err:
-            self.skip("unreadable", path, None, f"cannot open: {err.strerror or err}")
-            return None
-        self.stats.files += 1
-        return f
 
 
 # -- pure helpers ---------------------------------------------------------------------------------
@@ -802,7 +738,9 @@ def read_web_documents(
         options: Size limit.
         keep_records: Keep :attr:`Document.record`.
     """
-    hooks = StatsHooks(stats, on_message, keep_records)
+    from .documents import _Reader  # the same accounting rules (messages, counts, unique ids)
+
+    hooks = _Reader(stats if stats is not None else ReadStats(), on_message, "id", "text", "date", keep_records)
     for path in paths:
         path = str(path)
         kind = web_kind(path)
