@@ -106,87 +106,6 @@ def _char_at(buf: np.ndarray, i: int, end: int) -> tuple[int, int, int]:
     return cp, n, 1
 
 
-@nb.njit(nogil=True, cache=True)
-def _scan_doc(buf, start, end, out_hash, out_s, out_e, pos, write) -> int:
-    """Tokenise buf[start:end]; when write, store hashes and byte offsets from pos. Returns count."""
-    count = 0
-    i = start
-    in_tok = False
-    h = _FNV_OFFSET
-    tok_start = 0
-    while i < end:
-        cp, n, cls = _char_at(buf, i, end)
-        if cls == 1:
-            if not in_tok:
-                in_tok = True
-                h = _FNV_OFFSET
-                tok_start = i
-            for j in range(n):
-                c = buf[i + j]
-                if 0x41 <= c <= 0x5A:
-                    c = c + 32
-                h ^= np.uint64(c)
-                h *= _FNV_PRIME
-        else:
-            if in_tok:
-                if write:
-                    out_hash[pos + count] = fmix64(h)
-                    out_s[pos + count] = tok_start - start
-                    out_e[pos + count] = i - start
-                count += 1
-                in_tok = False
-            if cls == 2:
-                if write:
-                    hh = _FNV_OFFSET
-                    for j in range(n):
-                        hh ^= np.uint64(buf[i + j])
-                        hh *= _FNV_PRIME
-                    out_hash[pos + count] = fmix64(hh)
-                    out_s[pos + count] = i - start
-                    out_e[pos + count] = i + n - start
-                count += 1
-        i += n
-    if in_tok:
-        if write:
-            out_hash[pos + count] = fmix64(h)
-            out_s[pos + count] = tok_start - start
-            out_e[pos + count] = end - start
-        count += 1
-    return count
-
-
-@nb.njit(nogil=True, cache=True, parallel=True)
-def tokenize_batch(buf: np.ndarray, bounds: np.ndarray, want_offsets: bool):
-    """Token hashes of every document in a batch.
-
-    Args:
-        buf: uint8 UTF-8 bytes of the lowercased documents, concatenated.
-        bounds: int64 array of length ndocs + 1; document d is ``buf[bounds[d]:bounds[d+1]]``.
-        want_offsets: also return each token's byte offsets relative to its document.
-
-    Returns:
-        (hashes uint64, tok_offsets int64 [ndocs+1], byte_starts int64, byte_ends int64); the
-        offset arrays are empty unless ``want_offsets``.
-    """
-    nd = bounds.shape[0] - 1
-    counts = np.zeros(nd + 1, dtype=np.int64)
-    dummy_h = np.empty(0, dtype=np.uint64)
-    dummy_o = np.empty(0, dtype=np.int64)
-    for d in nb.prange(nd):
-        counts[d + 1] = _scan_doc(buf, bounds[d], bounds[d + 1], dummy_h, dummy_o, dummy_o, 0, False)
-    offs = np.cumsum(counts)
-    total = offs[nd]
-    hashes = np.empty(total, dtype=np.uint64)
-    # offsets are cheap next to decoding; the arrays are just not returned when not wanted
-    bs = np.empty(total, dtype=np.int64)
-    be = np.empty(total, dtype=np.int64)
-    for d in nb.prange(nd):
-        _scan_doc(buf, bounds[d], bounds[d + 1], hashes, bs, be, offs[d], True)
-    if not want_offsets:
-        return hashes, offs, bs[:0], be[:0]
-    return hashes, offs, bs, be
-
-
 @nb.njit(inline="always")
 def _n_shingles(ntok: int, k: int) -> int:
     if ntok == 0:
@@ -203,7 +122,7 @@ def _is_ascii_word(c) -> bool:
 
 @nb.njit(inline="always")
 def _count_tokens(buf, start, end) -> int:
-    """Number of tokens :func:`_scan_doc` finds in buf[start:end], without hashing them.
+    """Number of tokens :func:`_hash_tokens` finds in buf[start:end], without hashing them.
 
     ASCII bytes are classified inline (most text is ASCII); other characters go through
     :func:`_char_at`, so the token boundaries are exactly the tokeniser's.
@@ -238,7 +157,7 @@ def _count_tokens(buf, start, end) -> int:
 
 @nb.njit(inline="always")
 def _hash_tokens(buf, start, end, out, offs, o0) -> int:
-    """Token hashes of buf[start:end] into out[0:]; the same values as :func:`_scan_doc`.
+    """Token hashes of buf[start:end] into out[0:] (the one tokeniser: every path calls this).
 
     When ``offs`` is not empty, also writes each token's ``[start, end)`` *character* offsets
     (relative to the document, packed ``start << 32 | end``) into offs[o0:]: a character
@@ -306,6 +225,31 @@ def _hash_tokens(buf, start, end, out, offs, o0) -> int:
             offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
         count += 1
     return count
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def tokenize_batch(buf: np.ndarray, bounds: np.ndarray):
+    """Token hashes and character offsets of every document in a batch.
+
+    Args:
+        buf: uint8 UTF-8 bytes of the lowercased documents, concatenated.
+        bounds: int64 array of length ndocs + 1; document d is ``buf[bounds[d]:bounds[d+1]]``.
+
+    Returns:
+        (hashes uint64, tok_offsets int64 [ndocs+1], packed uint64 ``start << 32 | end``
+        character offsets of each token relative to its document): the same tokens as the
+        fused corpus kernel, from the same scanner.
+    """
+    nd = bounds.shape[0] - 1
+    counts = np.zeros(nd + 1, dtype=np.int64)
+    for d in nb.prange(nd):
+        counts[d + 1] = _count_tokens(buf, bounds[d], bounds[d + 1])
+    offs = np.cumsum(counts)
+    hashes = np.empty(offs[nd], dtype=np.uint64)
+    packed = np.empty(offs[nd], dtype=np.uint64)
+    for d in nb.prange(nd):
+        _hash_tokens(buf, bounds[d], bounds[d + 1], hashes[offs[d] : offs[d + 1]], packed, offs[d])
+    return hashes, offs, packed
 
 
 @nb.njit(inline="always")
@@ -561,7 +505,7 @@ def token_hashes(words: list[str]) -> np.ndarray:
     2
     """
     buf, bounds = encode_batch([" ".join(words)])
-    hashes, _, _, _ = tokenize_batch(buf, bounds, False)
+    hashes, _, _ = tokenize_batch(buf, bounds)
     return np.unique(hashes)
 
 

@@ -7,9 +7,10 @@ put spaces between words. Tokens are compared lowercased, so quote style (curly 
 non-breaking spaces, dashes, double spaces and letter case never change the token sequence.
 
 There is a single tokeniser: the compiled kernel in :mod:`retold.fingerprints`, which works on
-UTF-8 bytes. :func:`tokens` runs that same kernel on one document and maps its byte offsets
-back to character offsets in the *original* string, so the fast corpus path and the offset path
-can never disagree on what a token is.
+UTF-8 bytes and counts characters as it goes. :func:`tokens` runs that same scanner on one
+document and maps its offsets back to the *original* string (only needed where lowercasing
+changes a string's length), so the fast corpus path and the offset path can never disagree on
+what a token is.
 """
 
 from __future__ import annotations
@@ -121,17 +122,6 @@ def lower_with_map(text: str) -> tuple[str, np.ndarray | None]:
     return low, out
 
 
-def _byte_to_char(encoded: bytes) -> np.ndarray:
-    """Character offset of every byte offset (plus the end) of a UTF-8 string."""
-    b = np.frombuffer(encoded, dtype=np.uint8)
-    is_start = (b & 0xC0) != 0x80
-    pos = np.empty(b.shape[0] + 1, dtype=np.int64)
-    pos[0] = 0
-    # pos[i] = number of characters that start before byte i = index of the character at byte i
-    np.cumsum(is_start, out=pos[1:])
-    return pos
-
-
 def tokens(text: str) -> Tokens:
     """Tokenise one document, keeping ``[start, end)`` character offsets into ``text``.
 
@@ -147,13 +137,9 @@ def tokens(text: str) -> Tokens:
     enc = low.encode("utf-8", errors="surrogatepass")
     buf = np.frombuffer(enc, dtype=np.uint8)
     bounds = np.array([0, len(enc)], dtype=np.int64)
-    hashes, tok_offsets, bstarts, bends = tokenize_batch(buf, bounds, True)
-    del tok_offsets
-    if enc.isascii():
-        starts, ends = bstarts, bends
-    else:
-        b2c = _byte_to_char(enc)
-        starts, ends = b2c[bstarts], b2c[bends]
+    hashes, _, packed = tokenize_batch(buf, bounds)
+    starts = (packed >> np.uint64(32)).astype(np.int64)
+    ends = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
     if cmap is not None:
         starts, ends = cmap[starts], cmap[ends]
     return Tokens(hashes=hashes, starts=starts.astype(np.int64), ends=ends.astype(np.int64))
