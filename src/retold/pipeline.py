@@ -226,7 +226,8 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
     # Counting lines across a site costs a second read and ~0.2 ms a document in Python: by
     # default it runs for crawls (HTML/WARC input), where sites are known; elsewhere only the
     # cheap single-page cues run unless boilerplate=True asks for both.
-    corpus_level = opt.boilerplate is True or (use_bp and _has_web_input(paths))
+    web = _has_web_input(paths) if use_bp else False
+    corpus_level = opt.boilerplate is True or web
     counts = None
     source: list[str] = paths
     source_opts = {"id_field": opt.id_field, "text_field": opt.text_field, "date_field": opt.date_field}
@@ -236,7 +237,6 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
         # their extracted text is spooled to a temporary JSONL that pass 1 reads instead (the
         # real read, with its messages and counts, happens here then).
         prog.start("boilerplate", total=total_bytes or None)
-        web = _has_web_input(paths)
         if web:
             spool = tempfile.NamedTemporaryFile("wb", prefix="retold-extracted-", suffix=".jsonl", delete=False)
             docs0 = read_documents(paths, stats=corpus.stats, on_message=on_message, keep_records=True, **source_opts)
