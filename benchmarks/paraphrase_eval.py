@@ -40,8 +40,7 @@ from retold.paraphrase import (  # noqa: E402
     ParaphraseOptions,
     align_sentences,
     compare_prepared,
-    evidence_terms,
-    paraphrase_candidates,
+    find_paraphrases,
     prepare,
 )
 from retold.semantic import (  # noqa: E402

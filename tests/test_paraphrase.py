@@ -7,16 +7,20 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retold.paraphrase import (
     ParaphraseOptions,
     align_matrix,
     align_sentences,
     compare,
+    compare_prepared,
+    covered_sentences,
     find_paraphrases,
     merge_passages,
-    paraphrase_candidates,
-    rare_term_pairs,
+    prepare,
+    term_candidates,
 )
 from retold.semantic import (
     LEXICAL_MODEL,
@@ -192,13 +196,34 @@ def test_merge_passages_joins_neighbours(minilm) -> None:
     assert all(p.to_passage().kind == "paraphrase" for p in passages)
 
 
-def test_candidates_avoid_all_pairs() -> None:
-    emb = np.eye(6, dtype=np.float32)[[0, 1, 0, 1, 2, 3, 4, 5]]  # docs 0 and 1 hold the same sentences
-    off = np.array([0, 2, 4, 5, 6, 7, 8])
-    a, b = paraphrase_candidates(off, emb, k=1)
-    assert list(zip(a.tolist(), b.tolist())) == [(0, 1)]
-    a, b = rare_term_pairs([{"x", "y", "z"}, {"x", "y", "z"}, {"x"}], min_shared=2)
-    assert list(zip(a.tolist(), b.tolist())) == [(0, 1)]
+def test_term_candidates_pair_the_seed_and_skip_other_stories() -> None:
+    from retold.fingerprints import fingerprint_batch
+
+    a, b = seed_texts()
+    other = ("The central bank raised interest rates by a quarter point on Thursday, citing stubborn "
+             "inflation in services and a tight labour market across the euro zone.")
+    fp = fingerprint_batch([a, other, b], terms=True)
+    x, y, cont = term_candidates(fp.terms, fp.term_offsets)
+    assert list(zip(x.tolist(), y.tolist())) == [(0, 2)]
+    assert 0.45 < cont[0] < 0.7  # a retelling keeps about half of the story's distinct content words
+    # content words held by more documents than max_term_df are no evidence
+    x, _, _ = term_candidates(fp.terms, fp.term_offsets, options=ParaphraseOptions(max_term_df=1))
+    assert x.shape[0] == 0
+
+
+def test_copied_sentences_do_not_count_as_reworded() -> None:
+    a, b = seed_texts()
+    da, db = prepare(a), prepare(b)
+    model = LEXICAL_MODEL
+    free = compare_prepared(da, db, model)
+    # pretend every sentence of both sides was already matched verbatim
+    everything = [(0, len(a), 0, len(b))]
+    ca = covered_sentences(da.spans, [(p[0], p[1]) for p in everything])
+    cb = covered_sentences(db.spans, [(p[2], p[3]) for p in everything])
+    copied = compare_prepared(da, db, model, None, ca, cb)
+    assert free.score.n_pairs == copied.score.n_pairs > 0
+    assert copied.pairs == [] and copied.reworded == 0.0 and not copied.paraphrase
+    assert free.reworded == max(free.score.coverage_a, free.score.coverage_b) and free.paraphrase
 
 
 def test_find_paraphrases_lexical() -> None:
@@ -210,3 +235,22 @@ def test_find_paraphrases_lexical() -> None:
 
 def test_options_are_documented() -> None:
     assert ParaphraseOptions().min_pairs >= 3
+
+
+_VOCAB = ["Kim", "denied", "Putin", "help", "allegedly", "assistance", "troops", "13,500", "2.5", "the", "was",
+          "U.S.", "Hurst's", "running", "lives", "ذرائع", "کے", "مطابق", "۲۰۲۲", "Ölüdeniz", "naïve", "x2", "_id"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_VOCAB + [",", ".", "—", "\"", "(", "!"]), max_size=25), max_size=6))
+def test_lexical_kernel_matches_the_python_reference(sentences: list[list[str]]) -> None:
+    from retold.lexical import lexical_features
+    from retold.semantic import hashed_vectors, sentence_terms
+
+    texts = [" ".join(words) for words in sentences]
+    lex, nums, n_words, n_content = lexical_features(texts)
+    ref = [sentence_terms(t) for t in texts]
+    assert np.allclose(lex, hashed_vectors([r.terms for r in ref], lex.shape[1]), atol=1e-6)
+    assert n_words.tolist() == [r.n_words for r in ref]
+    assert n_content.tolist() == [sum(not k[0].isdigit() for k in r.terms) for r in ref]
+    assert nums.sum(axis=1).tolist() == [len({k for k in r.terms if k[0].isdigit()}) for r in ref]

@@ -290,3 +290,47 @@ def sample_anchors(shingles: np.ndarray, sh_offsets: np.ndarray, rate_bits: int)
                     w += 1
             m = w
     return out_h[:m], out_d[:m]
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def set_overlap(sets: np.ndarray, offs: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """``|A & B|`` for each pair of sorted, distinct sets (CSR: set d is ``sets[offs[d]:offs[d+1]]``).
+
+    >>> s = np.array([1, 2, 3, 2, 3, 4, 9], dtype=np.uint32)
+    >>> set_overlap(s, np.array([0, 3, 6, 7]), np.array([0, 0]), np.array([1, 2])).tolist()
+    [2, 0]
+    """
+    out = np.zeros(pa.shape[0], dtype=np.int64)
+    for p in nb.prange(pa.shape[0]):
+        i, iend = offs[pa[p]], offs[pa[p] + 1]
+        j, jend = offs[pb[p]], offs[pb[p] + 1]
+        n = 0
+        while i < iend and j < jend:
+            x, y = sets[i], sets[j]
+            if x == y:
+                n += 1
+                i += 1
+                j += 1
+            elif x < y:
+                i += 1
+            else:
+                j += 1
+        out[p] = n
+    return out
+
+
+@nb.njit(nogil=True, cache=True)
+def gather_sets(sets: np.ndarray, offs: np.ndarray, rows: np.ndarray):
+    """The CSR rows ``rows`` of ``(sets, offs)`` as a new CSR (values, offsets).
+
+    >>> v, o = gather_sets(np.array([1, 2, 3, 4], dtype=np.uint32), np.array([0, 1, 3, 4]), np.array([2, 1]))
+    >>> v.tolist(), o.tolist()
+    ([4, 2, 3], [0, 1, 3])
+    """
+    out_offs = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+    for r in range(rows.shape[0]):
+        out_offs[r + 1] = out_offs[r] + offs[rows[r] + 1] - offs[rows[r]]
+    out = np.empty(out_offs[-1], dtype=sets.dtype)
+    for r in range(rows.shape[0]):
+        out[out_offs[r] : out_offs[r + 1]] = sets[offs[rows[r]] : offs[rows[r] + 1]]
+    return out, out_offs

@@ -386,8 +386,42 @@ def stop_table(stop: np.ndarray):
     return tab, sentinel
 
 
+@nb.njit(inline="always")
+def _terms_doc(toks, stop_tab, sentinel, out, o0) -> int:
+    """Distinct content words of one document (not stop words), sorted, into out[o0:]; returns
+    how many. Kept as the high 32 bits of the token hash: a set-overlap filter tolerates the
+    rare collision and the corpus keeps half the memory."""
+    m = 0
+    for t in range(toks.shape[0]):
+        h = toks[t]
+        if not _is_stop(stop_tab, sentinel, h):
+            out[o0 + m] = np.uint32(h >> np.uint64(32))
+            m += 1
+    if m > 1:
+        out[o0 : o0 + m].sort()
+        w = 1
+        for r in range(1, m):
+            if out[o0 + r] != out[o0 + w - 1]:
+                out[o0 + w] = out[o0 + r]
+                w += 1
+        m = w
+    return m
+
+
+@nb.njit(nogil=True, cache=True)
+def _compact_terms(buf, tok_offs, nterms):
+    nd = nterms.shape[0]
+    offs = np.zeros(nd + 1, dtype=np.int64)
+    for d in range(nd):
+        offs[d + 1] = offs[d] + nterms[d]
+    out = np.empty(offs[nd], dtype=np.uint32)
+    for d in range(nd):
+        out[offs[d] : offs[d + 1]] = buf[tok_offs[d] : tok_offs[d] + nterms[d]]
+    return out, offs
+
+
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets):
+def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets, want_terms):
     """Tokenise, shingle, sign and hash every document of a batch in one pass per document.
 
     Why fused: the separate kernels each re-read the batch's token hashes from memory (and
@@ -398,7 +432,8 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets
 
     Returns (n_tokens int64, content uint64, signature uint32 [ndocs, n_bins], shingles
     uint64, sh_offsets int64 [ndocs+1], token character offsets packed ``start << 32 | end``
-    (empty unless ``want_offsets``; document d's tokens start at cumsum(n_tokens)[d-1])),
+    (empty unless ``want_offsets``; document d's tokens start at cumsum(n_tokens)[d-1]),
+    content-word sets (uint32, empty unless ``want_terms``) and their int64 offsets [ndocs+1]),
     identical to the separate kernels' results.
     """
     nd = bounds.shape[0] - 1
@@ -417,6 +452,8 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets
     for d in range(nd):
         tok_offs[d + 1] = tok_offs[d] + ntok[d]
     packed = np.empty(tok_offs[nd] if want_offsets else 0, dtype=np.uint64)
+    term_buf = np.empty(tok_offs[nd] if want_terms else 0, dtype=np.uint32)
+    nterms = np.zeros(nd, dtype=np.int64)
     for d in nb.prange(nd):
         toks = np.empty(ntok[d], dtype=np.uint64)
         _hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d])
@@ -424,7 +461,10 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets
         content[d] = _content_doc(toks)
         filled = np.zeros(n_bins, dtype=np.bool_)
         _oph_doc(toks, stop_tab, sentinel, probes, sig[d], filled)
-    return ntok, content, sig, shingles, sh_offs, packed
+        if want_terms:
+            nterms[d] = _terms_doc(toks, stop_tab, sentinel, term_buf, tok_offs[d])
+    terms, term_offs = _compact_terms(term_buf, tok_offs, nterms)
+    return ntok, content, sig, shingles, sh_offs, packed, terms, term_offs
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
@@ -481,6 +521,8 @@ class Fingerprints:
     shingles: np.ndarray
     sh_offsets: np.ndarray
     token_offsets: np.ndarray | None = None
+    terms: np.ndarray | None = None
+    term_offsets: np.ndarray | None = None
 
 
 def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -515,8 +557,11 @@ STOP_TABLE, STOP_SENTINEL = stop_table(STOP_HASHES)
 
 def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
                       n_bins: int = DEFAULT_BANDS * DEFAULT_ROWS, stop: np.ndarray | None = None,
-                      offsets: bool = False) -> Fingerprints:
+                      offsets: bool = False, terms: bool = False) -> Fingerprints:
     """Tokenise, shingle and sign a batch of documents.
+
+    ``offsets``: also each token's character offsets; ``terms``: also each document's distinct
+    content words (uint32 hashes, sorted; CSR by ``term_offsets``), the paraphrase tier's filter.
 
     >>> fp = fingerprint_batch(["Kim was quick to deny Putin", "KIM was quick, to deny Putin!"])
     >>> fp.n_tokens.tolist(), bool(fp.content[0] == fp.content[1])
@@ -526,8 +571,8 @@ def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
     """
     buf, bounds = encode_batch(texts)
     stop_tab, sentinel = (STOP_TABLE, STOP_SENTINEL) if stop is None else stop_table(stop)
-    n_tokens, content, sig, sh, sh_offsets, packed = _fingerprint_kernel(buf, bounds, shingle_size, stop_tab,
-                                                                         sentinel, n_bins, offsets)
+    n_tokens, content, sig, sh, sh_offsets, packed, tset, toffs = _fingerprint_kernel(
+        buf, bounds, shingle_size, stop_tab, sentinel, n_bins, offsets, terms)
     if offsets:
         # the kernel counted characters of text.lower(); where lowercasing changed the length
         # (rare: e.g. a dotted capital I), map back to the original text per document
@@ -541,7 +586,8 @@ def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
                 packed[base : base + n] = (t.starts.astype(np.uint64) << np.uint64(32)) | t.ends.astype(np.uint64)
             base += n
     return Fingerprints(n_tokens=n_tokens, content=content, signature=sig, shingles=sh, sh_offsets=sh_offsets,
-                        token_offsets=packed if offsets else None)
+                        token_offsets=packed if offsets else None, terms=tset if terms else None,
+                        term_offsets=toffs if terms else None)
 
 
 def shingles_of(text: str, shingle_size: int = DEFAULT_SHINGLE) -> np.ndarray:

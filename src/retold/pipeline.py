@@ -142,6 +142,8 @@ class Corpus:
             corpus was scanned for passages).
         boilerplate: document index -> ``[start, end)`` spans recognised as site furniture
             (masked out before fingerprinting, so they are never evidence of reuse).
+        terms, term_offsets: each document's distinct content words (uint32 hashes, CSR; only
+            when scanned for the paraphrase tier).
     """
 
     paths: list[str]
@@ -154,6 +156,8 @@ class Corpus:
     anchors: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     anchor_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     boilerplate: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    terms: np.ndarray | None = None
+    term_offsets: np.ndarray | None = None
     store: SpillingStore | None = None
     offsets: SpillingStore | None = None
     stats: ReadStats = field(default_factory=ReadStats)
@@ -173,11 +177,13 @@ class _Batch:
     anchor_docs: np.ndarray
     tok_offsets: np.ndarray | None
     tok_bounds: np.ndarray | None
+    terms: np.ndarray | None = None
+    term_offsets: np.ndarray | None = None
 
 
-def _fingerprint(texts: list[str], opt: Options, passages: bool) -> _Batch:
+def _fingerprint(texts: list[str], opt: Options, passages: bool, terms: bool = False) -> _Batch:
     """All pass-1 work for one batch (runs in the worker thread; the kernels release the GIL)."""
-    fp = fingerprint_batch(texts, opt.shingle_size, opt.bands * opt.rows, offsets=passages)
+    fp = fingerprint_batch(texts, opt.shingle_size, opt.bands * opt.rows, offsets=passages, terms=terms)
     keys = band_keys(fp.signature, opt.rows)
     if passages:
         anchors, adocs = sample_anchors(fp.shingles, fp.sh_offsets, opt.anchor_bits)
@@ -187,7 +193,8 @@ def _fingerprint(texts: list[str], opt: Options, passages: bool) -> _Batch:
     else:
         anchors, adocs = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
         toks = tbounds = None
-    return _Batch(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs, toks, tbounds)
+    return _Batch(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs, toks, tbounds,
+                  fp.terms, fp.term_offsets)
 
 
 def peak_memory_mb() -> float:
@@ -196,11 +203,12 @@ def peak_memory_mb() -> float:
 
 
 def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Progress | None = None,
-         on_message: Callable[[str], None] | None = None, passages: bool = True) -> Corpus:
+         on_message: Callable[[str], None] | None = None, passages: bool = True, terms: bool = False) -> Corpus:
     """Pass 1: read every document once and fingerprint it.
 
     ``passages=False`` skips what only partial reuse and passage offsets need (anchors and
-    token offsets), the fastest pass for exact and near-duplicate detection.
+    token offsets), the fastest pass for exact and near-duplicate detection. ``terms=True``
+    also keeps each document's content-word set (the paraphrase tier's candidates).
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -258,7 +266,7 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
         prog.stop()
     try:
         _fingerprint_all(corpus, source, source_opts, opt, prog, passages, use_bp, counts, total_bytes,
-                         None if spool is not None else on_message, spool is not None)
+                         None if spool is not None else on_message, spool is not None, terms)
     finally:
         if spool is not None:
             os.unlink(spool.name)
@@ -267,10 +275,11 @@ def scan(paths: Sequence[PathLike], options: Options | None = None, progress: Pr
 
 def _fingerprint_all(corpus: Corpus, source: list[str], source_opts: dict[str, str], opt: Options, prog: Progress,
                      passages: bool, use_bp: bool, counts: Any, total_bytes: int,
-                     on_message: Callable[[str], None] | None, spooled: bool) -> None:
+                     on_message: Callable[[str], None] | None, spooled: bool, terms: bool = False) -> None:
     """Pass 1: read ``source`` and fingerprint every document in batches, in a worker thread."""
     prog.start("reading", total=total_bytes or None)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs",
+                                                           "terms", "tsizes")}
     texts: list[str] = []
     nbytes = 0
     base = 0
@@ -288,6 +297,9 @@ def _fingerprint_all(corpus: Corpus, source: list[str], source_opts: dict[str, s
         parts["keys"].append(b.keys)
         parts["anchors"].append(b.anchors)
         parts["adocs"].append(b.anchor_docs + base)
+        if b.terms is not None and b.term_offsets is not None:
+            parts["terms"].append(b.terms)
+            parts["tsizes"].append(np.diff(b.term_offsets))
         base += b.n_tokens.shape[0]
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -308,13 +320,13 @@ def _fingerprint_all(corpus: Corpus, source: list[str], source_opts: dict[str, s
             if len(texts) >= opt.batch_docs or nbytes >= opt.batch_bytes:
                 if pending is not None:
                     collect(pending)
-                pending = pool.submit(_fingerprint, texts, opt, passages)
+                pending = pool.submit(_fingerprint, texts, opt, passages, terms)
                 prog.advance(nbytes)
                 texts, nbytes = [], 0
         if pending is not None:
             collect(pending)
         if texts:
-            collect(pool.submit(_fingerprint, texts, opt, passages))
+            collect(pool.submit(_fingerprint, texts, opt, passages, terms))
             prog.advance(nbytes)
     prog.stop()
     if parts["n_tokens"]:
@@ -323,6 +335,10 @@ def _fingerprint_all(corpus: Corpus, source: list[str], source_opts: dict[str, s
         corpus.keys = np.concatenate(parts["keys"])
         corpus.anchors = np.concatenate(parts["anchors"])
         corpus.anchor_docs = np.concatenate(parts["adocs"])
+        if terms:
+            corpus.terms = np.concatenate(parts["terms"])
+            corpus.term_offsets = np.zeros(len(corpus) + 1, dtype=np.int64)
+            np.cumsum(np.concatenate(parts["tsizes"]), out=corpus.term_offsets[1:])
     else:
         corpus.keys = np.zeros((0, opt.bands), dtype=np.uint64)
 
@@ -625,7 +641,8 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KI
     opt = options if options is not None else (paths.options if isinstance(paths, Corpus) else Options())
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    corpus = paths if isinstance(paths, Corpus) else scan(paths, opt, progress, on_message, passages=partial)
+    corpus = paths if isinstance(paths, Corpus) else scan(paths, opt, progress, on_message, passages=partial,
+                                                          terms="paraphrase" in kinds)
     with_passages = partial and corpus.offsets is not None
     timings["read+fingerprint"] = time.perf_counter() - t0
 
@@ -720,44 +737,80 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: Sequence[str] = AVAILABLE_KI
 def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, list[np.ndarray]],
                  pout: dict[str, list[np.ndarray]], cols: tuple[str, ...], cat: Callable[..., np.ndarray],
                  progress: Progress | None) -> None:
-    """The paraphrase tier: re-read the representatives' texts, align their sentences, and add
-    ``paraphrase`` pairs (or upgrade ``partial`` ones) with sentence passages.
+    """The paraphrase tier: add ``paraphrase`` pairs (or upgrade ``partial`` ones) with sentence passages.
 
-    Holds the texts of the representative documents in memory (the sentence embeddings are
-    cached per sentence for the run).
+    Candidates come from the content-word sets kept in pass 1 (no text is re-read for them);
+    exact and near-duplicate pairs are left as they are. Only the documents of candidate pairs
+    are re-read, split into sentences and screened lexically; the model embeds the sentences
+    of pairs that pass the screen, once per distinct sentence.
     """
-    from .paraphrase import find_paraphrases, resolve_embedder
+    from .paraphrase import ParaphraseOptions, align_candidates, resolve_embedder, term_candidates
 
+    popt = ParaphraseOptions()
     reps = np.flatnonzero(rep == np.arange(len(corpus)))
     if reps.shape[0] < 2:
         return
-    wanted = set(reps.tolist())
+    if corpus.terms is None or corpus.term_offsets is None:
+        _add_terms(corpus, opt, reps)
+    assert corpus.terms is not None and corpus.term_offsets is not None
+    ca, cb, _ = term_candidates(corpus.terms, corpus.term_offsets, reps, popt)
+    a, b, kind = cat(out, "a", np.int64), cat(out, "b", np.int64), cat(out, "kind", np.int8)
+    n_docs = np.int64(max(1, len(corpus)))
+    known = a * n_docs + b
+    order = np.argsort(known, kind="stable")
+    pos = np.searchsorted(known[order], ca * n_docs + cb)
+    pos = np.minimum(pos, max(0, known.shape[0] - 1))
+    hit = (known.shape[0] > 0) & (known[order][pos] == ca * n_docs + cb) if known.shape[0] else \
+        np.zeros(ca.shape[0], dtype=bool)
+    row = np.where(hit, order[pos] if known.shape[0] else 0, -1)
+    # exact and near-duplicate pairs say more than paraphrase. A partial pair becomes a
+    # paraphrase only when more of it is reworded than copied: a noisy copy whose edits broke
+    # some passages is still a copy. Reworded text cannot exceed what the passages leave
+    # uncovered, so pairs mostly covered already are not aligned at all.
+    cva, cvb = cat(out, "cva", np.float64), cat(out, "cvb", np.float64)
+    r0 = np.maximum(row, 0)
+    verbatim = np.where(row >= 0, np.maximum(cva[r0], cvb[r0]), 0.0) if kind.shape[0] else np.zeros(row.shape[0])
+    room = np.where(row >= 0, 1.0 - np.minimum(cva[r0], cvb[r0]), 1.0) if kind.shape[0] else np.ones(row.shape[0])
+    keep = (row < 0) | ((kind[r0] == _KIND_CODE["partial"]) & (room >= verbatim)) if kind.shape[0] else row < 0
+    ca, cb, row, verbatim = ca[keep], cb[keep], row[keep], verbatim[keep]
+    if ca.shape[0] == 0:
+        return
+    copied: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+    if (row >= 0).any() and pout["pair"]:
+        p_pair = cat(pout, "pair", np.int64)
+        p_cols = [cat(pout, c, np.int64) for c in ("a0", "a1", "b0", "b1")]
+        p_order = np.argsort(p_pair, kind="stable")
+        p_sorted = p_pair[p_order]
+        for x, y, n in zip(ca[row >= 0].tolist(), cb[row >= 0].tolist(), row[row >= 0].tolist()):
+            lo, hi = np.searchsorted(p_sorted, n), np.searchsorted(p_sorted, n, side="right")
+            copied[(x, y)] = [tuple(int(c[k]) for c in p_cols) for k in p_order[lo:hi]]  # type: ignore[misc]
+    wanted = set(ca.tolist()) | set(cb.tolist())
     texts: dict[int, str] = {}
-    if progress is not None:
-        progress.start("paraphrase", total=float(reps.shape[0]))
     for i, doc in iter_records_by_index(corpus.paths, wanted, id_field=opt.id_field, text_field=opt.text_field,
                                         date_field=opt.date_field, keep_records=False):
         spans = corpus.boilerplate.get(i)
         texts[i] = mask(doc.text, spans) if spans else doc.text
-    order = [i for i in reps.tolist() if i in texts]
-    cache = resolve_embedder(opt.paraphrase_embedder)
-    found = find_paraphrases([texts[i] for i in order], cache)
+    pairs = [(x, y) for x, y in zip(ca.tolist(), cb.tolist()) if x in texts and y in texts]
     if progress is not None:
-        progress.advance(reps.shape[0])
+        progress.start("paraphrase", total=float(len(pairs)))
+    cache = resolve_embedder(opt.paraphrase_embedder)
+    found = align_candidates(texts.__getitem__, pairs, cache, popt, copied,
+                             on_pair=progress.advance if progress is not None else None)
+    if progress is not None:
         progress.stop()
     if not found:
         return
-    a, b, kind = cat(out, "a", np.int64), cat(out, "b", np.int64), cat(out, "kind", np.int8)
-    where = {(int(x), int(y)): n for n, (x, y) in enumerate(zip(a.tolist(), b.tolist()))}
+    where = {(x, y): (int(n), float(v)) for x, y, n, v in zip(ca.tolist(), cb.tolist(), row.tolist(),
+                                                              verbatim.tolist()) if n >= 0}
     new = {c: [] for c in cols}
     n_next = a.shape[0]
     passages: list[tuple[int, int, int, int, int, float]] = []
     upgrade: list[int] = []
-    for li, lj, r in found:
-        ga, gb = order[li], order[lj]
-        n = where.get((ga, gb))
-        if n is not None and kind[n] != _KIND_CODE["partial"]:
-            continue  # exact and near-duplicate pairs say more than paraphrase
+    for ga, gb, r in found:
+        known_row = where.get((ga, gb))
+        if known_row is not None and r.reworded < known_row[1]:
+            continue  # more copied than reworded: it stays partial
+        n = None if known_row is None else known_row[0]
         if n is None:
             n = n_next
             n_next += 1
@@ -768,8 +821,8 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
             upgrade.append(n)
         passages.extend((n, u.a_start, u.a_end, u.b_start, u.b_end, u.score) for u in r.pairs)
     if upgrade:
-        # a partial pair that is also retold sentence by sentence is a paraphrase; it keeps its
-        # verbatim passages and gains the sentence ones
+        # a partial pair whose other sentences are retold is a paraphrase; it keeps its
+        # verbatim passages and gains the rewritten ones
         kind[np.asarray(upgrade)] = _KIND_CODE["paraphrase"]
         out["kind"] = [kind]
         for c in cols:
@@ -787,6 +840,33 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
         pout["b1"].append(arr[:, 4].astype(np.int64))
         pout["score"].append(arr[:, 5])
         pout["verb"].append(np.full(arr.shape[0], PASSAGE_KINDS.index("paraphrase"), dtype=np.int8))
+
+
+def _add_terms(corpus: Corpus, opt: Options, docs: np.ndarray) -> None:
+    """Content-word sets for a corpus scanned without them (re-reads the documents ``docs``)."""
+    sizes = np.zeros(len(corpus), dtype=np.int64)
+    chunks: dict[int, np.ndarray] = {}
+    batch: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        fp = fingerprint_batch([t for _, t in batch], opt.shingle_size, 1, terms=True)
+        assert fp.terms is not None and fp.term_offsets is not None
+        for k, (d, _) in enumerate(batch):
+            chunks[d] = fp.terms[fp.term_offsets[k] : fp.term_offsets[k + 1]]
+            sizes[d] = chunks[d].shape[0]
+        batch.clear()
+
+    for i, doc in iter_records_by_index(corpus.paths, set(docs.tolist()), id_field=opt.id_field,
+                                        text_field=opt.text_field, date_field=opt.date_field, keep_records=False):
+        spans = corpus.boilerplate.get(i)
+        batch.append((i, mask(doc.text, spans) if spans else doc.text))
+        if len(batch) >= opt.batch_docs:
+            flush()
+    if batch:
+        flush()
+    corpus.term_offsets = np.zeros(len(corpus) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=corpus.term_offsets[1:])
+    corpus.terms = np.concatenate([chunks[d] for d in sorted(chunks)]) if chunks else np.zeros(0, dtype=np.uint32)
 
 
 def _char_offsets(corpus: Corpus, docs: np.ndarray, tok0: np.ndarray, tok1: np.ndarray) -> tuple[np.ndarray,

@@ -133,22 +133,21 @@ def sentence_terms(text: str) -> SentenceTerms:
     return SentenceTerms(terms, nums, len(words))
 
 
-def _hash(key: str, salt: bytes = b"") -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8, key=salt).digest(),
-                          "little")
-
-
 def hashed_vectors(bags: Sequence[dict[str, float]], dim: int, signed: bool = True) -> np.ndarray:
     """Feature-hash weighted bags into L2-normalised float32 rows (signed hashing keeps dot products unbiased).
+
+    The reference for :func:`retold.lexical.lexical_features` (same key hash).
 
     >>> v = hashed_vectors([{"kim": 1.0, "putin": 1.0}, {"kim": 1.0}], 256)
     >>> round(float(v[0] @ v[1]), 3)
     0.707
     """
+    from .lexical import key_hashes
+
     out = np.zeros((len(bags), dim), dtype=np.float32)
     for r, bag in enumerate(bags):
-        for key, w in bag.items():
-            h = _hash(key)
+        hashes = key_hashes(list(bag)).tolist() if bag else []
+        for h, w in zip(hashes, bag.values()):
             sign = -1.0 if (signed and (h >> 63) & 1) else 1.0
             out[r, h % dim] += sign * w
     norms = np.linalg.norm(out, axis=1, keepdims=True)
@@ -175,7 +174,9 @@ class LexicalEmbedder:
         self.dim = dim
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return hashed_vectors([sentence_terms(t).terms for t in texts], self.dim)
+        from .lexical import lexical_features
+
+        return lexical_features(texts, lex_dim=self.dim)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,15 +367,10 @@ def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | N
     >>> f.emb.shape, f.n_nums.tolist(), f.n_words.tolist()
     ((2, 2048), [1.0, 0.0], [6.0, 2.0])
     """
-    st = [sentence_terms(t) for t in texts]
-    lex = hashed_vectors([s.terms for s in st], LEX_DIM)
-    nums = np.zeros((len(st), NUM_DIM), dtype=np.float32)
-    for r, s in enumerate(st):
-        for n in s.numbers:
-            nums[r, _hash(n) % NUM_DIM] = 1.0
+    from .lexical import lexical_features
+
+    lex, nums, n_words, n_content = lexical_features(texts, LEX_DIM, NUM_DIM)
     n_nums = nums.sum(axis=1)
-    n_words = np.array([s.n_words for s in st], dtype=np.float32)
-    n_content = np.array([sum(not k[0].isdigit() for k in s.terms) for s in st], dtype=np.float32)
     if embed is None or (isinstance(embed, LexicalEmbedder) and embed.dim == LEX_DIM):
         emb = lex
     else:
@@ -385,7 +381,7 @@ def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | N
 def pair_features(fa: SentenceFeatures, fb: SentenceFeatures) -> dict[str, np.ndarray]:
     """The four feature matrices ``cos, lex, num, len`` (each [len(fa), len(fb)])."""
     cos = fa.emb @ fb.emb.T
-    lex = fa.lex @ fb.lex.T
+    lex = cos if (fa.emb is fa.lex and fb.emb is fb.lex) else fa.lex @ fb.lex.T
     shared = fa.nums @ fb.nums.T
     fewer = np.minimum(fa.n_nums[:, None], fb.n_nums[None, :])
     num = np.where(fewer > 0, (fewer - np.minimum(shared, fewer)) / np.maximum(fewer, 1), 0.0)
