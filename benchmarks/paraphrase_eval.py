@@ -40,7 +40,6 @@ from retold.paraphrase import (  # noqa: E402
     ParaphraseOptions,
     align_sentences,
     compare_prepared,
-    find_paraphrases,
     prepare,
 )
 from retold.semantic import (  # noqa: E402
@@ -316,32 +315,31 @@ def eval_documents(shared: Path, cache: EmbeddingCache, model: SimilarityModel,
                                    "recall_aligned_directly": round(recall_hits / len(stories), 4),
                                    "mean_coverage_short": round(float(np.mean(
                                        [max(r.score.coverage_a, r.score.coverage_b) for r in rows])), 3)}
-    # the corpus path: candidates (document-embedding neighbours + rare terms), then alignment
+    # the corpus path, as find runs it: content-word candidates, the lexical screen, the model
     t0 = time.perf_counter()
-    prepared = ecb_prep + [prepare(t, cache) for t in corpus_texts[len(docs):]]
-    off = np.zeros(len(prepared) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in prepared], out=off[1:])
-    emb = np.concatenate([p.features.emb for p in prepared])
-    terms = [evidence_terms(t, p.spans) for t, p in zip(corpus_texts, prepared)]
-    ca, cb = paraphrase_candidates(off, emb if cache.embedder.semantic else None, terms)
-    reported = set()
-    for i, j in zip(ca.tolist(), cb.tolist()):
-        if compare_prepared(prepared[i], prepared[j], model, options).paraphrase:
-            reported.add((i, j))
+    from retold.fingerprints import fingerprint_batch
+    from retold.paraphrase import align_candidates, term_candidates
+
+    fp = fingerprint_batch(corpus_texts, terms=True)
+    ca, cb, _ = term_candidates(fp.terms, fp.term_offsets, options=options)
+    stats: dict[str, int] = {}
+    found = align_candidates(lambda d: corpus_texts[d], list(zip(ca.tolist(), cb.tolist())), cache, options,
+                             stats=stats)
+    reported = {(i, j) for i, j, _ in found}
     dt = time.perf_counter() - t0
     indep_set, allowed_set = set(indep), set(allowed)
     tp = len(reported & truth)
     judged = {p for p in reported if p not in allowed_set}
     res["corpus"] = {
-        "documents": len(prepared), "candidate_pairs": int(ca.shape[0]),
-        "all_pairs": len(prepared) * (len(prepared) - 1) // 2,
+        "documents": len(corpus_texts), "candidate_pairs": int(ca.shape[0]),
+        "all_pairs": len(corpus_texts) * (len(corpus_texts) - 1) // 2,
         "candidate_recall": round(len(truth & set(zip(ca.tolist(), cb.tolist()))) / len(truth), 4),
         "recall_low_overlap": round(len(reported & set(subsets["low_overlap"])) / len(subsets["low_overlap"]), 4),
         "recall_all": round(len(reported & set(subsets["all"])) / len(subsets["all"]), 4),
         "precision": round(tp / max(1, len(judged)), 4), "reported": len(reported),
         "reported_ecb_same_event_independent": len(reported & indep_set),
         "reported_ecb_allowed_overlap": len(reported & allowed_set),
-        "seconds_after_embedding_cache": round(dt, 2),
+        "stages": stats, "seconds_after_embedding_cache": round(dt, 2),
     }
     return res
 

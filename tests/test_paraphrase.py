@@ -223,7 +223,9 @@ def test_copied_sentences_do_not_count_as_reworded() -> None:
     copied = compare_prepared(da, db, model, None, ca, cb)
     assert free.score.n_pairs == copied.score.n_pairs > 0
     assert copied.pairs == [] and copied.reworded == 0.0 and not copied.paraphrase
-    assert free.reworded == max(free.score.coverage_a, free.score.coverage_b) and free.paraphrase
+    # the seed keeps some sentences word for word: they cover text but are not reworded
+    assert 0.1 < free.reworded < max(free.score.coverage_a, free.score.coverage_b)
+    assert free.paraphrase
 
 
 def test_find_paraphrases_lexical() -> None:
@@ -248,7 +250,7 @@ def test_lexical_kernel_matches_the_python_reference(sentences: list[list[str]])
     from retold.semantic import hashed_vectors, sentence_terms
 
     texts = [" ".join(words) for words in sentences]
-    lex, nums, n_words, n_content = lexical_features(texts)
+    lex, nums, n_words, n_content, _ = lexical_features(texts)
     ref = [sentence_terms(t) for t in texts]
     assert np.allclose(lex, hashed_vectors([r.terms for r in ref], lex.shape[1]), atol=1e-6)
     assert n_words.tolist() == [r.n_words for r in ref]

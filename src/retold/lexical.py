@@ -128,6 +128,7 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
     nums = np.zeros((n, num_dim), dtype=np.float32)
     n_words = np.zeros(n, dtype=np.float32)
     n_content = np.zeros(n, dtype=np.float32)
+    seq = np.zeros(n, dtype=np.uint64)
     for s in nb.prange(n):
         start, end = bounds[s], bounds[s + 1]
         size = end - start
@@ -137,6 +138,7 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
         word = np.empty(size + 1, dtype=np.uint32)
         nk = 0
         k = 0
+        sh = _FNV_OFFSET
         i = start
         while i < end:
             c = _cls(table, cps[i])
@@ -157,6 +159,7 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
                     else:
                         break
                 keys[nk] = _hash_span(word, 0, m)
+                sh = (sh ^ keys[nk]) * _FNV_PRIME
                 weights[nk] = num_w
                 is_num[nk] = True
                 nk += 1
@@ -171,6 +174,7 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
                     m += 1
                     j += 1
                 h = _hash_span(word, 0, m)
+                sh = (sh ^ h) * _FNV_PRIME
                 if not _is_member(stop, h):
                     keys[nk] = _hash_span(word, 0, _stem_len(word, m))
                     weights[nk] = name_w if (k > 0 and (c & 4)) else 1.0
@@ -181,6 +185,7 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
             else:
                 i += 1
         n_words[s] = k
+        seq[s] = fmix64(sh)
         if nk == 0:
             continue
         order = np.argsort(keys[:nk])
@@ -211,7 +216,7 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
             for d in range(lex_dim):
                 row[d] *= inv
         n_content[s] = content
-    return lex, nums, n_words, n_content
+    return lex, nums, n_words, n_content, seq
 
 
 @lru_cache(maxsize=1)
@@ -222,12 +227,19 @@ def _stop_hashes() -> np.ndarray:
 
 
 def lexical_features(texts: Sequence[str], lex_dim: int = 2048, num_dim: int = 512
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(lex float32 [n, lex_dim], nums float32 [n, num_dim], n_words, n_content) of sentences.
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lex float32 [n, lex_dim], nums float32 [n, num_dim], n_words, n_content, words) of sentences.
 
-    >>> lex, nums, nw, nc = lexical_features(["Kim denied Putin help in 2022.", "Putin was denied help by Kim."])
+    ``words``: a uint64 hash of the sentence's lower-cased word sequence: equal for copies that
+    differ only in case, punctuation or spacing (a rewrite that keeps every word in another
+    order, or in the passive, differs).
+
+    >>> lex, nums, nw, nc, w = lexical_features(["Kim denied Putin help in 2022.", "Putin was denied help by Kim.",
+    ...                                          "KIM denied Putin -- help in 2022"])
     >>> round(float(lex[0] @ lex[1]), 2), nums.sum(axis=1).tolist(), nw.tolist(), nc.tolist()
-    (0.72, [1.0, 0.0], [6.0, 6.0], [4.0, 4.0])
+    (0.72, [1.0, 0.0, 1.0], [6.0, 6.0, 6.0], [4.0, 4.0, 4.0])
+    >>> bool(w[0] == w[2]), bool(w[0] == w[1])
+    (True, False)
     """
     table, lower = char_tables()
     cps, bounds = _encode(list(texts))

@@ -289,7 +289,7 @@ def prepare_many(texts: Sequence[str]) -> list[DocSentences]:
         sl = slice(k, k + len(sp))
         f = feats
         out.append(DocSentences(sp, SentenceFeatures(f.emb[sl], f.lex[sl], f.nums[sl], f.n_nums[sl], f.n_words[sl],
-                                                     f.n_content[sl])))
+                                                     f.n_content[sl], None if f.words is None else f.words[sl])))
         k += len(sp)
     return out
 
@@ -470,16 +470,20 @@ def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
     """Align two prepared documents and decide (the corpus path: features reused across pairs).
 
     ``copied_a``/``copied_b``: per-sentence flags of text already matched verbatim (the partial
-    tier's passages). Units copied on both sides count for coverage but not as rewritten
-    sentences, and are not listed: a pair is a paraphrase only when enough sentences were
-    *reworded*; copied text is partial reuse. (Word overlap cannot tell a copy from a rewrite
-    here: the seed's rewrites keep runs of words, and a passive rewrite keeps every content word.)
+    tier's passages). Units copied on both sides, and sentences with the same words in the same
+    order, count for coverage but not as rewritten sentences, and are not listed: a pair is a
+    paraphrase only when enough sentences were *reworded*; copied text is partial reuse. (Word
+    overlap alone cannot tell a copy from a rewrite: the seed's rewrites keep runs of words, and a
+    passive rewrite keeps every content word.)
     """
     opt = options or ParaphraseOptions()
     pairs = align_prepared(da, db, model, opt, extend)
     wa, wb = da.features.n_words, db.features.n_words
-    copied = [copied_a is not None and copied_b is not None
-              and bool(copied_a[p.a_first:p.a_last + 1].all() and copied_b[p.b_first:p.b_last + 1].all())
+    wa_seq, wb_seq = da.features.words, db.features.words
+    copied = [(copied_a is not None and copied_b is not None
+               and bool(copied_a[p.a_first:p.a_last + 1].all() and copied_b[p.b_first:p.b_last + 1].all()))
+              or (wa_seq is not None and wb_seq is not None and p.a_first == p.a_last and p.b_first == p.b_last
+                  and wa_seq[p.a_first] == wb_seq[p.b_first])
               for p in pairs]
     n_long = sum(not c and min(wa[p.a_first:p.a_last + 1].sum(), wb[p.b_first:p.b_last + 1].sum())
                  >= opt.min_pair_words for p, c in zip(pairs, copied))
@@ -569,13 +573,17 @@ def with_embeddings(doc: DocSentences, text: str, embed: EmbeddingCache | Embedd
 def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int]],
                      embed: EmbeddingCache | None = None, options: ParaphraseOptions | None = None,
                      copied: dict[tuple[int, int], list[tuple[int, int, int, int]]] | None = None,
+                     verbatim: dict[tuple[int, int], float] | None = None,
                      on_pair: Callable[[], None] | None = None, stats: dict[str, int] | None = None
                      ) -> list[tuple[int, int, ParaphraseResult]]:
     """Decide candidate pairs: a lexical screen on every pair, the model only on those it keeps.
 
     ``texts(d)``: the text of document d. ``copied[(a, b)]``: verbatim passages
     ``(a_start, a_end, b_start, b_end)`` already found for the pair (their sentences count as
-    copied, not rewritten). Each document is split and its lexical features computed once;
+    copied, not rewritten); ``verbatim[(a, b)]``: the share of the better-covered side those
+    passages cover. A pair with passages is a paraphrase only when at least as much of it is
+    reworded as copied (a noisy copy whose edits broke some passages is still a copy); the screen
+    asks for half that. Each document is split and its lexical features computed once;
     model embeddings are computed once per distinct sentence (``embed`` caches them) and only
     for documents of pairs that pass the screen. Returns ``(a, b, result)`` for pairs decided
     ``paraphrase``; ``stats`` (optional) receives the counts of each stage.
@@ -612,13 +620,15 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             flags = (covered_sentences(da.spans, [(p[0], p[1]) for p in ps]),
                      covered_sentences(db.spans, [(p[2], p[3]) for p in ps]))
         r = None
-        if compare_prepared(da, db, lex_model, screen, *flags, extend=False).paraphrase:
+        v = verbatim.get((a, b), 0.0) if verbatim else 0.0
+        s = compare_prepared(da, db, lex_model, screen, *flags, extend=False)
+        if s.paraphrase and s.reworded >= 0.5 * v:
             n_screened += 1
             if semantic:
                 r = compare_prepared(sem_doc(a), sem_doc(b), final_model, opt, *flags)
             else:
                 r = compare_prepared(da, db, lex_model, opt, *flags)
-        if r is not None and r.paraphrase:
+        if r is not None and r.paraphrase and r.reworded >= v:
             out.append((a, b, r))
         if on_pair is not None:
             on_pair()

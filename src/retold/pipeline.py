@@ -764,9 +764,9 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
         np.zeros(ca.shape[0], dtype=bool)
     row = np.where(hit, order[pos] if known.shape[0] else 0, -1)
     # exact and near-duplicate pairs say more than paraphrase. A partial pair becomes a
-    # paraphrase only when more of it is reworded than copied: a noisy copy whose edits broke
-    # some passages is still a copy. Reworded text cannot exceed what the passages leave
-    # uncovered, so pairs mostly covered already are not aligned at all.
+    # paraphrase only when as much of it is reworded as copied (align_candidates): reworded text
+    # cannot exceed what the passages leave uncovered, so pairs mostly covered already are not
+    # aligned at all.
     cva, cvb = cat(out, "cva", np.float64), cat(out, "cvb", np.float64)
     r0 = np.maximum(row, 0)
     verbatim = np.where(row >= 0, np.maximum(cva[r0], cvb[r0]), 0.0) if kind.shape[0] else np.zeros(row.shape[0])
@@ -794,23 +794,21 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
     if progress is not None:
         progress.start("paraphrase", total=float(len(pairs)))
     cache = resolve_embedder(opt.paraphrase_embedder)
-    found = align_candidates(texts.__getitem__, pairs, cache, popt, copied,
+    shares = {(x, y): float(v) for x, y, n, v in zip(ca.tolist(), cb.tolist(), row.tolist(), verbatim.tolist())
+              if n >= 0}
+    found = align_candidates(texts.__getitem__, pairs, cache, popt, copied, shares,
                              on_pair=progress.advance if progress is not None else None)
     if progress is not None:
         progress.stop()
     if not found:
         return
-    where = {(x, y): (int(n), float(v)) for x, y, n, v in zip(ca.tolist(), cb.tolist(), row.tolist(),
-                                                              verbatim.tolist()) if n >= 0}
+    where = {(x, y): int(n) for x, y, n in zip(ca.tolist(), cb.tolist(), row.tolist()) if n >= 0}
     new = {c: [] for c in cols}
     n_next = a.shape[0]
     passages: list[tuple[int, int, int, int, int, float]] = []
     upgrade: list[int] = []
     for ga, gb, r in found:
-        known_row = where.get((ga, gb))
-        if known_row is not None and r.reworded < known_row[1]:
-            continue  # more copied than reworded: it stays partial
-        n = None if known_row is None else known_row[0]
+        n = where.get((ga, gb))
         if n is None:
             n = n_next
             n_next += 1

@@ -343,6 +343,7 @@ class SentenceFeatures:
         nums: float32 [n, NUM_DIM] 0/1 hashed number sets; ``n_nums`` their sizes.
         n_words: word counts.
         n_content: content words (not stop words, not numbers): a dateline has none.
+        words: uint64 hash of each sentence's lower-cased word sequence (equal = a copy).
     """
 
     emb: np.ndarray
@@ -351,6 +352,7 @@ class SentenceFeatures:
     n_nums: np.ndarray
     n_words: np.ndarray
     n_content: np.ndarray
+    words: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.n_words.shape[0])
@@ -369,13 +371,13 @@ def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | N
     """
     from .lexical import lexical_features
 
-    lex, nums, n_words, n_content = lexical_features(texts, LEX_DIM, NUM_DIM)
+    lex, nums, n_words, n_content, words = lexical_features(texts, LEX_DIM, NUM_DIM)
     n_nums = nums.sum(axis=1)
     if embed is None or (isinstance(embed, LexicalEmbedder) and embed.dim == LEX_DIM):
         emb = lex
     else:
         emb = embed.encode(list(texts))
-    return SentenceFeatures(emb, lex, nums, n_nums, n_words, n_content)
+    return SentenceFeatures(emb, lex, nums, n_nums, n_words, n_content, words)
 
 
 def pair_features(fa: SentenceFeatures, fb: SentenceFeatures) -> dict[str, np.ndarray]:
