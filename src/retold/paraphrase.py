@@ -70,6 +70,8 @@ class ParaphraseOptions:
         many_pairs, min_coverage_other_many: with at least ``many_pairs`` aligned units the
             other side may be covered less (a rewrite that adds a lot of its own, like the seed).
         min_mean_score: mean probability of the aligned pairs.
+        fill_threshold: sentences sandwiched between two aligned pairs (same gap on both sides,
+            at most two sentences) align from this probability (:func:`fill_gaps`); None = off.
         min_term_containment: corpus candidates: share of the smaller document's distinct
             content words found in the other. A retelling keeps the story's names, numbers and
             key nouns: stories of low-overlap MSRP paraphrases measure >= 0.48, the seed pair
@@ -93,6 +95,7 @@ class ParaphraseOptions:
     many_pairs: int = 6
     min_coverage_other_many: float = 0.15
     min_mean_score: float = 0.0
+    fill_threshold: float | None = 0.25
     min_term_containment: float = 0.4
     min_shared_terms: int = 3
     max_term_df: int = 50
@@ -184,6 +187,32 @@ def _align_dp(gain):
         else:
             i -= 1
     return out[:k][::-1]
+
+
+def fill_gaps(pairs: list[tuple[int, int]], sim: np.ndarray, threshold: float, allowed: np.ndarray | None = None,
+              max_gap: int = 2) -> list[tuple[int, int]]:
+    """Add the pairs sandwiched between two aligned pairs when they clear a lower ``threshold``.
+
+    A retelling goes through the story in order: when sentences i and i+2 of A are retold as
+    j and j+2 of B, sentence i+1 is very likely retold as j+1 even if its rewording defeats the
+    sentence model on its own. Gaps of the same size (up to ``max_gap``) on both sides are
+    filled diagonally; independent articles rarely have such runs.
+
+    >>> s = np.array([[0.9, 0.1, 0.1], [0.1, 0.3, 0.1], [0.1, 0.1, 0.8]])
+    >>> fill_gaps([(0, 0), (2, 2)], s, 0.25)
+    [(0, 0), (1, 1), (2, 2)]
+    """
+    out: list[tuple[int, int]] = []
+    for k, (i, j) in enumerate(pairs):
+        out.append((i, j))
+        if k + 1 < len(pairs):
+            i2, j2 = pairs[k + 1]
+            gap = i2 - i - 1
+            if 0 < gap <= max_gap and j2 - j - 1 == gap:
+                fill = [(i + d, j + d) for d in range(1, gap + 1)]
+                if all(sim[x, y] >= threshold and (allowed is None or allowed[x, y]) for x, y in fill):
+                    out.extend(fill)
+    return out
 
 
 def extend_neighbours(pairs: list[tuple[int, int]], n: int, m: int,
@@ -306,7 +335,10 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
     thr = model.threshold if opt.threshold is None else opt.threshold
     long_a = da.features.n_content >= opt.min_content
     long_b = db.features.n_content >= opt.min_content
-    pairs = align_matrix(sim, thr, long_a[:, None] & long_b[None, :])
+    allowed = long_a[:, None] & long_b[None, :]
+    pairs = align_matrix(sim, thr, allowed)
+    if opt.fill_threshold is not None:
+        pairs = fill_gaps(pairs, sim, opt.fill_threshold, allowed)
 
     def unit_score(a0: int, a1: int, b0: int, b1: int) -> float:
         if a0 == a1 and b0 == b1:
