@@ -236,7 +236,9 @@ class MiniLMEmbedder:
         """The sentence-transformers model (the ``torch`` backend)."""
         if self._model is None:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
+            hf_logging.disable_progress_bar()
             self._model = SentenceTransformer(self._path(), device=self.device)
         return self._model
 
