@@ -25,6 +25,7 @@ characters (``İ``) keeps its case in the kernel.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numba as nb
@@ -125,8 +126,13 @@ def _is_member(sorted_set, h) -> bool:
 @nb.njit(nogil=True, cache=True, parallel=True)
 def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, num_w):
     n = bounds.shape[0] - 1
-    lex = np.zeros((n, lex_dim), dtype=np.float32)
-    nums = np.zeros((n, num_dim), dtype=np.float32)
+    # rows are written at their sentence's start (a sentence has fewer terms than characters),
+    # then compacted: no second scan to count them
+    tmp_idx = np.empty(cps.shape[0] + 1, dtype=np.int32)
+    tmp_val = np.empty(cps.shape[0] + 1, dtype=np.float32)
+    tmp_num = np.empty(cps.shape[0] + 1, dtype=np.int32)
+    lex_n = np.zeros(n, dtype=np.int64)
+    num_n = np.zeros(n, dtype=np.int64)
     n_words = np.zeros(n, dtype=np.float32)
     n_content = np.zeros(n, dtype=np.float32)
     seq = np.zeros(n, dtype=np.uint64)
@@ -190,9 +196,12 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
         if nk == 0:
             continue
         order = np.argsort(keys[:nk])
-        norm = 0.0
+        slots = np.empty(nk, dtype=np.int64)
+        vals = np.empty(nk, dtype=np.float32)
+        numslots = np.empty(nk, dtype=np.int64)
+        ns = 0
+        nn = 0
         content = 0
-        row = lex[s]
         r = 0
         while r < nk:
             h = keys[order[r]]
@@ -203,21 +212,147 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
                 w = max(w, weights[order[q]])
                 num = num or is_num[order[q]]
                 q += 1
-            slot = int(h % np.uint64(lex_dim))
-            row[slot] += -w if (h >> np.uint64(63)) & np.uint64(1) else w
+            slots[ns] = int(h % np.uint64(lex_dim))
+            vals[ns] = -w if (h >> np.uint64(63)) & np.uint64(1) else w
+            ns += 1
             if num:
-                nums[s, int(h % np.uint64(num_dim))] = 1.0
+                numslots[nn] = int(h % np.uint64(num_dim))
+                nn += 1
             else:
                 content += 1
             r = q
-        for d in range(lex_dim):
-            norm += row[d] * row[d]
+        n_content[s] = content
+        # slots shared by two terms add up (as in a dense hashed vector), then normalise
+        so = np.argsort(slots[:ns])
+        base = start
+        m = 0
+        norm = 0.0
+        for t in range(ns):
+            sl = slots[so[t]]
+            if m > 0 and tmp_idx[base + m - 1] == sl:
+                tmp_val[base + m - 1] += vals[so[t]]
+            else:
+                tmp_idx[base + m] = sl
+                tmp_val[base + m] = vals[so[t]]
+                m += 1
+        w2 = 0
+        for t in range(m):  # drop slots whose signed weights cancelled out
+            if tmp_val[base + t] != 0.0:
+                tmp_idx[base + w2] = tmp_idx[base + t]
+                tmp_val[base + w2] = tmp_val[base + t]
+                norm += tmp_val[base + w2] * tmp_val[base + w2]
+                w2 += 1
         if norm > 0:
             inv = 1.0 / np.sqrt(norm)
-            for d in range(lex_dim):
-                row[d] *= inv
-        n_content[s] = content
-    return lex, nums, n_words, n_content, seq
+            for t in range(w2):
+                tmp_val[base + t] *= inv
+        lex_n[s] = w2
+        nsort = np.sort(numslots[:nn])
+        u = 0
+        for t in range(nn):
+            if u == 0 or tmp_num[base + u - 1] != nsort[t]:
+                tmp_num[base + u] = nsort[t]
+                u += 1
+        num_n[s] = u
+    lex_off = np.zeros(n + 1, dtype=np.int64)
+    num_off = np.zeros(n + 1, dtype=np.int64)
+    for s in range(n):
+        lex_off[s + 1] = lex_off[s] + lex_n[s]
+        num_off[s + 1] = num_off[s] + num_n[s]
+    lex_idx = np.empty(lex_off[n], dtype=np.int32)
+    lex_val = np.empty(lex_off[n], dtype=np.float32)
+    num_idx = np.empty(num_off[n], dtype=np.int32)
+    for s in nb.prange(n):
+        b = bounds[s]
+        lex_idx[lex_off[s] : lex_off[s + 1]] = tmp_idx[b : b + lex_n[s]]
+        lex_val[lex_off[s] : lex_off[s + 1]] = tmp_val[b : b + lex_n[s]]
+        num_idx[num_off[s] : num_off[s + 1]] = tmp_num[b : b + num_n[s]]
+    return lex_idx, lex_val, lex_off, num_idx, num_off, n_words, n_content, seq
+
+
+@nb.njit(nogil=True, cache=True)
+def _gram(ai, av, ao, bi, bv, bo):
+    """Dot products of every row of sparse A with every row of sparse B (sorted column indices)."""
+    n, m = ao.shape[0] - 1, bo.shape[0] - 1
+    out = np.zeros((n, m), dtype=np.float32)
+    for r in range(n):
+        for c in range(m):
+            i, iend, j, jend = ao[r], ao[r + 1], bo[c], bo[c + 1]
+            acc = 0.0
+            while i < iend and j < jend:
+                x, y = ai[i], bi[j]
+                if x == y:
+                    acc += av[i] * bv[j]
+                    i += 1
+                    j += 1
+                elif x < y:
+                    i += 1
+                else:
+                    j += 1
+            out[r, c] = acc
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SparseRows:
+    """Rows of a sparse matrix (CSR, column indices sorted within a row).
+
+    The lexical features of a sentence touch ~10 of 2048 hashed slots: dense rows cost 8 KB a
+    sentence (a gigabyte for a screen over 20k documents), these ~80 bytes.
+
+    >>> a = SparseRows(np.array([1, 5, 2], np.int32), np.array([0.6, 0.8, 1.0], np.float32), np.array([0, 2, 3]), 8)
+    >>> a.dot(a).round(2).tolist(), a.dense()[0].astype(float).round(1).tolist()
+    ([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.6, 0.0, 0.0, 0.0, 0.8, 0.0, 0.0])
+    """
+
+    idx: np.ndarray
+    val: np.ndarray
+    off: np.ndarray
+    dim: int
+
+    def __len__(self) -> int:
+        return int(self.off.shape[0] - 1)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self), self.dim)
+
+    def counts(self) -> np.ndarray:
+        """Non-zero entries per row (float32)."""
+        return np.diff(self.off).astype(np.float32)
+
+    def rows(self, first: int, stop: int) -> SparseRows:
+        """Rows ``first..stop-1`` as their own matrix."""
+        a, b = int(self.off[first]), int(self.off[stop])
+        return SparseRows(self.idx[a:b], self.val[a:b], self.off[first : stop + 1] - a, self.dim)
+
+    def dot(self, other: SparseRows) -> np.ndarray:
+        """``self @ other.T`` as a dense float32 [len(self), len(other)]."""
+        return _gram(self.idx, self.val, self.off, other.idx, other.val, other.off)
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros((len(self), self.dim), dtype=np.float32)
+        rows = np.repeat(np.arange(len(self)), np.diff(self.off))
+        np.add.at(out, (rows, self.idx), self.val)
+        return out
+
+    def pool(self, first: int, last: int, weights: np.ndarray, normalise: bool = True,
+             union: bool = False) -> SparseRows:
+        """One row: the ``weights``-weighted sum of rows ``first..last`` (L2-normalised), or
+        with ``union`` the set of their columns (value 1)."""
+        a, b = int(self.off[first]), int(self.off[last + 1])
+        if union:
+            cols = np.unique(self.idx[a:b])
+            return SparseRows(cols.astype(np.int32), np.ones(cols.shape[0], np.float32),
+                              np.array([0, cols.shape[0]]), self.dim)
+        per_row = np.repeat(np.asarray(weights, dtype=np.float32), np.diff(self.off[first : last + 2]))
+        cols, inv = np.unique(self.idx[a:b], return_inverse=True)
+        vals = np.zeros(cols.shape[0], dtype=np.float32)
+        np.add.at(vals, inv, self.val[a:b] * per_row)
+        norm = float(np.linalg.norm(vals))
+        if normalise and norm > 0:
+            vals /= norm
+        return SparseRows(cols.astype(np.int32), vals, np.array([0, cols.shape[0]]), self.dim)
 
 
 @lru_cache(maxsize=1)
@@ -228,20 +363,25 @@ def _stop_hashes() -> np.ndarray:
 
 
 def lexical_features(texts: Sequence[str], lex_dim: int = 2048, num_dim: int = 512
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(lex float32 [n, lex_dim], nums float32 [n, num_dim], n_words, n_content, words) of sentences.
+                     ) -> tuple[SparseRows, SparseRows, np.ndarray, np.ndarray, np.ndarray]:
+    """(lex, nums, n_words, n_content, words) of sentences.
 
-    ``words``: a uint64 hash of the sentence's lower-cased word sequence: equal for copies that
-    differ only in case, punctuation or spacing (a rewrite that keeps every word in another
-    order, or in the passive, differs).
+    ``lex``: L2-normalised weighted bags of content words, hashed into ``lex_dim`` slots;
+    ``nums``: each sentence's numbers hashed into ``num_dim`` slots (value 1); both
+    :class:`SparseRows`. ``words``: a uint64 hash of the sentence's lower-cased word sequence:
+    equal for copies that differ only in case, punctuation or spacing (a rewrite that keeps
+    every word in another order, or in the passive, differs).
 
     >>> lex, nums, nw, nc, w = lexical_features(["Kim denied Putin help in 2022.", "Putin was denied help by Kim.",
     ...                                          "KIM denied Putin -- help in 2022"])
-    >>> round(float(lex[0] @ lex[1]), 2), nums.sum(axis=1).tolist(), nw.tolist(), nc.tolist()
+    >>> round(float(lex.dot(lex)[0, 1]), 2), nums.counts().tolist(), nw.tolist(), nc.tolist()
     (0.72, [1.0, 0.0, 1.0], [6.0, 6.0, 6.0], [4.0, 4.0, 4.0])
     >>> bool(w[0] == w[2]), bool(w[0] == w[1])
     (True, False)
     """
     table, lower = char_tables()
     cps, bounds = _encode(list(texts))
-    return _features_kernel(cps, bounds, table, lower, _stop_hashes(), lex_dim, num_dim, NAME_WEIGHT, NUMBER_WEIGHT)
+    li, lv, lo, ni, no, n_words, n_content, seq = _features_kernel(cps, bounds, table, lower, _stop_hashes(), lex_dim,
+                                                                   num_dim, NAME_WEIGHT, NUMBER_WEIGHT)
+    return (SparseRows(li, lv, lo, lex_dim), SparseRows(ni, np.ones(ni.shape[0], np.float32), no, num_dim),
+            n_words, n_content, seq)

@@ -274,15 +274,16 @@ def join_features(f: SentenceFeatures, first: int, last: int) -> SentenceFeature
     (1, [8.0], [1.0])
     """
     sl = slice(first, last + 1)
-    w = f.n_words[sl][:, None]
-
-    def pool(x: np.ndarray) -> np.ndarray:
-        v = (x[sl] * w).sum(axis=0, keepdims=True)
+    weights = f.n_words[sl]
+    lex = f.lex.pool(first, last, weights)
+    if f.emb is f.lex:
+        emb = lex
+    else:
+        v = (f.emb[sl] * weights[:, None]).sum(axis=0, keepdims=True)
         norm = np.linalg.norm(v)
-        return (v / norm if norm > 0 else v).astype(np.float32)
-
-    nums = f.nums[sl].max(axis=0, keepdims=True)
-    return SentenceFeatures(pool(f.emb), pool(f.lex), nums, nums.sum(axis=1), f.n_words[sl].sum(keepdims=True),
+        emb = (v / norm if norm > 0 else v).astype(np.float32)
+    nums = f.nums.pool(first, last, weights, union=True)
+    return SentenceFeatures(emb, lex, nums, nums.counts(), f.n_words[sl].sum(keepdims=True),
                             f.n_content[sl].sum(keepdims=True))
 
 
@@ -314,10 +315,11 @@ def prepare_many(texts: Sequence[str]) -> list[DocSentences]:
     flat = [t[s:e] for t, sp in zip(texts, spans) for s, e in sp]
     feats = sentence_features(flat)
     out, k = [], 0
+    f = feats
     for sp in spans:
         sl = slice(k, k + len(sp))
-        f = feats
-        out.append(DocSentences(sp, SentenceFeatures(f.emb[sl], f.lex[sl], f.nums[sl], f.n_nums[sl], f.n_words[sl],
+        lex = f.lex.rows(k, k + len(sp))
+        out.append(DocSentences(sp, SentenceFeatures(lex, lex, f.nums.rows(k, k + len(sp)), f.n_nums[sl], f.n_words[sl],
                                                      f.n_content[sl], None if f.words is None else f.words[sl])))
         k += len(sp)
     return out

@@ -176,7 +176,7 @@ class LexicalEmbedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         from .lexical import lexical_features
 
-        return lexical_features(texts, lex_dim=self.dim)[0]
+        return lexical_features(texts, lex_dim=self.dim)[0].dense()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,9 +363,10 @@ class SentenceFeatures:
     """Everything :func:`similarity_matrix` needs of a list of sentences (compute once, reuse).
 
     Attributes:
-        emb: float32 [n, dim] normalised embeddings.
-        lex: float32 [n, LEX_DIM] normalised weighted bags of content words.
-        nums: float32 [n, NUM_DIM] 0/1 hashed number sets; ``n_nums`` their sizes.
+        emb: float32 [n, dim] normalised embeddings (without a model: ``lex`` itself).
+        lex: normalised weighted bags of content words, sparse rows over LEX_DIM hashed slots
+            (:class:`retold.lexical.SparseRows`).
+        nums: hashed number sets (sparse rows of ones over NUM_DIM slots); ``n_nums`` their sizes.
         n_words: word counts.
         n_content: content words (not stop words, not numbers): a dateline has none.
         words: uint64 hash of each sentence's lower-cased word sequence (equal = a copy).
@@ -390,15 +391,18 @@ NUM_DIM = 512
 def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | None = None) -> SentenceFeatures:
     """Embeddings and lexical features of sentences; ``embed`` None = lexical only.
 
+    Without a semantic model the embedding *is* the lexical bag (the same sparse rows).
+
     >>> f = sentence_features(["Kim denied Putin help in 2022.", "Putin asked."])
-    >>> f.emb.shape, f.n_nums.tolist(), f.n_words.tolist()
-    ((2, 2048), [1.0, 0.0], [6.0, 2.0])
+    >>> f.emb.shape, f.emb is f.lex, f.n_nums.tolist(), f.n_words.tolist()
+    ((2, 2048), True, [1.0, 0.0], [6.0, 2.0])
     """
     from .lexical import lexical_features
 
     lex, nums, n_words, n_content, words = lexical_features(texts, LEX_DIM, NUM_DIM)
-    n_nums = nums.sum(axis=1)
-    if embed is None or (isinstance(embed, LexicalEmbedder) and embed.dim == LEX_DIM):
+    n_nums = nums.counts()
+    inner = embed.embedder if isinstance(embed, EmbeddingCache) else embed
+    if inner is None or (isinstance(inner, LexicalEmbedder) and inner.dim == LEX_DIM):
         emb = lex
     else:
         emb = embed.encode(list(texts))
@@ -407,9 +411,9 @@ def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | N
 
 def pair_features(fa: SentenceFeatures, fb: SentenceFeatures) -> dict[str, np.ndarray]:
     """The four feature matrices ``cos, lex, num, len`` (each [len(fa), len(fb)])."""
-    cos = fa.emb @ fb.emb.T
-    lex = cos if (fa.emb is fa.lex and fb.emb is fb.lex) else fa.lex @ fb.lex.T
-    shared = fa.nums @ fb.nums.T
+    lex = fa.lex.dot(fb.lex)
+    cos = lex if (fa.emb is fa.lex and fb.emb is fb.lex) else fa.emb @ fb.emb.T
+    shared = fa.nums.dot(fb.nums)
     fewer = np.minimum(fa.n_nums[:, None], fb.n_nums[None, :])
     num = np.where(fewer > 0, (fewer - np.minimum(shared, fewer)) / np.maximum(fewer, 1), 0.0)
     wa = np.maximum(fa.n_words, 1)[:, None]
