@@ -116,10 +116,8 @@ def msrp_features(rows: list[dict], cache: EmbeddingCache, store: Path | None, t
     out = []
     # pairwise diagonal only: compute in chunks to keep the matrices small
     for s in range(0, len(rows), 512):
-        sl = slice(s, s + 512)
-        sub_a = type(fa)(*(getattr(fa, k)[sl] for k in fa.__slots__))
-        sub_b = type(fb)(*(getattr(fb, k)[sl] for k in fb.__slots__))
-        x = pair_features(sub_a, sub_b)
+        stop = min(s + 512, len(rows))
+        x = pair_features(fa.rows(s, stop), fb.rows(s, stop))
         out.append(np.stack([np.diag(x[k]) for k in ("cos", "lex", "num", "len")], axis=1))
     return np.concatenate(out).astype(np.float64)
 

@@ -315,12 +315,8 @@ def prepare_many(texts: Sequence[str]) -> list[DocSentences]:
     flat = [t[s:e] for t, sp in zip(texts, spans) for s, e in sp]
     feats = sentence_features(flat)
     out, k = [], 0
-    f = feats
     for sp in spans:
-        sl = slice(k, k + len(sp))
-        lex = f.lex.rows(k, k + len(sp))
-        out.append(DocSentences(sp, SentenceFeatures(lex, lex, f.nums.rows(k, k + len(sp)), f.n_nums[sl], f.n_words[sl],
-                                                     f.n_content[sl], None if f.words is None else f.words[sl])))
+        out.append(DocSentences(sp, feats.rows(k, k + len(sp))))
         k += len(sp)
     return out
 

@@ -755,23 +755,19 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
     assert corpus.terms is not None and corpus.term_offsets is not None
     ca, cb, _ = term_candidates(corpus.terms, corpus.term_offsets, reps, popt)
     a, b, kind = cat(out, "a", np.int64), cat(out, "b", np.int64), cat(out, "kind", np.int8)
-    n_docs = np.int64(max(1, len(corpus)))
-    known = a * n_docs + b
-    order = np.argsort(known, kind="stable")
-    pos = np.searchsorted(known[order], ca * n_docs + cb)
-    pos = np.minimum(pos, max(0, known.shape[0] - 1))
-    hit = (known.shape[0] > 0) & (known[order][pos] == ca * n_docs + cb) if known.shape[0] else \
-        np.zeros(ca.shape[0], dtype=bool)
-    row = np.where(hit, order[pos] if known.shape[0] else 0, -1)
+    row = _rows_of(a, b, ca, cb, len(corpus))
     # exact and near-duplicate pairs say more than paraphrase. A partial pair becomes a
     # paraphrase only when as much of it is reworded as copied (align_candidates): reworded text
     # cannot exceed what the passages leave uncovered, so pairs mostly covered already are not
     # aligned at all.
-    cva, cvb = cat(out, "cva", np.float64), cat(out, "cvb", np.float64)
     r0 = np.maximum(row, 0)
-    verbatim = np.where(row >= 0, np.maximum(cva[r0], cvb[r0]), 0.0) if kind.shape[0] else np.zeros(row.shape[0])
-    room = np.where(row >= 0, 1.0 - np.minimum(cva[r0], cvb[r0]), 1.0) if kind.shape[0] else np.ones(row.shape[0])
-    keep = (row < 0) | ((kind[r0] == _KIND_CODE["partial"]) & (room >= verbatim)) if kind.shape[0] else row < 0
+    if kind.shape[0]:
+        cva, cvb = cat(out, "cva", np.float64)[r0], cat(out, "cvb", np.float64)[r0]
+        verbatim = np.where(row >= 0, np.maximum(cva, cvb), 0.0)
+        room = np.where(row >= 0, 1.0 - np.minimum(cva, cvb), 1.0)
+        keep = (row < 0) | ((kind[r0] == _KIND_CODE["partial"]) & (room >= verbatim))
+    else:
+        verbatim, keep = np.zeros(row.shape[0]), row < 0
     ca, cb, row, verbatim = ca[keep], cb[keep], row[keep], verbatim[keep]
     if ca.shape[0] == 0:
         return
@@ -838,6 +834,22 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
         pout["b1"].append(arr[:, 4].astype(np.int64))
         pout["score"].append(arr[:, 5])
         pout["verb"].append(np.full(arr.shape[0], PASSAGE_KINDS.index("paraphrase"), dtype=np.int8))
+
+
+def _rows_of(a: np.ndarray, b: np.ndarray, qa: np.ndarray, qb: np.ndarray, n_docs: int) -> np.ndarray:
+    """For each query pair (qa, qb), its row in the reported pairs (a, b), or -1.
+
+    >>> _rows_of(np.array([0, 1]), np.array([2, 3]), np.array([1, 0, 0]), np.array([3, 2, 1]), 4).tolist()
+    [1, 0, -1]
+    """
+    if a.shape[0] == 0:
+        return np.full(qa.shape[0], -1, dtype=np.int64)
+    n = np.int64(max(1, n_docs))
+    known = a * n + b
+    order = np.argsort(known, kind="stable")
+    query = qa * n + qb
+    pos = np.minimum(np.searchsorted(known[order], query), known.shape[0] - 1)
+    return np.where(known[order][pos] == query, order[pos], -1).astype(np.int64)
 
 
 def _add_terms(corpus: Corpus, opt: Options, docs: np.ndarray) -> None:

@@ -383,6 +383,20 @@ class SentenceFeatures:
     def __len__(self) -> int:
         return int(self.n_words.shape[0])
 
+    def rows(self, first: int, stop: int) -> SentenceFeatures:
+        """Sentences ``first..stop-1`` (sparse and dense fields alike; ``emb is lex`` is kept).
+
+        >>> f = sentence_features(["One thing.", "Kim said 3.", "Putin asked."])
+        >>> g = f.rows(1, 3)
+        >>> len(g), g.n_nums.tolist(), g.emb is g.lex
+        (2, [1.0, 0.0], True)
+        """
+        sl = slice(first, stop)
+        lex = self.lex.rows(first, stop)
+        emb = lex if self.emb is self.lex else self.emb[sl]
+        return SentenceFeatures(emb, lex, self.nums.rows(first, stop), self.n_nums[sl], self.n_words[sl],
+                                self.n_content[sl], None if self.words is None else self.words[sl])
+
 
 LEX_DIM = 2048
 NUM_DIM = 512
