@@ -12,7 +12,7 @@ Per sentence it computes what the paraphrase similarity needs:
 
 Why compiled: the paraphrase tier screens every candidate pair lexically before the model sees
 it, so tens of thousands of documents pass through here; the Python reference manages about
-10,000-20,000 sentences a second, this kernel about 70,000 on a busy 2-core machine
+10,000-20,000 sentences a second, this kernel 300,000-400,000 on 2 cores
 (``benchmarks/paraphrase_eval.py``, section ``speed``).
 
 Text goes in as Unicode code points (one ``utf-32`` encode per batch); character classes
