@@ -279,3 +279,38 @@ def test_onnx_backend_gives_the_torch_embeddings(tmp_path, monkeypatch) -> None:
     # a second encoder reuses the cached graph
     again = MiniLMEmbedder(backend="onnx").encode(sents[:3])
     assert np.abs(again - fast[:3]).max() < 1e-6
+
+
+def test_find_paraphrase_tier_on_a_corpus_scanned_without_content_words(tmp_path) -> None:
+    """A Corpus from scan() without terms still gets the paraphrase tier (terms are read then)."""
+    from retold.pipeline import Options, find, scan
+
+    a, b = seed_texts()
+    other = ("The central bank raised interest rates by a quarter point on Thursday, citing stubborn "
+             "inflation in services and a tight labour market across the euro zone.")
+    for name, text in (("a.txt", a), ("b.txt", b), ("c.txt", other)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    opt = Options(paraphrase_embedder="lexical")
+    corpus = scan([tmp_path], opt, passages=True)
+    assert corpus.terms is None
+    res = find(corpus, options=opt)
+    assert corpus.terms is not None and corpus.term_offsets is not None
+    assert [(p.a, p.b, p.kind) for p in res.pairs] == [("a.txt", "b.txt", "paraphrase")]
+    rewritten = [q for q in res.pairs[0].passages if q.kind == "paraphrase"]
+    verbatim = [q for q in res.pairs[0].passages if q.kind == "verbatim"]
+    assert rewritten and verbatim
+    # reworded passages never repeat text already shown as a verbatim passage
+    for q in rewritten:
+        assert not any(v.a_start <= q.a_start and q.a_end <= v.a_end and v.b_start <= q.b_start
+                       and q.b_end <= v.b_end for v in verbatim)
+
+
+def test_term_candidates_restricted_to_some_documents() -> None:
+    from retold.fingerprints import fingerprint_batch
+
+    a, b = seed_texts()
+    fp = fingerprint_batch([a, b, a], terms=True)
+    x, y, _ = term_candidates(fp.terms, fp.term_offsets)
+    assert list(zip(x.tolist(), y.tolist())) == [(0, 1), (0, 2), (1, 2)]
+    x, y, _ = term_candidates(fp.terms, fp.term_offsets, np.array([1, 2]))
+    assert list(zip(x.tolist(), y.tolist())) == [(1, 2)]  # indices stay the corpus's own
