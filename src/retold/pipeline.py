@@ -802,7 +802,7 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
     new = {c: [] for c in cols}
     n_next = a.shape[0]
     passages: list[tuple[int, int, int, int, int, float]] = []
-    upgrade: list[int] = []
+    upgrade: list[tuple[int, float]] = []
     for ga, gb, r in found:
         n = where.get((ga, gb))
         if n is None:
@@ -812,15 +812,18 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
                                    r.score.coverage_a, r.score.coverage_b)):
                 new[c].append(v)
         else:
-            upgrade.append(n)
+            upgrade.append((n, r.score.score))
         passages.extend((n, u.a_start, u.a_end, u.b_start, u.b_end, u.score) for u in r.pairs)
     if upgrade:
         # a partial pair whose other sentences are retold is a paraphrase; it keeps its
         # verbatim passages and gains the rewritten ones
-        kind[np.asarray(upgrade)] = _KIND_CODE["paraphrase"]
-        out["kind"] = [kind]
+        rows = np.asarray([n for n, _ in upgrade])
+        kind[rows] = _KIND_CODE["paraphrase"]
+        score = cat(out, "score", np.float64)
+        score[rows] = np.maximum(score[rows], [sc for _, sc in upgrade])
+        out["kind"], out["score"] = [kind], [score]
         for c in cols:
-            if c != "kind":
+            if c not in ("kind", "score"):
                 out[c] = [cat(out, c, np.float64 if c not in ("a", "b") else np.int64)]
     if new["a"]:
         for c in cols:
