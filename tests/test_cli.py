@@ -84,3 +84,13 @@ def test_find_examples_reports_the_seed_pair_as_paraphrase():
     kinds = {(x["a"], x["b"]): x["kind"] for x in map(json.loads, r.stdout.splitlines())}
     assert kinds[("000_f6d4d808b074041e.txt", "001_9f416579a8fdbabf.txt")] == "paraphrase"
     assert kinds[("wire/harbour-original", "wire/harbour-mirror")] == "near_duplicate"
+
+
+def test_find_paraphrase_threshold_trades_rewrites_for_strictness():
+    pair = ("000_f6d4d808b074041e.txt", "001_9f416579a8fdbabf.txt")
+    strict = run("find", str(EXAMPLES), "--embedder", "lexical", "--paraphrase-threshold", "0.9")
+    assert strict.returncode == 0, strict.stderr
+    kinds = {(x["a"], x["b"]): x["kind"] for x in map(json.loads, strict.stdout.splitlines())}
+    assert kinds[pair] == "partial"  # too few sentences clear 0.9: the verbatim passages remain
+    bad = run("find", str(EXAMPLES), "--paraphrase-threshold", "2")
+    assert bad.returncode == 2 and "paraphrase-threshold" in bad.stderr

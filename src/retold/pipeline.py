@@ -83,6 +83,9 @@ class Options:
         paraphrase_embedder: sentence similarity of the paraphrase tier: ``minilm`` (the
             all-MiniLM-L6-v2 model, ``semantic`` extra), ``lexical`` (no model, less sensitive) or
             ``auto`` (MiniLM when installed; default, or the ``RETOLD_EMBEDDER`` variable).
+        paraphrase_threshold: sentence-pair probability from which sentences align (None = the
+            embedder's default fitted on MSRP train, 0.48 for MiniLM). Lower finds more retold
+            stories and more same-event articles (``benchmarks/README.md``, paraphrase tier).
         boilerplate: recognise site furniture and keep it out of all evidence. ``True``: lines
             repeated across a site's documents (one more read of the input) and single-page cues
             (comment forms, share lines, teasers). ``None`` (default): when passages are computed
@@ -110,6 +113,7 @@ class Options:
     passage_min_words: int = DEFAULT_MIN_WORDS
     passage_min_score: float = DEFAULT_MIN_SCORE
     paraphrase_embedder: str = field(default_factory=lambda: os.environ.get("RETOLD_EMBEDDER", "auto"))
+    paraphrase_threshold: float | None = None
     boilerplate: bool | None = None
     boilerplate_options: BoilerplateOptions = field(default_factory=BoilerplateOptions)
     id_field: str = "id"
@@ -746,7 +750,7 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
     """
     from .paraphrase import ParaphraseOptions, align_candidates, resolve_embedder, term_candidates
 
-    popt = ParaphraseOptions()
+    popt = ParaphraseOptions(threshold=opt.paraphrase_threshold)
     reps = np.flatnonzero(rep == np.arange(len(corpus)))
     if reps.shape[0] < 2:
         return
