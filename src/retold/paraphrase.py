@@ -573,7 +573,9 @@ def term_candidates(terms: np.ndarray, term_offsets: np.ndarray, docs: np.ndarra
     sub, soff = gather_sets(terms, np.asarray(term_offsets, dtype=np.int64), rows)
     size = np.diff(soff)
     owner = np.repeat(np.arange(rows.shape[0], dtype=np.int64), size)
-    la, lb, _ = posting_pairs(sub.astype(np.uint64), owner, rows.shape[0], opt.min_shared_terms, opt.max_term_df)
+    # the radix sort partitions on the top bits: put the 32 hash bits there
+    keys = sub.astype(np.uint64) << np.uint64(32)
+    la, lb, _ = posting_pairs(keys, owner, rows.shape[0], opt.min_shared_terms, opt.max_term_df)
     overlap = set_overlap(sub, soff, la, lb)
     cont = overlap / np.maximum(1, np.minimum(size[la], size[lb]))
     keep = cont >= opt.min_term_containment
