@@ -293,6 +293,41 @@ def _gram(ai, av, ao, bi, bv, bo):
     return out
 
 
+@nb.njit(nogil=True, cache=True)
+def _pool(idx, val, off, first, last, weights, union):
+    """Weighted sum (or, with ``union``, the column set) of rows first..last as one sorted row."""
+    a, b = off[first], off[last + 1]
+    cols = idx[a:b].copy()
+    vals = np.empty(b - a, dtype=np.float32)
+    for r in range(first, last + 1):
+        for t in range(off[r], off[r + 1]):
+            vals[t - a] = 1.0 if union else val[t] * weights[r - first]
+    order = np.argsort(cols, kind="mergesort")
+    out_c = np.empty(b - a, dtype=np.int32)
+    out_v = np.zeros(b - a, dtype=np.float32)
+    m = 0
+    for k in range(order.shape[0]):
+        c = cols[order[k]]
+        if m > 0 and out_c[m - 1] == c:
+            if not union:
+                out_v[m - 1] += vals[order[k]]
+        else:
+            out_c[m] = c
+            out_v[m] = vals[order[k]]
+            m += 1
+    return out_c[:m], out_v[:m]
+
+
+@nb.njit(nogil=True, cache=True)
+def _gram_pair(ai, av, ao, bi, bv, bo, ci, cv, co, di, dv, do):
+    return _gram(ai, av, ao, bi, bv, bo), _gram(ci, cv, co, di, dv, do)
+
+
+def gram_pair(a: SparseRows, b: SparseRows, c: SparseRows, d: SparseRows) -> tuple[np.ndarray, np.ndarray]:
+    """``(a.dot(b), c.dot(d))`` in one compiled call (the paraphrase screen calls this per pair)."""
+    return _gram_pair(a.idx, a.val, a.off, b.idx, b.val, b.off, c.idx, c.val, c.off, d.idx, d.val, d.off)
+
+
 @dataclass(frozen=True, slots=True)
 class SparseRows:
     """Rows of a sparse matrix (CSR, column indices sorted within a row).
@@ -303,6 +338,9 @@ class SparseRows:
     >>> a = SparseRows(np.array([1, 5, 2], np.int32), np.array([0.6, 0.8, 1.0], np.float32), np.array([0, 2, 3]), 8)
     >>> a.dot(a).round(2).tolist(), a.dense()[0].astype(float).round(1).tolist()
     ([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.6, 0.0, 0.0, 0.0, 0.8, 0.0, 0.0])
+    >>> p = a.pool(0, 1, np.array([1.0, 1.0]))
+    >>> p.idx.tolist(), p.val.astype(float).round(3).tolist(), a.pool(0, 1, np.ones(2), union=True).idx.tolist()
+    ([1, 2, 5], [0.424, 0.707, 0.566], [1, 2, 5])
     """
 
     idx: np.ndarray
@@ -340,19 +378,11 @@ class SparseRows:
              union: bool = False) -> SparseRows:
         """One row: the ``weights``-weighted sum of rows ``first..last`` (L2-normalised), or
         with ``union`` the set of their columns (value 1)."""
-        a, b = int(self.off[first]), int(self.off[last + 1])
-        if union:
-            cols = np.unique(self.idx[a:b])
-            return SparseRows(cols.astype(np.int32), np.ones(cols.shape[0], np.float32),
-                              np.array([0, cols.shape[0]]), self.dim)
-        per_row = np.repeat(np.asarray(weights, dtype=np.float32), np.diff(self.off[first : last + 2]))
-        cols, inv = np.unique(self.idx[a:b], return_inverse=True)
-        vals = np.zeros(cols.shape[0], dtype=np.float32)
-        np.add.at(vals, inv, self.val[a:b] * per_row)
+        cols, vals = _pool(self.idx, self.val, self.off, first, last, np.asarray(weights, dtype=np.float32), union)
         norm = float(np.linalg.norm(vals))
-        if normalise and norm > 0:
+        if normalise and not union and norm > 0:
             vals /= norm
-        return SparseRows(cols.astype(np.int32), vals, np.array([0, cols.shape[0]]), self.dim)
+        return SparseRows(cols, vals, np.array([0, cols.shape[0]]), self.dim)
 
 
 @lru_cache(maxsize=1)

@@ -425,9 +425,10 @@ def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | N
 
 def pair_features(fa: SentenceFeatures, fb: SentenceFeatures) -> dict[str, np.ndarray]:
     """The four feature matrices ``cos, lex, num, len`` (each [len(fa), len(fb)])."""
-    lex = fa.lex.dot(fb.lex)
+    from .lexical import gram_pair
+
+    lex, shared = gram_pair(fa.lex, fb.lex, fa.nums, fb.nums)
     cos = lex if (fa.emb is fa.lex and fb.emb is fb.lex) else fa.emb @ fb.emb.T
-    shared = fa.nums.dot(fb.nums)
     fewer = np.minimum(fa.n_nums[:, None], fb.n_nums[None, :])
     num = np.where(fewer > 0, (fewer - np.minimum(shared, fewer)) / np.maximum(fewer, 1), 0.0)
     wa = np.maximum(fa.n_words, 1)[:, None]
