@@ -272,24 +272,31 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
 
 @nb.njit(nogil=True, cache=True)
 def _gram(ai, av, ao, bi, bv, bo):
-    """Dot products of every row of sparse A with every row of sparse B (sorted column indices)."""
+    """Dot products of every row of sparse A with every row of sparse B.
+
+    Each row of A is scattered into a dense scratch row once; every row of B then gathers from
+    it: n*(nnz_a + m*nnz_b) steps, no branches, instead of n*m sorted merges.
+    """
     n, m = ao.shape[0] - 1, bo.shape[0] - 1
     out = np.zeros((n, m), dtype=np.float32)
+    if n == 0 or m == 0:
+        return out
+    width = 1
+    for t in range(ai.shape[0]):
+        width = max(width, ai[t] + 1)
+    for t in range(bi.shape[0]):
+        width = max(width, bi[t] + 1)
+    scratch = np.zeros(width, dtype=np.float32)
     for r in range(n):
+        for t in range(ao[r], ao[r + 1]):
+            scratch[ai[t]] = av[t]
         for c in range(m):
-            i, iend, j, jend = ao[r], ao[r + 1], bo[c], bo[c + 1]
-            acc = 0.0
-            while i < iend and j < jend:
-                x, y = ai[i], bi[j]
-                if x == y:
-                    acc += av[i] * bv[j]
-                    i += 1
-                    j += 1
-                elif x < y:
-                    i += 1
-                else:
-                    j += 1
+            acc = np.float32(0.0)
+            for t in range(bo[c], bo[c + 1]):
+                acc += scratch[bi[t]] * bv[t]
             out[r, c] = acc
+        for t in range(ao[r], ao[r + 1]):
+            scratch[ai[t]] = 0.0
     return out
 
 

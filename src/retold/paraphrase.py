@@ -26,7 +26,7 @@ names and numbers); only candidates are aligned.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba as nb
 import numpy as np
@@ -297,6 +297,13 @@ class DocSentences:
 
     spans: list[tuple[int, int]]
     features: SentenceFeatures
+    prefix: np.ndarray = field(init=False, repr=False)  # cumulative sentence lengths, [n + 1]
+
+    def __post_init__(self) -> None:
+        lengths = [e - s for s, e in self.spans]
+        prefix = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=prefix[1:])
+        object.__setattr__(self, "prefix", prefix)
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -427,24 +434,32 @@ class ParaphraseScore:
     n_long: int | None = None
 
 
-def _covered(spans: list[tuple[int, int]], ranges: list[tuple[int, int]]) -> int:
-    return sum(spans[k][1] - spans[k][0] for r0, r1 in ranges for k in range(r0, r1 + 1))
+def _prefix(spans: Sequence[tuple[int, int]] | np.ndarray) -> np.ndarray:
+    if isinstance(spans, np.ndarray):
+        return spans
+    prefix = np.zeros(len(spans) + 1, dtype=np.int64)
+    np.cumsum([e - s for s, e in spans], out=prefix[1:])
+    return prefix
 
 
-def paraphrase_score(pairs: Sequence[SentencePair], spans_a: list[tuple[int, int]],
-                     spans_b: list[tuple[int, int]], n_long: int | None = None) -> ParaphraseScore:
+def paraphrase_score(pairs: Sequence[SentencePair], spans_a: Sequence[tuple[int, int]] | np.ndarray,
+                     spans_b: Sequence[tuple[int, int]] | np.ndarray, n_long: int | None = None) -> ParaphraseScore:
     """Aligned share of each side (by characters of the sentences), from :func:`align_sentences` units.
+
+    ``spans_a``/``spans_b``: each side's sentence spans, or their cumulative lengths
+    (:attr:`DocSentences.prefix`). Units never overlap on a side (the alignment is monotone).
 
     >>> sp = [(0, 10), (11, 20)]
     >>> sc = paraphrase_score([SentencePair(0, 10, 0, 10, 0.9, 0, 0, 0, 0)], sp, sp)
     >>> round(sc.coverage_a, 3), round(sc.coverage_b, 3), sc.n_pairs, sc.mean_score
     (0.526, 0.526, 1, 0.9)
     """
-    tot_a = sum(e - s for s, e in spans_a) or 1
-    tot_b = sum(e - s for s, e in spans_b) or 1
-    ca = _covered(spans_a, [(p.a_first, p.a_last) for p in pairs]) / tot_a
-    cb = _covered(spans_b, [(p.b_first, p.b_last) for p in pairs]) / tot_b
-    mean = float(np.mean([p.score for p in pairs])) if pairs else 0.0
+    pa, pb = _prefix(spans_a), _prefix(spans_b)
+    tot_a = int(pa[-1]) or 1
+    tot_b = int(pb[-1]) or 1
+    ca = sum(int(pa[p.a_last + 1] - pa[p.a_first]) for p in pairs) / tot_a
+    cb = sum(int(pb[p.b_last + 1] - pb[p.b_first]) for p in pairs) / tot_b
+    mean = sum(p.score for p in pairs) / len(pairs) if pairs else 0.0
     return ParaphraseScore(ca, cb, (ca * tot_a + cb * tot_b) / (tot_a + tot_b), len(pairs), mean, n_long)
 
 
@@ -517,9 +532,9 @@ def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
               for p in pairs]
     n_long = sum(not c and min(wa[p.a_first:p.a_last + 1].sum(), wb[p.b_first:p.b_last + 1].sum())
                  >= opt.min_pair_words for p, c in zip(pairs, copied))
-    sc = paraphrase_score(pairs, da.spans, db.spans, int(n_long))
+    sc = paraphrase_score(pairs, da.prefix, db.prefix, int(n_long))
     reworded = [p for p, c in zip(pairs, copied) if not c]
-    rw = paraphrase_score(reworded, da.spans, db.spans) if len(reworded) < len(pairs) else sc
+    rw = paraphrase_score(reworded, da.prefix, db.prefix) if len(reworded) < len(pairs) else sc
     shown = [p for p in reworded if p.score >= opt.passage_min_score]
     return ParaphraseResult(shown, sc, is_paraphrase(sc, opt), max(rw.coverage_a, rw.coverage_b))
 
