@@ -644,9 +644,14 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     involved = sorted({d for pair in pairs for d in pair})
     raw = {d: texts(d) for d in involved}
     lexical: dict[int, DocSentences] = {}
-    for s0 in range(0, len(involved), 2048):  # bounded memory: lexical rows are dense
-        chunk = involved[s0 : s0 + 2048]
-        lexical.update(zip(chunk, prepare_many([raw[d] for d in chunk])))
+    chunk: list[int] = []
+    size = 0
+    for d in involved:  # batches of ~8M characters: the feature kernel's scratch is 12 bytes a character
+        chunk.append(d)
+        size += len(raw[d])
+        if size >= 8_000_000 or d == involved[-1]:
+            lexical.update(zip(chunk, prepare_many([raw[x] for x in chunk])))
+            chunk, size = [], 0
     embedded: dict[int, DocSentences] = {}
 
     def lex_doc(d: int) -> DocSentences:
