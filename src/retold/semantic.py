@@ -248,7 +248,14 @@ class MiniLMEmbedder:
         if self._onnx is None and self._use_onnx():
             from .onnx_model import OnnxEncoder
 
-            self._onnx = OnnxEncoder(self._path(), self.batch_size)
+            try:
+                self._onnx = OnnxEncoder(self._path(), self.batch_size)
+            except Exception as e:  # noqa: BLE001 - any export/runtime failure: the torch path still works
+                if self.backend == "onnx":
+                    raise
+                warnings.warn(f"MiniLM through ONNX Runtime unavailable ({type(e).__name__}: {e}); using "
+                              "sentence-transformers (slower, same results)", RuntimeWarning, stacklevel=2)
+                self.backend = "torch"
         if self._onnx is not None:
             return self._onnx.encode(list(texts))
         out = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
