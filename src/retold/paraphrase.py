@@ -609,12 +609,27 @@ def screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
                    many_pairs=4, min_coverage_other_many=0.05, min_pair_words=6)
 
 
-def with_embeddings(doc: DocSentences, text: str, embed: EmbeddingCache | Embedder) -> DocSentences:
-    """The same sentences with model embeddings in place of the lexical ones."""
-    from dataclasses import replace
-
-    emb = embed.encode([text[s:e] for s, e in doc.spans])
-    return DocSentences(doc.spans, replace(doc.features, emb=emb))
+def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: dict[int, str],
+                    embed: EmbeddingCache | Embedder, max_sentences: int = 4096) -> dict[int, DocSentences]:
+    """Model embeddings for the sentences of ``docs``, in calls of up to ``max_sentences``."""
+    out: dict[int, DocSentences] = {}
+    group: list[int] = []
+    count = 0
+    for k, d in enumerate(docs):
+        group.append(d)
+        count += len(lexical[d])
+        if count >= max_sentences or k == len(docs) - 1:
+            texts = [raw[x][s:e] for x in group for s, e in lexical[x].spans]
+            vecs = embed.encode(texts) if texts else np.zeros((0, 384), dtype=np.float32)
+            row = 0
+            for x in group:
+                n = len(lexical[x])
+                f = lexical[x].features
+                out[x] = DocSentences(lexical[x].spans, SentenceFeatures(
+                    vecs[row : row + n], f.lex, f.nums, f.n_nums, f.n_words, f.n_content, f.words))
+                row += n
+            group, count = [], 0
+    return out
 
 
 def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int]],
@@ -652,38 +667,34 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
         if size >= 8_000_000 or d == involved[-1]:
             lexical.update(zip(chunk, prepare_many([raw[x] for x in chunk])))
             chunk, size = [], 0
-    embedded: dict[int, DocSentences] = {}
-
-    def lex_doc(d: int) -> DocSentences:
-        return lexical[d]
-
-    def sem_doc(d: int) -> DocSentences:
-        if d not in embedded:
-            embedded[d] = with_embeddings(lexical[d], raw[d], cache)
-        return embedded[d]
-
     out = []
-    n_screened = 0
+    kept: list[tuple[int, int, tuple[np.ndarray | None, np.ndarray | None], float]] = []
     for a, b in pairs:
-        da, db = lex_doc(a), lex_doc(b)
+        da, db = lexical[a], lexical[b]
         flags: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
         if copied and (a, b) in copied:
             ps = copied[(a, b)]
             flags = (covered_sentences(da.spans, [(p[0], p[1]) for p in ps]),
                      covered_sentences(db.spans, [(p[2], p[3]) for p in ps]))
-        r = None
         v = verbatim.get((a, b), 0.0) if verbatim else 0.0
         s = compare_prepared(da, db, lex_model, screen, *flags, extend=False)
         if s.paraphrase and s.reworded >= 0.5 * v:
-            n_screened += 1
-            if semantic:
-                r = compare_prepared(sem_doc(a), sem_doc(b), final_model, opt, *flags)
-            else:
-                r = compare_prepared(da, db, lex_model, opt, *flags)
-        if r is not None and r.paraphrase and r.reworded >= v:
+            kept.append((a, b, flags, v))
+        elif on_pair is not None:
+            on_pair()
+    n_screened = len(kept)
+    docs: dict[int, DocSentences] = lexical
+    if semantic and kept:
+        # the model sees every document that passed the screen in a few large calls: batches of
+        # similar-length sentences from many documents pad less than one document at a time
+        docs = embed_documents(sorted({d for a, b, _, _ in kept for d in (a, b)}), lexical, raw, cache)
+    for a, b, flags, v in kept:
+        r = compare_prepared(docs[a], docs[b], final_model if semantic else lex_model, opt, *flags)
+        if r.paraphrase and r.reworded >= v:
             out.append((a, b, r))
         if on_pair is not None:
             on_pair()
+    embedded = docs if semantic and kept else {}
     if stats is not None:
         stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened,
                      embedded_documents=len(embedded), paraphrases=len(out))
