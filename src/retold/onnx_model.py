@@ -90,12 +90,14 @@ class OnnxEncoder:
     ``model_dir``: the sentence-transformers folder (``tokenizer.json`` and the weights).
     """
 
-    def __init__(self, model_dir: str | Path, batch_size: int = 64, threads: int | None = None):
+    def __init__(self, model_dir: str | Path, batch_size: int = 64, threads: int | None = None,
+                 max_tokens: int = 4096):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.model_dir = Path(model_dir)
         self.batch_size = batch_size
+        self.max_tokens = max_tokens
         path = cache_dir() / f"minilm-{_model_key(self.model_dir)}.onnx"
         if not path.exists():
             try:
@@ -116,8 +118,17 @@ class OnnxEncoder:
         encs = self.tokenizer.encode_batch(list(texts))
         lengths = np.array([len(e.ids) for e in encs])
         order = np.argsort(lengths, kind="stable")  # similar lengths per batch: little padding
-        for s in range(0, len(order), self.batch_size):
-            rows = order[s : s + self.batch_size]
+        # batches of at most batch_size sentences and max_tokens padded pieces: attention memory
+        # grows with width squared, so long sentences go in smaller batches
+        bounds = [0]
+        while bounds[-1] < len(order):
+            start = bounds[-1]
+            stop = min(start + self.batch_size, len(order))
+            while stop - start > 1 and (stop - start) * int(lengths[order[stop - 1]]) > self.max_tokens:
+                stop = start + max(1, (stop - start) // 2)
+            bounds.append(stop)
+        for s, stop in zip(bounds[:-1], bounds[1:]):
+            rows = order[s:stop]
             width = int(lengths[rows].max())
             ids = np.zeros((rows.shape[0], width), dtype=np.int64)
             mask = np.zeros((rows.shape[0], width), dtype=np.int64)
