@@ -417,17 +417,23 @@ class _Reader:
         self.stats.files += 1
         return f
 
+    def read_bytes(self, path: str) -> bytes | None:
+        """A whole file's bytes; None (counted, with a message) when it cannot be opened or read."""
+        f = self.open_binary(path)
+        if f is None:
+            return None
+        try:
+            with f:
+                return f.read()
+        except OSError as err:
+            self.skip("unreadable", path, None, f"read error: {err.strerror or err}")
+            return None
+
     # -- readers ----------------------------------------------------------------------------------
 
     def read_text(self, path: str, doc_id: str) -> Iterator[Document]:
-        f = self.open_binary(path)
-        if f is None:
-            return
-        try:
-            with f:
-                data = f.read()
-        except OSError as err:
-            self.skip("unreadable", path, None, f"read error: {err.strerror or err}")
+        data = self.read_bytes(path)
+        if data is None:
             return
         invalid = False
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):

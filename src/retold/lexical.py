@@ -381,13 +381,12 @@ class SparseRows:
         np.add.at(out, (rows, self.idx), self.val)
         return out
 
-    def pool(self, first: int, last: int, weights: np.ndarray, normalise: bool = True,
-             union: bool = False) -> SparseRows:
+    def pool(self, first: int, last: int, weights: np.ndarray, union: bool = False) -> SparseRows:
         """One row: the ``weights``-weighted sum of rows ``first..last`` (L2-normalised), or
         with ``union`` the set of their columns (value 1)."""
         cols, vals = _pool(self.idx, self.val, self.off, first, last, np.asarray(weights, dtype=np.float32), union)
         norm = float(np.linalg.norm(vals))
-        if normalise and not union and norm > 0:
+        if not union and norm > 0:
             vals /= norm
         return SparseRows(cols, vals, np.array([0, cols.shape[0]]), self.dim)
 

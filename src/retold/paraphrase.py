@@ -26,13 +26,14 @@ names and numbers); only candidates are aligned.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numba as nb
 import numpy as np
 
 from .records import Passage
 from .semantic import (
+    LEXICAL_MODEL,
     Embedder,
     EmbeddingCache,
     LexicalEmbedder,
@@ -603,8 +604,6 @@ def screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
     The screen only has to keep every pair the model would accept: it asks for two aligned
     units (sentence threshold 0.3 instead of 0.5) covering a fifth of one side.
     """
-    from dataclasses import replace
-
     return replace(options, threshold=0.3, min_pairs=2, min_coverage=0.2, min_coverage_other=0.1,
                    many_pairs=4, min_coverage_other_many=0.05, min_pair_words=6)
 
@@ -619,14 +618,11 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
         group.append(d)
         count += len(lexical[d])
         if count >= max_sentences or k == len(docs) - 1:
-            texts = [raw[x][s:e] for x in group for s, e in lexical[x].spans]
-            vecs = embed.encode(texts) if texts else np.zeros((0, 384), dtype=np.float32)
+            vecs = embed.encode([raw[x][s:e] for x in group for s, e in lexical[x].spans])
             row = 0
             for x in group:
                 n = len(lexical[x])
-                f = lexical[x].features
-                out[x] = DocSentences(lexical[x].spans, SentenceFeatures(
-                    vecs[row : row + n], f.lex, f.nums, f.n_nums, f.n_words, f.n_content, f.words))
+                out[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]))
                 row += n
             group, count = [], 0
     return out
@@ -653,7 +649,7 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     opt = options or ParaphraseOptions()
     cache = embed if embed is not None else EmbeddingCache(LexicalEmbedder())
     semantic = cache.embedder.semantic
-    lex_model = model_for(LexicalEmbedder())
+    lex_model = LEXICAL_MODEL
     final_model = model_for(cache.embedder)
     screen = screen_options(opt)
     involved = sorted({d for pair in pairs for d in pair})
@@ -682,7 +678,6 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             kept.append((a, b, flags, v))
         elif on_pair is not None:
             on_pair()
-    n_screened = len(kept)
     docs: dict[int, DocSentences] = lexical
     if semantic and kept:
         # the model sees every document that passed the screen in a few large calls: batches of
@@ -694,10 +689,9 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             out.append((a, b, r))
         if on_pair is not None:
             on_pair()
-    embedded = docs if semantic and kept else {}
     if stats is not None:
-        stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened,
-                     embedded_documents=len(embedded), paraphrases=len(out))
+        stats.update(candidates=len(pairs), documents=len(involved), screened=len(kept),
+                     embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out))
     return out
 
 

@@ -16,7 +16,7 @@ import resource
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -784,39 +784,35 @@ def _paraphrases(corpus: Corpus, rep: np.ndarray, opt: Options, out: dict[str, l
         for x, y, n in zip(ca[row >= 0].tolist(), cb[row >= 0].tolist(), row[row >= 0].tolist()):
             lo, hi = np.searchsorted(p_sorted, n), np.searchsorted(p_sorted, n, side="right")
             copied[(x, y)] = [tuple(int(c[k]) for c in p_cols) for k in p_order[lo:hi]]  # type: ignore[misc]
-    wanted = set(ca.tolist()) | set(cb.tolist())
-    texts: dict[int, str] = {}
-    for i, doc in iter_records_by_index(corpus.paths, wanted, id_field=opt.id_field, text_field=opt.text_field,
-                                        date_field=opt.date_field, keep_records=False):
-        spans = corpus.boilerplate.get(i)
-        texts[i] = mask(doc.text, spans) if spans else doc.text
+    texts = dict(_masked_texts(corpus, opt, set(ca.tolist()) | set(cb.tolist())))
     pairs = [(x, y) for x, y in zip(ca.tolist(), cb.tolist()) if x in texts and y in texts]
     if progress is not None:
         progress.start("paraphrase", total=float(len(pairs)))
     cache = resolve_embedder(opt.paraphrase_embedder)
-    shares = {(x, y): float(v) for x, y, n, v in zip(ca.tolist(), cb.tolist(), row.tolist(), verbatim.tolist())
-              if n >= 0}
-    found = align_candidates(texts.__getitem__, pairs, cache, popt, copied, shares,
+    # candidates already reported as partial: their row, and the share their passages cover
+    where = {(x, y): (int(n), float(v)) for x, y, n, v in zip(ca.tolist(), cb.tolist(), row.tolist(),
+                                                              verbatim.tolist()) if n >= 0}
+    found = align_candidates(texts.__getitem__, pairs, cache, popt, copied,
+                             {k: v for k, (_, v) in where.items()},
                              on_pair=progress.advance if progress is not None else None)
     if progress is not None:
         progress.stop()
     if not found:
         return
-    where = {(x, y): int(n) for x, y, n in zip(ca.tolist(), cb.tolist(), row.tolist()) if n >= 0}
     new = {c: [] for c in cols}
     n_next = a.shape[0]
     passages: list[tuple[int, int, int, int, int, float]] = []
     upgrade: list[tuple[int, float]] = []
     for ga, gb, r in found:
-        n = where.get((ga, gb))
-        if n is None:
+        if (ga, gb) in where:
+            n = where[(ga, gb)][0]
+            upgrade.append((n, r.score.score))
+        else:
             n = n_next
             n_next += 1
             for c, v in zip(cols, (ga, gb, _KIND_CODE["paraphrase"], r.score.score, 0.0, 0.0, 0.0,
                                    r.score.coverage_a, r.score.coverage_b)):
                 new[c].append(v)
-        else:
-            upgrade.append((n, r.score.score))
         passages.extend((n, u.a_start, u.a_end, u.b_start, u.b_end, u.score) for u in r.pairs)
     if upgrade:
         # a partial pair whose other sentences are retold is a paraphrase; it keeps its
@@ -859,6 +855,14 @@ def _rows_of(a: np.ndarray, b: np.ndarray, qa: np.ndarray, qb: np.ndarray, n_doc
     return np.where(known[order][pos] == query, order[pos], -1).astype(np.int64)
 
 
+def _masked_texts(corpus: Corpus, opt: Options, wanted: set[int]) -> Iterator[tuple[int, str]]:
+    """Re-read documents ``wanted`` (corpus indices), site furniture blanked as in pass 1."""
+    for i, doc in iter_records_by_index(corpus.paths, wanted, id_field=opt.id_field, text_field=opt.text_field,
+                                        date_field=opt.date_field, keep_records=False):
+        spans = corpus.boilerplate.get(i)
+        yield i, mask(doc.text, spans) if spans else doc.text
+
+
 def _add_terms(corpus: Corpus, opt: Options, docs: np.ndarray) -> None:
     """Content-word sets for a corpus scanned without them (re-reads the documents ``docs``)."""
     sizes = np.zeros(len(corpus), dtype=np.int64)
@@ -873,10 +877,8 @@ def _add_terms(corpus: Corpus, opt: Options, docs: np.ndarray) -> None:
             sizes[d] = chunks[d].shape[0]
         batch.clear()
 
-    for i, doc in iter_records_by_index(corpus.paths, set(docs.tolist()), id_field=opt.id_field,
-                                        text_field=opt.text_field, date_field=opt.date_field, keep_records=False):
-        spans = corpus.boilerplate.get(i)
-        batch.append((i, mask(doc.text, spans) if spans else doc.text))
+    for i, text in _masked_texts(corpus, opt, set(docs.tolist())):
+        batch.append((i, text))
         if len(batch) >= opt.batch_docs:
             flush()
     if batch:

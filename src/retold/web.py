@@ -182,6 +182,8 @@ class Hooks(Protocol):
 
     def open_binary(self, path: str) -> BinaryIO | None: ...
 
+    def read_bytes(self, path: str) -> bytes | None: ...
+
 
 # -- pure helpers ---------------------------------------------------------------------------------
 
@@ -412,14 +414,8 @@ def _finish(doc: Document, hooks: Hooks) -> Document:
 
 def read_html_file(hooks: Hooks, path: str, doc_id: str, options: WebOptions | None = None) -> Iterator[Document]:
     """One HTML file as one document (id = ``doc_id``: the path, or the path inside a directory)."""
-    f = hooks.open_binary(path)
-    if f is None:
-        return
-    try:
-        with f:
-            data = f.read()
-    except OSError as err:
-        hooks.skip("unreadable", path, None, f"read error: {err.strerror or err}")
+    data = hooks.read_bytes(path)
+    if data is None:
         return
     doc = read_html(path, data, doc_id, hooks, options=options)
     if doc is not None:
