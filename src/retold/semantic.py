@@ -27,7 +27,6 @@ probability at which a pair is called a paraphrase) were fitted on the MSRP *tra
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
 import warnings
@@ -313,9 +312,6 @@ class EmbeddingCache:
     def __len__(self) -> int:
         return self._n
 
-    def _row(self, i: int) -> np.ndarray:
-        return self._rows[i]
-
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         keys = [text_key(t) for t in texts]
         todo: dict[bytes, str] = {}
@@ -468,8 +464,3 @@ def sentence_similarity(a: str, b: str, embedder: Embedder | None = None,
     m = model or model_for(emb)
     f = sentence_features([a, b], emb)
     return float(similarity_matrix(f, f, m)[0, 1])
-
-
-def logit(p: float) -> float:
-    """Inverse of the logistic function (for reading thresholds as scores)."""
-    return math.log(p / (1.0 - p))

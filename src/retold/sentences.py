@@ -192,12 +192,3 @@ def _cut_long(text: str, s: int, e: int, max_chars: int) -> list[tuple[int, int]
     if s < e:
         out.append((s, e))
     return out
-
-
-def sentence_texts(text: str, spans: list[tuple[int, int]] | None = None) -> list[str]:
-    """The sentence strings of ``text`` (``spans`` as from :func:`split_sentences`).
-
-    >>> sentence_texts("One. Two.")
-    ['One.', 'Two.']
-    """
-    return [text[s:e] for s, e in (split_sentences(text) if spans is None else spans)]
