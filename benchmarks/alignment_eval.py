@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import retold
-from retold.align import align
+from retold.alignment import align
 
 
 def mask(n: int, spans) -> np.ndarray:

@@ -148,7 +148,6 @@ def cue_false_positives(shared: Path) -> dict:
 def find_pairs(corpus: list[tuple[str, str, str, set[int]]], tmp: Path) -> dict:
     """`retold.find` on the furnished corpus: pairs among the 100 unrelated furnished articles."""
     import retold
-    from retold.pipeline import Options
 
     path = tmp / "furnished.jsonl"
     with path.open("wb") as f:
@@ -157,7 +156,7 @@ def find_pairs(corpus: list[tuple[str, str, str, set[int]]], tmp: Path) -> dict:
     furnished = {doc_id for doc_id, _, _, fur in corpus if fur}
     out = {}
     for name, bp in (("with_boilerplate", True), ("without_boilerplate", False)):
-        res = retold.find([path], options=Options(boilerplate=bp))
+        res = retold.find([path], boilerplate=bp)
         among = [p for p in res.pairs if p.a in furnished and p.b in furnished]
         out[name] = {"pairs_among_furnished": len(among), "kinds": dict(Counter(p.kind for p in among))}
     # the BBC set itself has byte-identical and near-duplicate articles: those pairs are real

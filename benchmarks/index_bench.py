@@ -116,7 +116,7 @@ def main() -> None:
     ap.add_argument("--load-seconds", type=float, default=30)
     ap.add_argument("--clients", type=int, default=4)
     args = ap.parse_args()
-    from retold.index import Index
+    from retold.engine.incremental import Index
 
     docs = [json.loads(line) for line in open(args.corpus, encoding="utf-8")]
     indexed, held = docs[: -args.queries], docs[-args.queries :]

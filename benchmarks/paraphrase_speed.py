@@ -17,43 +17,30 @@ import json
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import retold.paraphrase as para  # noqa: E402
-from retold.pipeline import Options, find  # noqa: E402
+from retold import find  # noqa: E402
 
 
 def run(corpus: str, kinds: tuple[str, ...], embedder: str, reps: int) -> dict:
-    stats: dict[str, int] = {}
-    original = para.align_candidates
-
-    def counted(*args, **kwargs):
-        kwargs["stats"] = stats
-        return original(*args, **kwargs)
-
-    para.align_candidates = counted
-    try:
-        walls, timings, res = [], [], None
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            res = find([corpus], kinds, replace(Options(), paraphrase_embedder=embedder))
-            walls.append(time.perf_counter() - t0)
-            timings.append(res.timings)
-    finally:
-        para.align_candidates = original
+    walls, timings, res = [], [], None
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        res = find([corpus], kinds, embedder=embedder)
+        walls.append(time.perf_counter() - t0)
+        timings.append(res.timings)
     assert res is not None
     mid = sorted(range(reps), key=lambda k: walls[k])[reps // 2]
     kinds_found: dict[str, int] = {}
-    for p in res.kind.tolist():
+    for p in res.table.kind.tolist():
         name = ("exact", "near_duplicate", "partial", "paraphrase")[p]
         kinds_found[name] = kinds_found.get(name, 0) + 1
     return {"kinds": ",".join(kinds), "embedder": embedder if "paraphrase" in kinds else "-",
             "seconds": round(statistics.median(walls), 2),
-            "stages": {k: round(v, 2) for k, v in timings[mid].items()}, "paraphrase_stages": dict(stats),
+            "stages": {k: round(v, 2) for k, v in timings[mid].items()}, "paraphrase_stages": dict(res.tier),
             "pairs": kinds_found}
 
 

@@ -63,7 +63,7 @@ def main() -> int:
     ap.add_argument("-n", type=int, default=20000)
     args = ap.parse_args()
     import retold
-    from retold.documents import ReadStats, read_documents
+    from retold.readers import ReadStats, read_documents
 
     with tempfile.TemporaryDirectory() as tmp:
         warc = Path(tmp) / "crawl.warc.gz"

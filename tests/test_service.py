@@ -19,11 +19,10 @@ import typer  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 import retold  # noqa: E402
-from retold.cli_index import register  # noqa: E402
-from retold.db import IndexError_  # noqa: E402
-from retold.pipeline import TEXT_REUSE_KINDS  # noqa: E402
+from retold.cli.index import register  # noqa: E402
+from retold.engine.index_storage import IndexError_  # noqa: E402
 from retold.service import create_app  # noqa: E402
-from tests.test_index import make_corpus, write_jsonl  # noqa: E402
+from tests.corpora import make_corpus, write_jsonl  # noqa: E402
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -119,11 +118,11 @@ def test_query_returns_find_records(client: httpx.Client, docs: list[dict], tmp_
     q = {"id": "q", "text": "A new opening line for this story. " + " ".join(base[:60]) + " and a new ending."}
     got = client.post("/query", json=q).json()["pairs"]
     corpus = write_jsonl(tmp_path / "c.jsonl", docs + [q])
-    want = [p.to_dict() for p in retold.find([corpus], kinds=TEXT_REUSE_KINDS).records() if "q" in (p.a, p.b)]
+    want = [p.to_dict() for p in retold.find([corpus]).records() if "q" in (p.a, p.b)]
     assert got == want and got
     assert any(p.get("passages") for p in got)
     m = client.get(f"/documents/{docs[3]['id']}/matches").json()["pairs"]
-    res = retold.find([write_jsonl(tmp_path / "d.jsonl", docs)], kinds=TEXT_REUSE_KINDS)
+    res = retold.find([write_jsonl(tmp_path / "d.jsonl", docs)])
     want_m = [p.to_dict() for p in res.records() if docs[3]["id"] in (p.a, p.b)]
     assert m == want_m
     fam = client.get(f"/clusters/{docs[3]['id']}").json()

@@ -1,25 +1,66 @@
 """retold: find where text was told again.
 
-Exact copies, noisy near-duplicates and partial reuse (shared passages with character
-offsets), verified with exact scores, grouped into reuse families, and a deduplicated corpus.
+Exact copies, noisy near-duplicates, partial reuse (shared passages with character offsets)
+and paraphrased rewrites, verified with exact scores, grouped into reuse families, and a
+deduplicated corpus.
+
+The names below load on first use (PEP 562), so that the command line, the service or a Spark
+worker import only what they run.
 
 >>> import retold
->>> retold.AVAILABLE_KINDS
+>>> retold.KINDS
 ('exact', 'near_duplicate', 'partial', 'paraphrase')
 """
 
-from .align import AlignOptions, align
-from .cluster import component_labels, representatives
-from .documents import Document, ReadStats, read_documents
-from .pipeline import AVAILABLE_KINDS, FAMILY_KINDS, Corpus, FindResult, Options, dedup, find, scan
-from .records import Cluster, Pair, Passage, write_records
-from .text import Tokens, tokens
+from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .version import __version__
+
+_EXPORTS = {
+    "AlignOptions": "alignment", "align": "alignment",
+    "component_labels": "cluster", "representatives": "cluster",
+    "compare": "comparison", "Comparison": "comparison",
+    "FindResult": "engine.local", "LocalSettings": "engine.local", "Progress": "engine.local",
+    "clusters": "engine.local", "dedup": "engine.local", "find": "engine.local", "scan": "engine.local",
+    "Index": "engine.incremental",
+    "FAMILY_KINDS": "model", "KINDS": "model", "Corpus": "model", "Fields": "model", "Options": "model",
+    "PairTable": "model", "Plan": "model",
+    "Document": "readers", "ReadStats": "readers", "read_documents": "readers",
+    "Cluster": "records", "Pair": "records", "Passage": "records", "write_records": "records",
+    "Tokens": "text", "tokens": "text",
+}
 
 __all__ = [
-    "AVAILABLE_KINDS", "AlignOptions", "Cluster", "FAMILY_KINDS", "Corpus", "Document", "FindResult", "Options",
-    "Pair", "Passage",
-    "ReadStats", "Tokens", "align", "component_labels", "dedup", "find", "read_documents", "representatives", "scan",
-    "tokens", "write_records", "__version__",
+    "FAMILY_KINDS", "KINDS", "AlignOptions", "Cluster", "Comparison", "Corpus", "Document", "Fields", "FindResult",
+    "Index", "LocalSettings", "Options", "Pair", "PairTable", "Passage", "Plan", "Progress", "ReadStats", "Tokens",
+    "__version__", "align", "clusters", "compare", "component_labels", "dedup", "find", "read_documents",
+    "representatives", "scan", "tokens", "write_records",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'retold' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .alignment import AlignOptions, align
+    from .cluster import component_labels, representatives
+    from .comparison import Comparison, compare
+    from .engine.incremental import Index
+    from .engine.local import FindResult, LocalSettings, Progress, clusters, dedup, find, scan
+    from .model import FAMILY_KINDS, KINDS, Corpus, Fields, Options, PairTable, Plan
+    from .readers import Document, ReadStats, read_documents
+    from .records import Cluster, Pair, Passage, write_records
+    from .text import Tokens, tokens

@@ -71,6 +71,7 @@ __all__ = [
     "cue_spans",
     "find_boilerplate",
     "strip",
+    "mask",
 ]
 
 MIN_DOCS = 3
@@ -280,9 +281,28 @@ _RELATED = re.compile(
 )
 
 
+# Every cue above starts with one of these words (case folded), holds "rights reserved", or starts
+# with a digit: a line that does none of that is passed over without running the regexes, which
+# made the cues cost a third of the fast pass (measured on the 20k benchmark corpus).
+_CUE_STARTS = (
+    "please", "enter", "type", "leave", "cancel", "post", "add", "no ", "comment", "view", "join", "your",
+    "required", "save", "you", "share", "tweet", "pin", "email", "e-mail", "print", "click", "facebook",
+    "twitter", "x", "linkedin", "whatsapp", "pinterest", "reddit", "telegram", "copy link", "tumblr", "vk",
+    "follow", "we ", "this ", "accept", "manage", "cookie", "subscribe", "sign up", "advertisement",
+    "story continues", "skip", "©", "(c)", "copyright", "[", "read", "see also", "related", "more", "watch",
+    "listen", "pictured", "recommended", "most", "also", "trending", "latest", "popular", "don",
+)
+
+
+def _may_be_cue(line: str) -> bool:
+    """A cheap superset of :func:`_is_cue` and of the related-content headings."""
+    low = line.casefold()
+    return low.startswith(_CUE_STARTS) or low[:1].isdigit() or "rights reserved" in low
+
+
 def _is_cue(line: str) -> bool:
     line = line.strip()
-    if not line or len(line) > MAX_CUE_CHARS:
+    if not line or len(line) > MAX_CUE_CHARS or not _may_be_cue(line):
         return False
     # Teaser prefixes are upper case on purpose: "Related:" as a sentence start is rare and kept.
     return _CUES.fullmatch(line) is not None or _TEASER_PREFIX.fullmatch(line) is not None
@@ -301,7 +321,10 @@ def cue_spans(text: str) -> list[tuple[int, int]]:
     nonempty = [(s, e) for s, e in spans if text[s:e].strip()]
     tail_from = len(nonempty) * 2 // 3
     for i, (s, e) in enumerate(nonempty):
-        if i < tail_from or _RELATED.fullmatch(text[s:e].strip()) is None:
+        if i < tail_from:
+            continue
+        line = text[s:e].strip()
+        if not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
             continue
         rest = nonempty[i + 1 :]
         if all(e2 - s2 <= MAX_TEASER_CHARS for s2, e2 in rest):
@@ -384,3 +407,19 @@ def strip(text: str, spans: Iterable[tuple[int, int]]) -> str:
             seg = seg.lstrip("\r\n")
         out += seg
     return out.strip("\r\n")
+
+
+def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` with the spans blanked out by spaces: no token there, every offset unchanged.
+
+    >>> mask("Menu\\nStory", [(0, 4)])
+    '    \\nStory'
+    """
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        s = max(s, pos)
+        out.append(text[pos:s])
+        out.append(" " * max(0, e - s))
+        pos = max(pos, e)
+    out.append(text[pos:])
+    return "".join(out)

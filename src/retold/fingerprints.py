@@ -18,10 +18,8 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from .text import SEP_HI, SEP_LO, SINGLE_HI, SINGLE_LO
+from .text import FNV_PRIME, count_tokens, fmix64, hash_tokens, tokenize_batch, tokens
 
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
 _MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint32(0xFFFFFFFF)
 
@@ -48,65 +46,6 @@ STOP_WORDS = [
 
 
 @nb.njit(inline="always")
-def fmix64(h: np.uint64) -> np.uint64:
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
-
-
-@nb.njit(inline="always")
-def _in_ranges(cp: int, lo: np.ndarray, hi: np.ndarray) -> bool:
-    # binary search over sorted, disjoint inclusive ranges
-    a = 0
-    b = lo.shape[0] - 1
-    while a <= b:
-        m = (a + b) >> 1
-        if cp < lo[m]:
-            b = m - 1
-        elif cp > hi[m]:
-            a = m + 1
-        else:
-            return True
-    return False
-
-
-@nb.njit(inline="always")
-def _char_at(buf: np.ndarray, i: int, end: int) -> tuple[int, int, int]:
-    """(code point, byte length, class) of the character at byte i.
-
-    class 0 = separator, 1 = word character, 2 = a character that is a token by itself.
-    """
-    b0 = int(buf[i])
-    if b0 < 0x80:
-        if (0x30 <= b0 <= 0x39) or (0x61 <= b0 <= 0x7A) or (0x41 <= b0 <= 0x5A):
-            return b0, 1, 1
-        return b0, 1, 0
-    if b0 >= 0xF0:
-        n = 4
-        cp = b0 & 0x07
-    elif b0 >= 0xE0:
-        n = 3
-        cp = b0 & 0x0F
-    elif b0 >= 0xC0:
-        n = 2
-        cp = b0 & 0x1F
-    else:
-        return b0, 1, 0  # stray continuation byte
-    if i + n > end:
-        return b0, 1, 0
-    for j in range(1, n):
-        cp = (cp << 6) | (int(buf[i + j]) & 0x3F)
-    if _in_ranges(cp, SEP_LO, SEP_HI):
-        return cp, n, 0
-    if _in_ranges(cp, SINGLE_LO, SINGLE_HI):
-        return cp, n, 2
-    return cp, n, 1
-
-
-@nb.njit(inline="always")
 def _n_shingles(ntok: int, k: int) -> int:
     if ntok == 0:
         return 0
@@ -114,142 +53,6 @@ def _n_shingles(ntok: int, k: int) -> int:
         return 1
     return ntok - k + 1
 
-
-@nb.njit(inline="always")
-def _is_ascii_word(c) -> bool:
-    return (0x30 <= c <= 0x39) or (0x61 <= c <= 0x7A) or (0x41 <= c <= 0x5A)
-
-
-@nb.njit(inline="always")
-def _count_tokens(buf, start, end) -> int:
-    """Number of tokens :func:`_hash_tokens` finds in buf[start:end], without hashing them.
-
-    ASCII bytes are classified inline (most text is ASCII); other characters go through
-    :func:`_char_at`, so the token boundaries are exactly the tokeniser's.
-    """
-    count = 0
-    i = start
-    in_tok = False
-    while i < end:
-        c = buf[i]
-        if c < 0x80:
-            if _is_ascii_word(c):
-                in_tok = True
-            elif in_tok:
-                count += 1
-                in_tok = False
-            i += 1
-            continue
-        cp, n, cls = _char_at(buf, i, end)
-        if cls == 1:
-            in_tok = True
-        else:
-            if in_tok:
-                count += 1
-                in_tok = False
-            if cls == 2:
-                count += 1
-        i += n
-    if in_tok:
-        count += 1
-    return count
-
-
-@nb.njit(inline="always")
-def _hash_tokens(buf, start, end, out, offs, o0) -> int:
-    """Token hashes of buf[start:end] into out[0:] (the one tokeniser: every path calls this).
-
-    When ``offs`` is not empty, also writes each token's ``[start, end)`` *character* offsets
-    (relative to the document, packed ``start << 32 | end``) into offs[o0:]: a character
-    counter runs along the bytes, so no separate pass maps bytes to characters.
-    The ASCII fast path skips :func:`_char_at` (decode + class lookup) for the common case.
-    """
-    want = offs.shape[0] > 0
-    count = 0
-    i = start
-    ci = 0  # characters before byte i
-    tok_c = 0
-    in_tok = False
-    h = _FNV_OFFSET
-    while i < end:
-        c = buf[i]
-        if c < 0x80:
-            if _is_ascii_word(c):
-                if not in_tok:
-                    in_tok = True
-                    h = _FNV_OFFSET
-                    tok_c = ci
-                if c <= 0x5A and c >= 0x41:
-                    c = c + 32
-                h ^= np.uint64(c)
-                h *= _FNV_PRIME
-            elif in_tok:
-                out[count] = fmix64(h)
-                if want:
-                    offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
-                count += 1
-                in_tok = False
-            i += 1
-            ci += 1
-            continue
-        cp, n, cls = _char_at(buf, i, end)
-        if cls == 1:
-            if not in_tok:
-                in_tok = True
-                h = _FNV_OFFSET
-                tok_c = ci
-            for j in range(n):  # bytes of a multi-byte character are never ASCII A-Z
-                h ^= np.uint64(buf[i + j])
-                h *= _FNV_PRIME
-        else:
-            if in_tok:
-                out[count] = fmix64(h)
-                if want:
-                    offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
-                count += 1
-                in_tok = False
-            if cls == 2:
-                hh = _FNV_OFFSET
-                for j in range(n):
-                    hh ^= np.uint64(buf[i + j])
-                    hh *= _FNV_PRIME
-                out[count] = fmix64(hh)
-                if want:
-                    offs[o0 + count] = (np.uint64(ci) << np.uint64(32)) | np.uint64(ci + 1)
-                count += 1
-        i += n
-        ci += 1
-    if in_tok:
-        out[count] = fmix64(h)
-        if want:
-            offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
-        count += 1
-    return count
-
-
-@nb.njit(nogil=True, cache=True, parallel=True)
-def tokenize_batch(buf: np.ndarray, bounds: np.ndarray):
-    """Token hashes and character offsets of every document in a batch.
-
-    Args:
-        buf: uint8 UTF-8 bytes of the lowercased documents, concatenated.
-        bounds: int64 array of length ndocs + 1; document d is ``buf[bounds[d]:bounds[d+1]]``.
-
-    Returns:
-        (hashes uint64, tok_offsets int64 [ndocs+1], packed uint64 ``start << 32 | end``
-        character offsets of each token relative to its document): the same tokens as the
-        fused corpus kernel, from the same scanner.
-    """
-    nd = bounds.shape[0] - 1
-    counts = np.zeros(nd + 1, dtype=np.int64)
-    for d in nb.prange(nd):
-        counts[d + 1] = _count_tokens(buf, bounds[d], bounds[d + 1])
-    offs = np.cumsum(counts)
-    hashes = np.empty(offs[nd], dtype=np.uint64)
-    packed = np.empty(offs[nd], dtype=np.uint64)
-    for d in nb.prange(nd):
-        _hash_tokens(buf, bounds[d], bounds[d + 1], hashes[offs[d] : offs[d + 1]], packed, offs[d])
-    return hashes, offs, packed
 
 
 @nb.njit(inline="always")
@@ -439,7 +242,7 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets
     nd = bounds.shape[0] - 1
     ntok = np.empty(nd, dtype=np.int64)
     for d in nb.prange(nd):
-        ntok[d] = _count_tokens(buf, bounds[d], bounds[d + 1])
+        ntok[d] = count_tokens(buf, bounds[d], bounds[d + 1])
     sh_counts = np.zeros(nd + 1, dtype=np.int64)
     for d in range(nd):
         sh_counts[d + 1] = _n_shingles(ntok[d], k)
@@ -456,7 +259,7 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets
     nterms = np.zeros(nd, dtype=np.int64)
     for d in nb.prange(nd):
         toks = np.empty(ntok[d], dtype=np.uint64)
-        _hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d])
+        hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d])
         _shingle_doc(toks, k, shingles, sh_offs[d])
         content[d] = _content_doc(toks)
         filled = np.zeros(n_bins, dtype=np.bool_)
@@ -495,7 +298,7 @@ def band_keys(sig: np.ndarray, rows: int = 1) -> np.ndarray:
         for b in range(nbands):
             h = fmix64(np.uint64(b + 1) * _MIX_PRIME)
             for r in range(rows):
-                h = fmix64((h ^ np.uint64(sig[d, b * rows + r])) * _FNV_PRIME)
+                h = fmix64((h ^ np.uint64(sig[d, b * rows + r])) * FNV_PRIME)
             out[d, b] = h
     return out
 
@@ -580,8 +383,6 @@ def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
         for d, text in enumerate(texts):
             n = int(n_tokens[d])
             if not text.isascii() and len(text.lower()) != len(text):
-                from .text import tokens
-
                 t = tokens(text)
                 packed[base : base + n] = (t.starts.astype(np.uint64) << np.uint64(32)) | t.ends.astype(np.uint64)
             base += n

@@ -1,10 +1,10 @@
 """Lexical evidence of sentences, compiled: weighted bags of stemmed content words and number sets.
 
 :func:`lexical_features` is the batch kernel behind :func:`retold.semantic.sentence_features`;
-:func:`retold.semantic.sentence_terms` is its readable reference (the tests check they agree).
+:func:`sentence_terms` is its readable reference (the tests check they agree).
 Per sentence it computes what the paraphrase similarity needs:
 
-- a bag of content words (stop words out), each stemmed (:func:`retold.semantic.stem`), names
+- a bag of content words (stop words out), each stemmed (:func:`stem`), names
   (a capital not at the start of the sentence) weighted 1.5 and numbers 2.0, feature-hashed with a
   sign into ``lex_dim`` dimensions and L2-normalised;
 - the set of its numbers (``13,500`` -> ``13500``), hashed into ``num_dim`` 0/1 slots;
@@ -24,6 +24,7 @@ characters (``İ``) keeps its case in the kernel.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,13 +32,107 @@ from functools import lru_cache
 import numba as nb
 import numpy as np
 
-from .fingerprints import fmix64
+from .text import fmix64
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 _WORD, _DIGIT, _UPPER = 1, 2, 4
 NAME_WEIGHT = 1.5
 NUMBER_WEIGHT = 2.0
+
+
+#: English function words: they carry no evidence that two sentences say the same thing.
+STOPWORDS: frozenset[str] = frozenset(
+    str.split(
+        """a an the and or but if then than that this these those there here of in on at to for from by with
+    about as into onto over under after before between through during without within against among is are
+    was were be been being am has have had having do does did doing will would shall should can could may
+    might must it its it's he him his she her hers they them their theirs we us our ours you your yours i me
+    my mine who whom whose which what when where why how not no nor so too very just also only such own same
+    other some any each few more most all both either neither s t said says say told according mr mrs ms"""
+    )
+)
+_WORD_RE = re.compile(r"\d+(?:[.,]\d+)*|\w+", re.UNICODE)  # 13,500 and 13.5 are one token
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def stem(word: str) -> str:
+    """A crude English stem: lowercase, drop a few inflections, keep at most 6 characters.
+
+    Enough to match ``allegedly``/``alleged`` and ``assistance``/``assist``; harmless elsewhere.
+
+    >>> [stem(w) for w in ["allegedly", "alleged", "Assistance", "assist", "troops", "2024"]]
+    ['alleg', 'alleg', 'assist', 'assist', 'troop', '2024']
+    """
+    w = word.lower()
+    if w.isdigit() or len(w) <= 4:
+        return w
+    if w.endswith("ly") and len(w) > 5:
+        w = w[:-2]
+    for suf in ("ing", "ed", "es", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 4:
+            w = w[: -len(suf)]
+            break
+    return w[:6]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceTerms:
+    """What the lexical features need of one sentence.
+
+    Attributes:
+        terms: stemmed content words with their weights (names and numbers weighted up).
+        numbers: the numbers in it, normalised (``13,500`` -> ``13500``).
+        n_words: word count.
+    """
+
+    terms: dict[str, float]
+    numbers: frozenset[str]
+    n_words: int
+
+
+def sentence_terms(text: str) -> SentenceTerms:
+    """Weighted content terms, numbers and length of one sentence.
+
+    >>> t = sentence_terms("Russia has lost up to 13,500 troops, Kim said.")
+    >>> sorted(t.terms.items()), sorted(t.numbers), t.n_words
+    ([('13500', 2.0), ('kim', 1.5), ('lost', 1.0), ('russia', 1.0), ('troop', 1.0), ('up', 1.0)], ['13500'], 9)
+    """
+    words = _WORD_RE.findall(text)
+    terms: dict[str, float] = {}
+    for k, w in enumerate(words):
+        low = w.lower()
+        if low in STOPWORDS:
+            continue
+        if w[0].isdigit():
+            key, weight = w.replace(",", ""), NUMBER_WEIGHT
+        else:
+            # a capital inside the sentence marks a name; the first word is capitalised anyway
+            key, weight = stem(w), (NAME_WEIGHT if k > 0 and w[0].isupper() else 1.0)
+        terms[key] = max(terms.get(key, 0.0), weight)
+    nums = frozenset(n.replace(",", "") for n in _NUMBER_RE.findall(text))
+    return SentenceTerms(terms, nums, len(words))
+
+
+def hashed_vectors(bags: Sequence[dict[str, float]], dim: int, signed: bool = True) -> np.ndarray:
+    """Feature-hash weighted bags into L2-normalised float32 rows (signed hashing keeps dot products unbiased).
+
+    The reference for :func:`lexical_features` (same key hash).
+
+    >>> v = hashed_vectors([{"kim": 1.0, "putin": 1.0}, {"kim": 1.0}], 256)
+    >>> round(float(v[0] @ v[1]), 3)
+    0.707
+    """
+    out = np.zeros((len(bags), dim), dtype=np.float32)
+    for r, bag in enumerate(bags):
+        hashes = key_hashes(list(bag)).tolist() if bag else []
+        for h, w in zip(hashes, bag.values()):
+            sign = -1.0 if (signed and (h >> 63) & 1) else 1.0
+            out[r, h % dim] += sign * w
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
+
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +198,7 @@ def _encode(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 @nb.njit(nogil=True, cache=True)
 def _stem_len(w, n) -> int:
-    """Length of the stem of lower-cased word ``w[:n]`` (see :func:`retold.semantic.stem`)."""
+    """Length of the stem of lower-cased word ``w[:n]`` (see :func:`stem`)."""
     if n <= 4:
         return n
     if n > 5 and w[n - 2] == 108 and w[n - 1] == 121:  # "ly"
@@ -393,8 +488,6 @@ class SparseRows:
 
 @lru_cache(maxsize=1)
 def _stop_hashes() -> np.ndarray:
-    from .semantic import STOPWORDS
-
     return np.sort(key_hashes(sorted(STOPWORDS)))
 
 

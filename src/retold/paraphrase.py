@@ -39,9 +39,9 @@ from .semantic import (
     LexicalEmbedder,
     SentenceFeatures,
     SimilarityModel,
-    default_embedder,
     model_for,
     sentence_features,
+    shared_embedder,
     similarity_matrix,
 )
 from .sentences import split_sentences
@@ -481,7 +481,7 @@ def is_paraphrase(score: ParaphraseScore, options: ParaphraseOptions | None = No
 
 @dataclass(frozen=True, slots=True)
 class ParaphraseResult:
-    """Everything :func:`compare` finds for one document pair.
+    """Everything :func:`compare_texts` finds for one document pair.
 
     ``pairs``: the confident reworded units (``passage_min_score``); ``score`` counts every
     aligned unit; ``reworded``: the better-covered side's share in units that are not copies
@@ -540,11 +540,11 @@ def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
     return ParaphraseResult(shown, sc, is_paraphrase(sc, opt), max(rw.coverage_a, rw.coverage_b))
 
 
-def compare(text_a: str, text_b: str, embedder: Embedder | EmbeddingCache | None = None,
+def compare_texts(text_a: str, text_b: str, embedder: Embedder | EmbeddingCache | None = None,
             options: ParaphraseOptions | None = None) -> ParaphraseResult:
     """Align two texts sentence by sentence and decide whether B retells A (or A retells B).
 
-    >>> r = compare("One fact here. Two facts there.", "Nothing alike at all. Weather was fine.")
+    >>> r = compare_texts("One fact here. Two facts there.", "Nothing alike at all. Weather was fine.")
     >>> r.paraphrase, r.score.n_pairs
     (False, 0)
     """
@@ -554,8 +554,8 @@ def compare(text_a: str, text_b: str, embedder: Embedder | EmbeddingCache | None
 
 
 def resolve_embedder(mode: str = "auto") -> EmbeddingCache:
-    """A per-run cache around the default embedder (``auto``, ``minilm`` or ``lexical``)."""
-    return EmbeddingCache(default_embedder(mode))
+    """A per-run cache around the process's embedder (``auto``, ``minilm`` or ``lexical``)."""
+    return EmbeddingCache(shared_embedder(mode))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,8 +15,6 @@ from typing import IO, Any
 
 import orjson
 
-KINDS = ("exact", "near_duplicate", "partial", "paraphrase")
-
 
 @dataclass(slots=True)
 class Passage:
@@ -41,11 +39,13 @@ class Pair:
     ``score`` is the share of the two documents' tokens that lie in matching regions (1.0 for
     exact duplicates); ``jaccard`` and the containments are exact over word k-gram shingle sets;
     ``coverage_a``/``coverage_b`` are each side's share of tokens in matching regions.
+    ``kind`` is one of :data:`retold.model.KINDS`; None only in :func:`retold.compare`'s record of
+    a pair that ``find`` would not report.
     """
 
     a: str
     b: str
-    kind: str
+    kind: str | None
     score: float
     jaccard: float
     containment_a: float

@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from .lexical import gram_pair, lexical_features
 
 
 @runtime_checkable
@@ -57,103 +59,6 @@ class Embedder(Protocol):
 # ---------------------------------------------------------------------------------------------
 # lexical evidence
 
-#: English function words: they carry no evidence that two sentences say the same thing.
-STOPWORDS: frozenset[str] = frozenset(
-    str.split(
-        """a an the and or but if then than that this these those there here of in on at to for from by with
-    about as into onto over under after before between through during without within against among is are
-    was were be been being am has have had having do does did doing will would shall should can could may
-    might must it its it's he him his she her hers they them their theirs we us our ours you your yours i me
-    my mine who whom whose which what when where why how not no nor so too very just also only such own same
-    other some any each few more most all both either neither s t said says say told according mr mrs ms"""
-    )
-)
-_WORD = re.compile(r"\d+(?:[.,]\d+)*|\w+", re.UNICODE)  # 13,500 and 13.5 are one token
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-NAME_WEIGHT = 1.5
-NUMBER_WEIGHT = 2.0
-
-
-def stem(word: str) -> str:
-    """A crude English stem: lowercase, drop a few inflections, keep at most 6 characters.
-
-    Enough to match ``allegedly``/``alleged`` and ``assistance``/``assist``; harmless elsewhere.
-
-    >>> [stem(w) for w in ["allegedly", "alleged", "Assistance", "assist", "troops", "2024"]]
-    ['alleg', 'alleg', 'assist', 'assist', 'troop', '2024']
-    """
-    w = word.lower()
-    if w.isdigit() or len(w) <= 4:
-        return w
-    if w.endswith("ly") and len(w) > 5:
-        w = w[:-2]
-    for suf in ("ing", "ed", "es", "s"):
-        if w.endswith(suf) and len(w) - len(suf) >= 4:
-            w = w[: -len(suf)]
-            break
-    return w[:6]
-
-
-@dataclass(frozen=True, slots=True)
-class SentenceTerms:
-    """What the lexical features need of one sentence.
-
-    Attributes:
-        terms: stemmed content words with their weights (names and numbers weighted up).
-        numbers: the numbers in it, normalised (``13,500`` -> ``13500``).
-        n_words: word count.
-    """
-
-    terms: dict[str, float]
-    numbers: frozenset[str]
-    n_words: int
-
-
-def sentence_terms(text: str) -> SentenceTerms:
-    """Weighted content terms, numbers and length of one sentence.
-
-    >>> t = sentence_terms("Russia has lost up to 13,500 troops, Kim said.")
-    >>> sorted(t.terms.items()), sorted(t.numbers), t.n_words
-    ([('13500', 2.0), ('kim', 1.5), ('lost', 1.0), ('russia', 1.0), ('troop', 1.0), ('up', 1.0)], ['13500'], 9)
-    """
-    words = _WORD.findall(text)
-    terms: dict[str, float] = {}
-    for k, w in enumerate(words):
-        low = w.lower()
-        if low in STOPWORDS:
-            continue
-        if w[0].isdigit():
-            key, weight = w.replace(",", ""), NUMBER_WEIGHT
-        else:
-            # a capital inside the sentence marks a name; the first word is capitalised anyway
-            key, weight = stem(w), (NAME_WEIGHT if k > 0 and w[0].isupper() else 1.0)
-        terms[key] = max(terms.get(key, 0.0), weight)
-    nums = frozenset(n.replace(",", "") for n in _NUMBER.findall(text))
-    return SentenceTerms(terms, nums, len(words))
-
-
-def hashed_vectors(bags: Sequence[dict[str, float]], dim: int, signed: bool = True) -> np.ndarray:
-    """Feature-hash weighted bags into L2-normalised float32 rows (signed hashing keeps dot products unbiased).
-
-    The reference for :func:`retold.lexical.lexical_features` (same key hash).
-
-    >>> v = hashed_vectors([{"kim": 1.0, "putin": 1.0}, {"kim": 1.0}], 256)
-    >>> round(float(v[0] @ v[1]), 3)
-    0.707
-    """
-    from .lexical import key_hashes
-
-    out = np.zeros((len(bags), dim), dtype=np.float32)
-    for r, bag in enumerate(bags):
-        hashes = key_hashes(list(bag)).tolist() if bag else []
-        for h, w in zip(hashes, bag.values()):
-            sign = -1.0 if (signed and (h >> 63) & 1) else 1.0
-            out[r, h % dim] += sign * w
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    np.divide(out, norms, out=out, where=norms > 0)
-    return out
-
-
 class LexicalEmbedder:
     """Bag of weighted content words, feature-hashed to ``dim`` dimensions. No model needed.
 
@@ -173,8 +78,6 @@ class LexicalEmbedder:
         self.dim = dim
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from .lexical import lexical_features
-
         return lexical_features(texts, lex_dim=self.dim)[0].dense()
 
 
@@ -281,6 +184,13 @@ def default_embedder(prefer: str = "auto") -> Embedder:
                   "to lexical similarity, which is less sensitive (it misses rewrites that share few words)",
                   RuntimeWarning, stacklevel=2)
     return LexicalEmbedder()
+
+
+@lru_cache(maxsize=4)
+def shared_embedder(prefer: str = "auto") -> Embedder:
+    """:func:`default_embedder`, made once per process: a model loads in seconds and holds
+    hundreds of MB, so every run, query and request of a process shares one."""
+    return default_embedder(prefer)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,8 +324,6 @@ def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | N
     >>> f.emb.shape, f.emb is f.lex, f.n_nums.tolist(), f.n_words.tolist()
     ((2, 2048), True, [1.0, 0.0], [6.0, 2.0])
     """
-    from .lexical import lexical_features
-
     lex, nums, n_words, n_content, words = lexical_features(texts, LEX_DIM, NUM_DIM)
     n_nums = nums.counts()
     inner = embed.embedder if isinstance(embed, EmbeddingCache) else embed
@@ -428,8 +336,6 @@ def sentence_features(texts: Sequence[str], embed: EmbeddingCache | Embedder | N
 
 def pair_features(fa: SentenceFeatures, fb: SentenceFeatures) -> dict[str, np.ndarray]:
     """The four feature matrices ``cos, lex, num, len`` (each [len(fa), len(fb)])."""
-    from .lexical import gram_pair
-
     lex, shared = gram_pair(fa.lex, fb.lex, fa.nums, fb.nums)
     cos = lex if (fa.emb is fa.lex and fb.emb is fb.lex) else fa.emb @ fb.emb.T
     fewer = np.minimum(fa.n_nums[:, None], fb.n_nums[None, :])

@@ -1,4 +1,4 @@
-"""The HTTP service over an :class:`~retold.index.Index`: add documents as they arrive, ask what
+"""The HTTP service over an :class:`~retold.engine.incremental.Index`: add documents as they arrive, ask what
 a document reuses.
 
 ``create_app(db_path, token, max_body_bytes)`` returns a FastAPI app (OpenAPI at
@@ -39,9 +39,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from .db import IndexAccessError, IndexError_
-from .index import Index, UnknownDocument
-from .pipeline import AVAILABLE_KINDS
+from .engine.incremental import Index, UnknownDocument
+from .engine.index_storage import IndexAccessError, IndexError_
+from .model import KINDS, parse_kinds
 from .records import Pair
 
 log = logging.getLogger("retold.service")
@@ -49,8 +49,9 @@ log = logging.getLogger("retold.service")
 DEFAULT_MAX_BODY = 16 << 20
 MAX_ID_CHARS = 1024
 
-Kind = Literal["exact", "near_duplicate", "partial"]
-_KINDS_PATTERN = r"^(exact|near_duplicate|partial)(,(exact|near_duplicate|partial))*$"
+Kind = Literal["exact", "near_duplicate", "partial", "paraphrase"]
+_KIND_ALT = "|".join(KINDS)
+_KINDS_PATTERN = rf"^({_KIND_ALT})(,({_KIND_ALT}))*$"
 
 
 class DocumentIn(BaseModel):
@@ -202,14 +203,11 @@ def _pair_out(p: Pair) -> dict[str, Any]:
     return p.to_dict()
 
 
-def _parse_kinds(kinds: str | None) -> tuple[str, ...]:
-    if kinds is None:
-        return AVAILABLE_KINDS
-    ks = tuple(k.strip() for k in kinds.split(",") if k.strip())
-    bad = [k for k in ks if k not in AVAILABLE_KINDS]
-    if bad or not ks:
-        raise HTTPException(422, f"unknown kinds {bad}; available: {','.join(AVAILABLE_KINDS)}")
-    return ks
+def _parse_kinds(kinds: str | list[str] | None) -> tuple[str, ...]:
+    try:
+        return parse_kinds(kinds)
+    except ValueError as e:
+        raise HTTPException(422, str(e)) from None
 
 
 def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY,
@@ -221,8 +219,8 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
     >>> sorted(r.path for r in app.routes if "openapi" not in r.path and "docs" not in r.path)[:3]
     ['/clusters/{doc_id:path}', '/documents', '/documents/{doc_id:path}']
     """
-    from . import __version__
-    from .db import SCHEMA_VERSION
+    from .engine.index_storage import SCHEMA_VERSION
+    from .version import __version__
 
     ix = index if index is not None else Index.open(db_path, durable=True)
 
@@ -306,7 +304,7 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
               dependencies=[Depends(need_read)])
     def query(body: QueryIn) -> dict[str, Any]:
         """What a text reuses from the index (the text is not stored)."""
-        ks = tuple(body.kinds) if body.kinds else AVAILABLE_KINDS
+        ks = _parse_kinds(body.kinds)
         pairs = ix.query({"id": body.id, "text": body.text, "date": body.date}, ks)
         return {"id": body.id, "pairs": [_pair_out(p) for p in pairs]}
 

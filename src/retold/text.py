@@ -6,17 +6,18 @@ digits and every non-ASCII code point except punctuation, spaces and symbols (th
 put spaces between words. Tokens are compared lowercased, so quote style (curly or straight),
 non-breaking spaces, dashes, double spaces and letter case never change the token sequence.
 
-There is a single tokeniser: the compiled kernel in :mod:`retold.fingerprints`, which works on
-UTF-8 bytes and counts characters as it goes. :func:`tokens` runs that same scanner on one
-document and maps its offsets back to the *original* string (only needed where lowercasing
-changes a string's length), so the fast corpus path and the offset path can never disagree on
-what a token is.
+There is a single tokeniser: the compiled kernel here (:func:`tokenize_batch`, fused into the
+corpus kernel of :mod:`retold.fingerprints`), which works on UTF-8 bytes and counts characters as
+it goes. :func:`tokens` runs that same scanner on one document and maps its offsets back to the
+*original* string (only needed where lowercasing changes a string's length), so the fast corpus
+path and the offset path can never disagree on what a token is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 # Code points that separate words (inclusive ranges). ASCII is handled separately: only
@@ -77,6 +78,206 @@ def _range_arrays(ranges: tuple[tuple[int, int], ...]) -> tuple[np.ndarray, np.n
 SEP_LO, SEP_HI = _range_arrays(SEPARATOR_RANGES)
 SINGLE_LO, SINGLE_HI = _range_arrays(SINGLE_CHAR_RANGES)
 
+FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@nb.njit(inline="always")
+def fmix64(h: np.uint64) -> np.uint64:
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@nb.njit(inline="always")
+def _in_ranges(cp: int, lo: np.ndarray, hi: np.ndarray) -> bool:
+    # binary search over sorted, disjoint inclusive ranges
+    a = 0
+    b = lo.shape[0] - 1
+    while a <= b:
+        m = (a + b) >> 1
+        if cp < lo[m]:
+            b = m - 1
+        elif cp > hi[m]:
+            a = m + 1
+        else:
+            return True
+    return False
+
+
+@nb.njit(inline="always")
+def _char_at(buf: np.ndarray, i: int, end: int) -> tuple[int, int, int]:
+    """(code point, byte length, class) of the character at byte i.
+
+    class 0 = separator, 1 = word character, 2 = a character that is a token by itself.
+    """
+    b0 = int(buf[i])
+    if b0 < 0x80:
+        if (0x30 <= b0 <= 0x39) or (0x61 <= b0 <= 0x7A) or (0x41 <= b0 <= 0x5A):
+            return b0, 1, 1
+        return b0, 1, 0
+    if b0 >= 0xF0:
+        n = 4
+        cp = b0 & 0x07
+    elif b0 >= 0xE0:
+        n = 3
+        cp = b0 & 0x0F
+    elif b0 >= 0xC0:
+        n = 2
+        cp = b0 & 0x1F
+    else:
+        return b0, 1, 0  # stray continuation byte
+    if i + n > end:
+        return b0, 1, 0
+    for j in range(1, n):
+        cp = (cp << 6) | (int(buf[i + j]) & 0x3F)
+    if _in_ranges(cp, SEP_LO, SEP_HI):
+        return cp, n, 0
+    if _in_ranges(cp, SINGLE_LO, SINGLE_HI):
+        return cp, n, 2
+    return cp, n, 1
+
+
+@nb.njit(inline="always")
+def _is_ascii_word(c) -> bool:
+    return (0x30 <= c <= 0x39) or (0x61 <= c <= 0x7A) or (0x41 <= c <= 0x5A)
+
+
+@nb.njit(inline="always")
+def count_tokens(buf, start, end) -> int:
+    """Number of tokens :func:`hash_tokens` finds in buf[start:end], without hashing them.
+
+    ASCII bytes are classified inline (most text is ASCII); other characters go through
+    :func:`_char_at`, so the token boundaries are exactly the tokeniser's.
+    """
+    count = 0
+    i = start
+    in_tok = False
+    while i < end:
+        c = buf[i]
+        if c < 0x80:
+            if _is_ascii_word(c):
+                in_tok = True
+            elif in_tok:
+                count += 1
+                in_tok = False
+            i += 1
+            continue
+        cp, n, cls = _char_at(buf, i, end)
+        if cls == 1:
+            in_tok = True
+        else:
+            if in_tok:
+                count += 1
+                in_tok = False
+            if cls == 2:
+                count += 1
+        i += n
+    if in_tok:
+        count += 1
+    return count
+
+
+@nb.njit(inline="always")
+def hash_tokens(buf, start, end, out, offs, o0) -> int:
+    """Token hashes of buf[start:end] into out[0:] (the one tokeniser: every path calls this).
+
+    When ``offs`` is not empty, also writes each token's ``[start, end)`` *character* offsets
+    (relative to the document, packed ``start << 32 | end``) into offs[o0:]: a character
+    counter runs along the bytes, so no separate pass maps bytes to characters.
+    The ASCII fast path skips :func:`_char_at` (decode + class lookup) for the common case.
+    """
+    want = offs.shape[0] > 0
+    count = 0
+    i = start
+    ci = 0  # characters before byte i
+    tok_c = 0
+    in_tok = False
+    h = FNV_OFFSET
+    while i < end:
+        c = buf[i]
+        if c < 0x80:
+            if _is_ascii_word(c):
+                if not in_tok:
+                    in_tok = True
+                    h = FNV_OFFSET
+                    tok_c = ci
+                if c <= 0x5A and c >= 0x41:
+                    c = c + 32
+                h ^= np.uint64(c)
+                h *= FNV_PRIME
+            elif in_tok:
+                out[count] = fmix64(h)
+                if want:
+                    offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
+                count += 1
+                in_tok = False
+            i += 1
+            ci += 1
+            continue
+        cp, n, cls = _char_at(buf, i, end)
+        if cls == 1:
+            if not in_tok:
+                in_tok = True
+                h = FNV_OFFSET
+                tok_c = ci
+            for j in range(n):  # bytes of a multi-byte character are never ASCII A-Z
+                h ^= np.uint64(buf[i + j])
+                h *= FNV_PRIME
+        else:
+            if in_tok:
+                out[count] = fmix64(h)
+                if want:
+                    offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
+                count += 1
+                in_tok = False
+            if cls == 2:
+                hh = FNV_OFFSET
+                for j in range(n):
+                    hh ^= np.uint64(buf[i + j])
+                    hh *= FNV_PRIME
+                out[count] = fmix64(hh)
+                if want:
+                    offs[o0 + count] = (np.uint64(ci) << np.uint64(32)) | np.uint64(ci + 1)
+                count += 1
+        i += n
+        ci += 1
+    if in_tok:
+        out[count] = fmix64(h)
+        if want:
+            offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
+        count += 1
+    return count
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def tokenize_batch(buf: np.ndarray, bounds: np.ndarray):
+    """Token hashes and character offsets of every document in a batch.
+
+    Args:
+        buf: uint8 UTF-8 bytes of the lowercased documents, concatenated.
+        bounds: int64 array of length ndocs + 1; document d is ``buf[bounds[d]:bounds[d+1]]``.
+
+    Returns:
+        (hashes uint64, tok_offsets int64 [ndocs+1], packed uint64 ``start << 32 | end``
+        character offsets of each token relative to its document): the same tokens as the
+        fused corpus kernel, from the same scanner.
+    """
+    nd = bounds.shape[0] - 1
+    counts = np.zeros(nd + 1, dtype=np.int64)
+    for d in nb.prange(nd):
+        counts[d + 1] = count_tokens(buf, bounds[d], bounds[d + 1])
+    offs = np.cumsum(counts)
+    hashes = np.empty(offs[nd], dtype=np.uint64)
+    packed = np.empty(offs[nd], dtype=np.uint64)
+    for d in nb.prange(nd):
+        hash_tokens(buf, bounds[d], bounds[d + 1], hashes[offs[d] : offs[d + 1]], packed, offs[d])
+    return hashes, offs, packed
+
+
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
@@ -131,8 +332,6 @@ def tokens(text: str) -> Tokens:
     >>> bool(tokens("hello").hashes[0] == tokens("HELLO").hashes[0])
     True
     """
-    from .fingerprints import tokenize_batch
-
     low, cmap = lower_with_map(text)
     enc = low.encode("utf-8", errors="surrogatepass")
     buf = np.frombuffer(enc, dtype=np.uint8)

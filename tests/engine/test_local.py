@@ -11,9 +11,9 @@ import orjson
 import pytest
 
 import retold
-from retold.pipeline import Options
+from retold import LocalSettings
 
-from .conftest import EXAMPLES
+from ..conftest import EXAMPLES, seed_texts
 
 
 def bbc_records(bbc_path: Path, n: int | None = None) -> list[dict]:
@@ -146,7 +146,7 @@ def test_huge_document(tmp_path):
 
 def test_deterministic_and_spill_equivalent(bbc_path):
     a = retold.find([bbc_path])
-    b = retold.find([bbc_path], options=Options(memory_budget=0, batch_docs=97))
+    b = retold.find([bbc_path], settings=LocalSettings(memory_budget=0, batch_docs=97))
     assert [p.to_dict() for p in a.pairs] == [p.to_dict() for p in b.pairs]
     assert b.corpus.store.spilled
 
@@ -205,13 +205,13 @@ def test_site_furniture_is_not_evidence_of_reuse(tmp_path, bbc_path):
     p = tmp_path / "site.jsonl"
     p.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
     # JSONL input: site-level counting is asked for explicitly (it is automatic for HTML/WARC)
-    res = retold.find([p], options=Options(boilerplate=True))
+    res = retold.find([p], boilerplate=True)
     assert len(res.corpus.boilerplate) == len(rows)
     texts = {r["id"]: r["text"] for r in rows}
     for pair in res.pairs:  # only the BBC's own repeats may remain
         assert pair.kind in ("exact", "near_duplicate") or all(
             header not in texts[pair.a][q.a_start:q.a_end] for q in pair.passages)
-    off = retold.find([p], options=Options(boilerplate=False))
+    off = retold.find([p], boilerplate=False)
     assert sum(x.kind == "partial" for x in off.pairs) > sum(x.kind == "partial" for x in res.pairs)
     out = tmp_path / "clean.jsonl"
     retold.dedup([p], str(out), strip_boilerplate=True)
@@ -231,6 +231,107 @@ def test_html_pages_are_extracted_once_and_furniture_is_not_reuse(tmp_path, bbc_
         page = f"{head}<body>{nav}<article>{paras}</article>{foot}</body></html>"
         (tmp_path / f"{r['id'].replace('/', '_')}.html").write_text(page)
     (tmp_path / "empty.html").write_text("<html><head></head><body></body></html>")
-    res = retold.find([tmp_path], options=Options(boilerplate=True))
+    res = retold.find([tmp_path], boilerplate=True)
     assert res.stats.documents == 6 and res.stats.skipped_total == 1  # counted once, not per pass
     assert not [p for p in res.pairs if p.kind == "partial"]
+
+
+def test_find_on_a_corpus_scanned_for_fewer_kinds_says_so(tmp_path) -> None:
+    """A Corpus scanned for the text-reuse kinds lacks content words: asking it for paraphrases
+    is refused with a message that says what to do; a corpus scanned for every kind answers."""
+    from retold import Plan, find, scan
+
+    a, b = seed_texts()
+    other = ("The central bank raised interest rates by a quarter point on Thursday, citing stubborn "
+             "inflation in services and a tight labour market across the euro zone.")
+    for name, text in (("a.txt", a), ("b.txt", b), ("c.txt", other)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    narrow = scan([tmp_path], Plan.for_kinds("exact,near_duplicate,partial"))
+    assert narrow.terms is None
+    with pytest.raises(ValueError, match="content words"):
+        find(narrow, kinds="exact,near_duplicate,partial,paraphrase", embedder="lexical")
+    corpus = scan([tmp_path], Plan.for_kinds(embedder="lexical"))
+    res = find(corpus)
+    assert [(p.a, p.b, p.kind) for p in res.pairs] == [("a.txt", "b.txt", "paraphrase")]
+    rewritten = [q for q in res.pairs[0].passages if q.kind == "paraphrase"]
+    verbatim = [q for q in res.pairs[0].passages if q.kind == "verbatim"]
+    assert rewritten and verbatim
+
+
+def anchor_only_copy(tmp_path: Path) -> Path:
+    """A 60% truncation of a 600-word text with 15% of its words replaced: a near-duplicate whose
+    content-word sets differ too much for the LSH bands (seed 3 of this construction collides on
+    no band), found through its shared passages (anchors)."""
+    rng = random.Random(3)
+    a = [f"w{rng.randrange(100000)}" for _ in range(600)]
+    b = [w if rng.random() > 0.15 else f"x{rng.randrange(100000)}" for w in a[:380]]
+    p = tmp_path / "copy.jsonl"
+    p.write_text(json.dumps({"id": "a", "text": " ".join(a)}) + "\n" + json.dumps({"id": "b", "text": " ".join(b)})
+                 + "\n" + json.dumps({"id": "c", "text": "An unrelated note about the weather."}) + "\n")
+    return p
+
+
+def test_clusters_and_dedup_join_the_families_find_reports(tmp_path):
+    """Families come from the pairs the full find reports, not from the narrower fast pass."""
+    p = anchor_only_copy(tmp_path)
+    assert [(x.a, x.b, x.kind) for x in retold.find([p]).pairs] == [("a", "b", "near_duplicate")]
+    assert retold.find([p], kinds="exact,near_duplicate").pairs == [], "the fast pass skips the anchor index"
+    _, families = retold.clusters([p])
+    assert [c.members for c in families] == [["a", "b"], ["c"]]
+    _, n = retold.dedup([p], str(tmp_path / "clean.jsonl"))
+    assert n == 2 and [json.loads(x)["id"] for x in (tmp_path / "clean.jsonl").read_text().splitlines()] == ["a", "c"]
+
+
+def every_kind_corpus(tmp_path: Path, bbc_path: Path) -> Path:
+    """BBC articles (with their natural exact and near copies), a lifted paragraph, the seed pair."""
+    recs = bbc_records(bbc_path, 300)
+    a, b = seed_texts()
+    host, art = recs[40]["text"], recs[10]["text"]
+    para = max(art.split("\n\n"), key=len)
+    rows = [{"id": r["id"], "text": r["text"]} for r in recs]
+    rows += [{"id": "lifted", "text": recs[120]["text"] + "\n\n" + para},
+             {"id": "seed-a", "text": a}, {"id": "seed-b", "text": b},
+             {"id": "copy", "text": host.replace("the ", "a ", 3)}]
+    p = tmp_path / "every.jsonl"
+    p.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    return p
+
+
+def test_a_narrower_run_never_reports_what_the_full_run_does_not(tmp_path, bbc_path):
+    """For every subset of kinds, each reported pair is in the full run with the same record
+    (passages included when computed), except the one documented difference: without the
+    paraphrase tier, a partial pair that the full run finds retold stays ``partial``."""
+    import itertools
+
+    p = every_kind_corpus(tmp_path, bbc_path)
+    full = {(x.a, x.b): x.to_dict() for x in retold.find([p]).pairs}
+    assert {r["kind"] for r in full.values()} == set(retold.KINDS)
+    upgraded = 0
+    for r in range(1, 4):
+        for ks in itertools.combinations(retold.KINDS, r):
+            res = retold.find([p], kinds=ks)
+            assert set(res.kind_counts()) == set(ks), "kinds not asked for are not counted"
+            for x in res.pairs:
+                assert x.kind in ks
+                want = dict(full[(x.a, x.b)])
+                got = x.to_dict()
+                if "passages" not in got:  # the plan of these kinds computes no passages
+                    want.pop("passages", None)
+                if want["kind"] == "paraphrase" and "paraphrase" not in ks:
+                    upgraded += 1
+                    assert got["kind"] == "partial" and got["score"] <= want["score"]
+                    want = {**want, "kind": "partial", "score": got["score"], "passages": [
+                        q for q in want["passages"] if q["kind"] != "paraphrase"]}
+                assert got == want, (ks, x.a, x.b)
+    assert upgraded, "the seed pair shares verbatim sentences: partial without the tier"
+
+
+def test_pairs_whose_passages_were_not_computed_carry_none(tmp_path, bbc_path):
+    """exact + near_duplicate + paraphrase computes the passages the paraphrase tier stands on,
+    so near-duplicates carry their real passages (never an empty list standing for 'not computed')."""
+    p = every_kind_corpus(tmp_path, bbc_path)
+    full = {(x.a, x.b): x for x in retold.find([p]).pairs}
+    res = retold.find([p], kinds=("exact", "near_duplicate", "paraphrase"))
+    near = [x for x in res.pairs if x.kind == "near_duplicate"]
+    assert near and all(x.passages and x.passages == full[(x.a, x.b)].passages for x in near)
+    assert all(x.passages is None for x in retold.find([p], kinds="exact,near_duplicate").pairs)

@@ -1,6 +1,6 @@
 """Where a persistent index lives: a small storage interface and its SQLite implementation.
 
-:class:`~retold.index.Index` only talks to the :class:`IndexStorage` protocol (documents in
+:class:`~retold.engine.incremental.Index` only talks to the :class:`IndexStorage` protocol (documents in
 insertion order, postings ``key -> documents``, one shingle sequence per representative), so
 the algorithms do not know the storage is SQLite.
 
@@ -33,12 +33,14 @@ import numpy as np
 
 #: Stored in ``meta`` and checked on open: a file without it is not a retold index.
 MAGIC = "retold-index"
-#: Bumped whenever the layout changes; a file with a larger number is refused.
-SCHEMA_VERSION = 1
+#: Bumped whenever the layout changes; a file with a larger number is refused, one with a smaller
+#: number is upgraded when opened for writing (schema 2 added the content-word postings).
+SCHEMA_VERSION = 2
 #: ``PRAGMA application_id`` ('rtld'), so ``file(1)`` and other tools can tell the file apart.
 APPLICATION_ID = 0x72746C64
-#: Posting kinds: LSH band keys (near-duplicates) and sampled shingle anchors (partial reuse).
-POSTING_KINDS = ("band", "anchor")
+#: Posting kinds: LSH band keys (near-duplicates), sampled shingle anchors (partial reuse) and
+#: content words (paraphrase candidates).
+POSTING_KINDS = ("band", "anchor", "term")
 
 _SCHEMA = f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,6 +56,7 @@ CREATE TABLE documents(
 CREATE INDEX documents_content ON documents(content, n_tokens);
 CREATE TABLE band_postings(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID;
 CREATE TABLE anchor_postings(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID;
+CREATE TABLE term_postings(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID;
 CREATE TABLE sequences(doc INTEGER PRIMARY KEY, shingles BLOB NOT NULL);
 PRAGMA application_id = {APPLICATION_ID};
 """
@@ -103,9 +106,11 @@ class IndexWriter(Protocol):
 
     def insert_sequences(self, docs: Sequence[int], seqs: Sequence[np.ndarray]) -> None: ...
 
+    def set_schema_version(self) -> None: ...
+
 
 class IndexStorage(Protocol):
-    """Everything :class:`~retold.index.Index` needs from storage (and nothing SQL-specific)."""
+    """Everything :class:`~retold.engine.incremental.Index` needs from storage (and nothing SQL-specific)."""
 
     meta: dict[str, str]
 
@@ -138,6 +143,8 @@ class IndexStorage(Protocol):
     def sequence_docs(self) -> np.ndarray: ...
 
     def integrity(self) -> list[str]: ...
+
+    def needs_upgrade(self) -> bool: ...
 
 
 def _i64(u: int) -> int:
@@ -211,6 +218,12 @@ class _SQLiteWriter:
     def insert_sequences(self, docs: Sequence[int], seqs: Sequence[np.ndarray]) -> None:
         self.c.executemany("INSERT INTO sequences(doc, shingles) VALUES (?, ?)",
                            [(int(d), np.ascontiguousarray(s, dtype="<u8").tobytes()) for d, s in zip(docs, seqs)])
+
+    def set_schema_version(self) -> None:
+        """Mark the file as holding this version's layout (after an upgrade filled it in)."""
+        self.c.execute("CREATE TABLE IF NOT EXISTS term_postings(key INTEGER NOT NULL, doc INTEGER NOT NULL, "
+                       "PRIMARY KEY(key, doc)) WITHOUT ROWID")
+        self.c.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
 
 def _posting_table(kind: str) -> str:
@@ -499,6 +512,16 @@ class SQLiteStorage:
     def integrity(self) -> list[str]:
         rows = [r[0] for r in self._q("PRAGMA quick_check")]
         return [] if rows == ["ok"] else [f"sqlite quick_check: {r}" for r in rows]
+
+    def needs_upgrade(self) -> bool:
+        """Whether the file has an older layout; it can be upgraded only when writable."""
+        if int(self.meta.get("schema_version", SCHEMA_VERSION)) >= SCHEMA_VERSION:
+            return False
+        if self.readonly:
+            raise IndexAccessError(f"{self.path}: made by an older retold (index schema "
+                                   f"{self.meta.get('schema_version')}); open it once where it is writable to "
+                                   "upgrade it")
+        return True
 
     def options_json(self) -> dict[str, Any]:
         return json.loads(self.meta.get("options", "{}"))

@@ -14,40 +14,47 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from .cli import (
+from .common import (
+    Bar,
     CorpusArg,
     DateOpt,
+    EmbedderOpt,
     IdOpt,
     JsonOpt,
+    KindsOpt,
+    Messages,
     OutputOpt,
     QuietOpt,
     TextOpt,
-    _Bar,
-    _check_output,
-    _Messages,
-    _parse_kinds,
-    _print_summary,
+    check_output,
+    embedder_option,
+    error,
+    kinds_option,
+    print_summary,
 )
-from .db import IndexError_
-from .documents import ReadStats, read_documents
-from .index import AddResult, Index
-from .pipeline import peak_memory_mb
-from .records import write_records
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine.incremental import AddResult, Index
+    from ..readers import ReadStats
 
 DbOpt = Annotated[Path, typer.Option("--db", help="The index file (SQLite; created by `retold index`).",
                                      show_default=False)]
 
 
-def _open(console: Console, db: Path, create: bool, readonly: bool = False, durable: bool = False) -> Index:
+def _open(console: Console, db: Path, create: bool, readonly: bool = False, durable: bool = False,
+          embedder: str | None = None) -> Index:
+    from ..engine.incremental import Index
+    from ..engine.index_storage import IndexError_
+
     try:
-        return Index.open(db, create=create, readonly=readonly, durable=durable)
+        return Index.open(db, create=create, readonly=readonly, durable=durable, embedder=embedder)
     except IndexError_ as e:
-        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        error(console, str(e))
         raise typer.Exit(1) from None
 
 
@@ -71,33 +78,36 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
                                                       help="Documents per transaction.")] = 4096,
               json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """Create or extend an index: add the documents whose ids it does not hold yet."""
+    from ..engine.index_storage import IndexError_
+    from ..readers import ReadStats, read_documents
+
     console = Console(stderr=True)
     t0 = time.perf_counter()
     ix = _open(console, db, create=True)
-    ix.options.batch_docs = batch_docs
+    ix.batch_docs = batch_docs
     stats = ReadStats()
-    bar = _Bar(console)
+    bar = Bar(console)
     total_bytes = sum(_size(p) for p in corpus)
     bar.start("indexing", total=total_bytes or None)
     try:
         docs = read_documents(corpus, id_field=id_field, text_field=text_field, date_field=date_field,
-                              stats=stats, on_message=_Messages(console, quiet), keep_records=False)
+                              stats=stats, on_message=Messages(console, quiet), keep_records=False)
         res = ix.add(docs, on_batch=lambda _r, nchars: bar.advance(nchars))
     except IndexError_ as e:
         bar.stop()
-        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        error(console, str(e))
         raise typer.Exit(1) from None
     finally:
         bar.stop()
     n = len(ix)
     ix.close()
     summary = _index_summary(stats, res, n, db, time.perf_counter() - t0)
-    _print_summary(console, summary, json)
+    print_summary(console, summary, json)
     if not json:
         console.print(f"added {res.added}, skipped (already indexed) {res.skipped}, "
                       f"index now holds {n} documents in {db}", highlight=False)
     if stats.documents == 0:
-        console.print("[red]error[/]: no document could be read from the given inputs")
+        error(console, "no document could be read from the given inputs")
         raise typer.Exit(1)
 
 
@@ -111,7 +121,8 @@ def _size(p: Path) -> int:
 
 
 def _index_summary(stats: ReadStats, res: AddResult, n: int, db: Path, elapsed: float) -> dict[str, object]:
-    from . import __version__
+    from ..engine.local import peak_memory_mb
+    from ..version import __version__
 
     return {"command": "index", "documents_read": stats.documents, "files_read": stats.files,
             "skipped": dict(sorted(stats.skipped.items())), "warnings": dict(sorted(stats.warnings.items())),
@@ -127,16 +138,20 @@ def _db_bytes(db: Path) -> int:
 
 def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus file (.jsonl, .csv, ...) whose "
                                                   "documents are each looked up, or - for a text on stdin.")],
-              db: DbOpt, output: OutputOpt = "-",
-              kinds: Annotated[str | None, typer.Option("--kinds", help="Comma-separated kinds to report.")] = None,
+              db: DbOpt, output: OutputOpt = "-", kinds: KindsOpt = None, embedder: EmbedderOpt = None,
               id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
               json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """What in the index a document reuses: the pair records `find` would report for it."""
-    ks = _parse_kinds(kinds)
-    _check_output(output)
+    from ..engine.index_storage import IndexError_
+    from ..readers import ReadStats, read_documents
+    from ..records import write_records
+
+    ks = kinds_option(kinds)
+    emb = embedder_option(embedder)
+    check_output(output)
     console = Console(stderr=True)
     t0 = time.perf_counter()
-    ix = _open(console, Path(db), create=False, readonly=True)
+    ix = _open(console, Path(db), create=False, readonly=True, embedder=emb)
     stats = ReadStats()
     if file == "-":
         raw = sys.stdin.buffer.read()
@@ -144,7 +159,7 @@ def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus fi
         stats.documents = 1
     else:
         items = read_documents([file], id_field=id_field, text_field=text_field, date_field=date_field,
-                               stats=stats, on_message=_Messages(console, quiet), keep_records=False)
+                               stats=stats, on_message=Messages(console, quiet), keep_records=False)
     n_queries = 0
 
     def records():
@@ -156,22 +171,24 @@ def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus fi
     try:
         n = write_records(output, records())
     except IndexError_ as e:
-        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        error(console, str(e))
         raise typer.Exit(1) from None
     finally:
         ix.close()
-    from . import __version__
+    from ..version import __version__
 
-    _print_summary(console, {"command": "query", "documents_read": n_queries, "records_written": n,
+    print_summary(console, {"command": "query", "documents_read": n_queries, "records_written": n,
                              "output": output, "seconds": round(time.perf_counter() - t0, 3),
                              "retold_version": __version__}, json)
     if n_queries == 0:
-        console.print("[red]error[/]: no document could be read from the given input")
+        error(console, "no document could be read from the given input")
         raise typer.Exit(1)
 
 
 def check_cmd(db: DbOpt, json: JsonOpt = False) -> None:
     """Verify the index against its documents (rebuilt in memory); exit 1 when it is inconsistent."""
+    from ..engine.index_storage import IndexError_
+
     console = Console(stderr=True)
     t0 = time.perf_counter()
     ix = _open(console, Path(db), create=False, readonly=True)
@@ -179,7 +196,7 @@ def check_cmd(db: DbOpt, json: JsonOpt = False) -> None:
         n = len(ix)
         problems = ix.check()
     except IndexError_ as e:
-        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        error(console, str(e))
         raise typer.Exit(1) from None
     finally:
         ix.close()
@@ -204,6 +221,7 @@ def serve_cmd(db: DbOpt,
                                                              "must send as Authorization: Bearer TOKEN.")] = None,
               max_body_mb: Annotated[float, typer.Option("--max-body-mb", min=0.001,
                                                          help="Largest request body, in MiB.")] = 16.0,
+              embedder: EmbedderOpt = None,
               workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning") -> None:
     """Serve the index over HTTP (FastAPI + uvicorn); OpenAPI at /openapi.json."""
     console = Console(stderr=True)
@@ -214,11 +232,11 @@ def serve_cmd(db: DbOpt,
     try:
         import uvicorn
 
-        from .service import create_app
+        from ..service import create_app
     except ImportError as e:  # pragma: no cover - the service extra is missing
         console.print(f"[red]error[/]: the HTTP service needs fastapi and uvicorn ({e})")
         raise typer.Exit(1) from None
-    ix = _open(console, db, create=True, durable=True)
+    ix = _open(console, db, create=True, durable=True, embedder=embedder_option(embedder))
     app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
                      open_reads=is_loopback(host), index=ix)
     console.print(f"retold serving {db} ({len(ix)} documents) on http://{host}:{port} "

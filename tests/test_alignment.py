@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retold.align import AlignOptions, align
+from retold.alignment import AlignOptions, align
 from retold.text import tokens
 
 from .conftest import EXAMPLES

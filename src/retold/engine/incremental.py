@@ -1,27 +1,31 @@
-"""A persistent, incremental index: add documents as they arrive, ask what a document reuses.
+"""The incremental engine: a persistent index that grows as documents arrive and answers what
+a document reuses, with the same stages as batch ``find``.
 
 The index keeps, per document, what batch ``find`` keeps per document in memory (token count,
-content hash, the LSH band keys and sampled shingle anchors as postings, the shingle
-sequence), in a :class:`~retold.db.IndexStorage` (SQLite by default). A lookup fingerprints
-the document with the same kernels as ``find`` (:func:`retold.pipeline._fingerprint`), applies
-the same candidate rules and verifies the candidates with the same decision procedure
-(:func:`retold.pipeline.verify`). So it reports the same pairs as ``find``, in this precise
-sense ("incremental = batch"):
+content hash, the LSH band keys, sampled shingle anchors and content words as postings, the
+shingle sequence) in an :class:`~retold.engine.index_storage.IndexStorage` (SQLite by
+default). A lookup signs the document with the same stage (:func:`retold.stages.sign.sign`),
+applies the same candidate rule (:func:`retold.stages.candidates.probe_hits`), decides with the
+same stage (:func:`retold.stages.decide.decide`) and runs the same paraphrase tier
+(:func:`retold.stages.paraphrase.paraphrase_tier`). So it reports the same pairs as ``find``
+with the same kinds, in this precise sense ("incremental = batch"):
 
 * For a stored document ``d``, ``matches(d)`` is the set of pairs that ``find`` over all
   indexed documents, in insertion order, reports with ``d`` as ``a`` or ``b``: the same
   ``(a, b, kind)``, the same scores, the same passages.
 * ``query(text)`` is what ``find`` over the indexed documents *followed by* the text would
   report for that text; the text is always ``b``.
-* The document-frequency caps (band keys held by more than ``max_postings`` documents and
-  anchors held by more than ``anchor_max_df`` documents are ignored) count the representative
-  documents of the whole index *at query time*, plus the queried text for ``query``. A key
-  that was selective when a document was added can therefore stop counting later, exactly as
-  it would in a batch run over the larger corpus. Pairs are never stored; they are computed
-  at read time.
+* The document-frequency caps (keys held by more documents than a rule allows are ignored)
+  count the representative documents of the whole index *at query time*, plus the queried
+  text for ``query``. A key that was selective when a document was added can therefore stop
+  counting later, exactly as it would in a batch run over the larger corpus. Pairs are never
+  stored; they are computed at read time.
 * Exact duplicates: only the first document of an exact group (by insertion order) is
   indexed; the others are reported as ``exact`` pairs with it and take part in nothing else,
   like ``find``.
+* Site furniture: single-page cues are masked, as ``find`` does by default for input other
+  than HTML/WARC; lines repeated across a site need the whole corpus up front, which an
+  incremental index does not have.
 
 Re-adding an id that is already in the index skips that document (counted in
 :class:`AddResult`); so re-running ``retold index`` on a grown corpus adds only the new ids.
@@ -31,8 +35,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -41,19 +44,22 @@ import numba
 import numpy as np
 import orjson
 
-from .boilerplate import boilerplate_spans
-from .cluster import parse_date
-from .db import DocRow, IndexError_, IndexStorage, SQLiteStorage
-from .documents import Document
-from .pipeline import _KIND_CODE, FAMILY_KINDS, Options, _fingerprint, mask, verify
-from .pipeline import TEXT_REUSE_KINDS as AVAILABLE_KINDS  # the index does not run the paraphrase tier
-from .records import Cluster, Pair, Passage
+from ..candidates import set_overlap
+from ..model import FAMILY_KINDS, KINDS, Options, PairTable, Plan
+from ..readers import Document
+from ..records import Cluster, Pair
+from ..stages import assemble, decide, sign
+from ..stages.candidates import Rule, anchor_rule, band_rule, probe_hits
+from ..stages.sign import Signed, doc_slice
+from .index_storage import SCHEMA_VERSION, DocRow, IndexError_, IndexStorage, SQLiteStorage
 
 __all__ = ["AddResult", "Index", "IndexError_", "StoredDocument", "UnknownDocument"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: Options that change what is stored; an index keeps the ones it was created with.
-_STORED_OPTIONS = ("shingle_size", "bands", "rows", "anchor_bits", "boilerplate")
+_STORED_OPTIONS = ("shingle_size", "bands", "rows", "anchor_bits")
+#: What the index stores of every document: the evidence of every kind.
+_STORE_PLAN = Plan.for_kinds(KINDS, embedder="lexical")
 
 
 class UnknownDocument(KeyError):
@@ -113,19 +119,22 @@ class StoredDocument:
 
 @dataclass
 class _Probe:
-    """A document being looked up: its fingerprints and, when stored, its place in the index."""
+    """A document being looked up: its signing and, when stored, its place in the index."""
 
     id: str
-    text: str
+    text: str  # as the stages see it (furniture masked)
     date: str | None
     idx: int  # insertion order; a query text comes after every stored document
     stored: bool
-    n_tokens: int
-    content: int
-    keys: np.ndarray
-    anchors: np.ndarray
-    shingles: np.ndarray
-    tok_offsets: np.ndarray
+    signed: Signed
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.signed.n_tokens[0])
+
+    @property
+    def content(self) -> int:
+        return int(self.signed.content[0])
 
 
 def _clean(s: str) -> str:
@@ -149,21 +158,6 @@ def _as_document(d: Document | dict[str, Any]) -> tuple[str, str, str | None]:
     raise TypeError(f"not a document: {type(d).__name__}")
 
 
-def _evidence(text: str, opt: Options) -> str:
-    """The text as ``find`` fingerprints it in its default (partial) pass: single-page
-    boilerplate cues blanked out by spaces (offsets unchanged). Site-level line counting needs
-    the whole corpus up front, so an incremental index cannot do it; ``find`` does it by default
-    only for HTML/WARC input.
-
-    >>> _evidence("Story text\\nShare this article", Options()) == "Story text\\n" + " " * 18
-    True
-    """
-    if opt.boilerplate is False:
-        return text
-    spans = boilerplate_spans(text, None, None, opt.boilerplate_options)
-    return mask(text, spans) if spans else text
-
-
 @contextmanager
 def _one_thread() -> Iterator[None]:
     """Run numba's parallel kernels on the calling thread only, for the duration.
@@ -180,43 +174,44 @@ def _one_thread() -> Iterator[None]:
         numba.set_num_threads(before)
 
 
-def _fp(texts: list[str], opt: Options) -> Any:
-    """``find``'s pass-1 fingerprints (with passages) of texts, boilerplate cues masked."""
-    return _fingerprint([_evidence(t, opt) for t in texts], opt, passages=True)
-
-
 class Index:
-    """An incremental retold index over an :class:`~retold.db.IndexStorage`.
+    """An incremental retold index over an :class:`~retold.engine.index_storage.IndexStorage`.
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "news.retold")
     >>> text = "Russia has allegedly asked China for financial and military assistance in the war."
-    >>> with Index.open(path) as ix:
+    >>> with Index.open(path, embedder="lexical") as ix:
     ...     r = ix.add([{"id": "a", "text": text}, {"id": "b", "text": text.upper()}])
     ...     r.added, r.exact, [(p.a, p.b, p.kind) for p in ix.matches("a")], ix.check()
     (2, 1, [('a', 'b', 'exact')], [])
-    >>> with Index.open(path) as ix:
+    >>> with Index.open(path, embedder="lexical") as ix:
     ...     ix.add([{"id": "a", "text": "again"}]).skipped, [(p.a, p.b, p.kind) for p in ix.query(text)]
     (1, [('a', 'query', 'exact')])
     """
 
-    def __init__(self, storage: IndexStorage, options: Options):
+    def __init__(self, storage: IndexStorage, options: Options, embedder: str | None = None,
+                 batch_docs: int = 4096, batch_bytes: int = 16 << 20):
         self.storage = storage
         self.options = options
+        self.embedder = embedder
+        self.batch_docs = batch_docs
+        self.batch_bytes = batch_bytes
 
     # -- life cycle ----------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | os.PathLike, options: Options | None = None, create: bool = True,
-             readonly: bool = False, durable: bool = False) -> Index:
+             readonly: bool = False, durable: bool = False, embedder: str | None = None) -> Index:
         """Open (or, with ``create``, make) the index at ``path``.
 
         The options that shape what is stored (shingle size, bands, rows, anchor sampling) are
         fixed when the index is created; the stored ones win over ``options`` afterwards (the
-        other, query-time options come from ``options`` when given).
+        other, query-time thresholds come from ``options`` when given). ``embedder``: the
+        sentence similarity of the paraphrase tier (see :data:`retold.model.EMBEDDERS`).
 
-        Raises :class:`~retold.db.NotAnIndexError`, :class:`~retold.db.NewerVersionError` or
-        :class:`~retold.db.IndexAccessError` with a message meant for people.
+        Raises :class:`~retold.engine.index_storage.NotAnIndexError`,
+        :class:`~retold.engine.index_storage.NewerVersionError` or
+        :class:`~retold.engine.index_storage.IndexAccessError` with a message meant for people.
         """
         opt = options or Options()
         new_meta = {"options": orjson.dumps({k: getattr(opt, k) for k in _STORED_OPTIONS}).decode(),
@@ -225,7 +220,10 @@ class Index:
         stored = storage.options_json()
         merged = Options(**{**{f.name: getattr(opt, f.name) for f in fields(Options)},
                             **{k: v for k, v in stored.items() if k in _STORED_OPTIONS}})
-        return cls(storage, merged)
+        ix = cls(storage, merged, embedder)
+        if storage.needs_upgrade():
+            ix._upgrade()
+        return ix
 
     def close(self) -> None:
         self.storage.close()
@@ -239,11 +237,36 @@ class Index:
     def __len__(self) -> int:
         return self.storage.count()
 
+    def _sign(self, texts: list[str]) -> tuple[list[str], Signed]:
+        """The texts as the stages see them (single-page furniture masked) and their signing."""
+        masked = [sign.evidence(t, None, None, _STORE_PLAN, self.options)[0] for t in texts]
+        return masked, sign.sign(masked, self.options, _STORE_PLAN)
+
+    def _upgrade(self) -> None:
+        """Give an index made before content words were stored (schema 1) its content-word
+        postings, from the stored texts, in one transaction."""
+        with self.storage.writer() as w:
+            w.set_schema_version()
+            for rows in self.storage.iter_documents(2048):
+                reps = [r for r in rows if r.rep == r.idx]
+                if reps:
+                    _, s = self._sign([r.text for r in reps])
+                    self._insert_terms(w, s, list(range(len(reps))), [r.idx for r in reps])
+        self.storage.meta["schema_version"] = str(SCHEMA_VERSION)
+
+    @staticmethod
+    def _insert_terms(w: Any, s: Signed, batch_pos: list[int], idx: list[int]) -> None:
+        assert s.terms is not None and s.term_offsets is not None
+        parts = [doc_slice(s.terms, s.term_offsets, j) for j in batch_pos]
+        lens = [p.shape[0] for p in parts]
+        if sum(lens):
+            w.insert_postings("term", np.concatenate(parts).astype(np.uint64), np.repeat(np.asarray(idx), lens))
+
     # -- writing -------------------------------------------------------------------------
 
     def add(self, documents: Iterable[Document | dict[str, Any]],
             on_batch: Callable[[AddResult, int], None] | None = None) -> AddResult:
-        """Store documents, one transaction per batch (``options.batch_docs`` / ``batch_bytes``).
+        """Store documents, one transaction per batch.
 
         A document whose id is already stored (or came earlier in this call) is skipped and
         counted. ``on_batch(result_of_batch, characters)`` is called after each commit: from
@@ -264,7 +287,7 @@ class Index:
             item = _as_document(d)
             batch.append(item)
             nbytes += len(item[1])
-            if len(batch) >= self.options.batch_docs or nbytes >= self.options.batch_bytes:
+            if len(batch) >= self.batch_docs or nbytes >= self.batch_bytes:
                 yield batch
                 batch, nbytes = [], 0
         if batch:
@@ -273,7 +296,7 @@ class Index:
     def _add_batch(self, batch: list[tuple[str, str, str | None]]) -> AddResult:
         res = AddResult(batches=1)
         # the kernels run before the write lock is taken: writers hold it only to write
-        fp = _fp([t for _, t, _ in batch], self.options)
+        _, fp = self._sign([t for _, t, _ in batch])
         anchor_start = np.searchsorted(fp.anchor_docs, np.arange(len(batch) + 1))
         with self.storage.writer() as w:
             existing = w.existing_ids([i for i, _, _ in batch])
@@ -313,8 +336,8 @@ class Index:
                 a_lens = [a.shape[0] for a in a_parts]
                 if sum(a_lens):
                     w.insert_postings("anchor", np.concatenate(a_parts), np.repeat(new_idx, a_lens))
-                w.insert_sequences(new_idx.tolist(),
-                                   [fp.shingles[fp.sh_offsets[j] : fp.sh_offsets[j + 1]] for j in post_docs])
+                self._insert_terms(w, fp, post_docs, post_idx)
+                w.insert_sequences(new_idx.tolist(), [doc_slice(fp.shingles, fp.sh_offsets, j) for j in post_docs])
         return res
 
     # -- reading -------------------------------------------------------------------------
@@ -330,33 +353,37 @@ class Index:
                 rep = row.id if row.rep == row.idx else self.storage.docs_by_idx([row.rep])[row.rep].id
         return StoredDocument(row.id, row.text, row.date, row.idx, row.n_tokens, rep)
 
-    def matches(self, doc_id: str, kinds: Sequence[str] = AVAILABLE_KINDS) -> list[Pair]:
-        """The pairs ``find`` over the whole index reports for a stored document, in (a, b)
-        insertion order (raises :class:`UnknownDocument`)."""
-        kinds = _check_kinds(kinds)
+    def _plan(self, kinds: str | Iterable[str] | None, families: bool = False) -> Plan:
+        return Plan.for_kinds(kinds, embedder=self.embedder, families=families)
+
+    def matches(self, doc_id: str, kinds: str | Iterable[str] | None = None) -> list[Pair]:
+        """The pairs ``find`` over the whole index reports for a stored document (with the same
+        kinds, default all), in (a, b) insertion order (raises :class:`UnknownDocument`)."""
+        plan = self._plan(kinds)
         with self.storage.snapshot():
             row = self.storage.doc_by_id(doc_id)
             if row is None:
                 raise UnknownDocument(doc_id)
             with _one_thread():
-                return self._related(self._probe(row.id, row.text, row.date, row.idx, True), kinds)
+                return [p for p, _, _ in self._related(self._probe(row.id, row.text, row.date, row.idx, True), plan)]
 
-    def query(self, text: str | Document | dict[str, Any], kinds: Sequence[str] = AVAILABLE_KINDS,
+    def query(self, text: str | Document | dict[str, Any], kinds: str | Iterable[str] | None = None,
               doc_id: str = "query") -> list[Pair]:
         """What a new text reuses from the index (nothing is stored): the pairs ``find`` would
         report for it if it came after every indexed document."""
-        kinds = _check_kinds(kinds)
+        plan = self._plan(kinds)
         item = (_clean(doc_id), _clean(text), None) if isinstance(text, str) else _as_document(text)
         with self.storage.snapshot():
             n = self.storage.count()
             with _one_thread():
-                return self._related(self._probe(item[0], item[1], item[2], n, False), kinds)
+                return [p for p, _, _ in self._related(self._probe(item[0], item[1], item[2], n, False), plan)]
 
     def cluster(self, doc_id: str) -> Cluster:
         """The reuse family of a document: everything joined to it by exact and near-duplicate
-        pairs, members in insertion order, the first one as representative. ``cluster`` is the
-        family's first member's insertion index (stable as the index grows only when the
-        family does not merge with an older one)."""
+        pairs (as ``retold clusters`` joins them), members in insertion order, the first one as
+        representative. ``cluster`` is the family's first member's insertion index (stable as
+        the index grows only when the family does not merge with an older one)."""
+        plan = self._plan(FAMILY_KINDS, families=True)
         with self.storage.snapshot(), _one_thread():
             row = self.storage.doc_by_id(doc_id)
             if row is None:
@@ -368,7 +395,7 @@ class Index:
                 cur = rows.get(todo[-1]) or self.storage.docs_by_idx([todo[-1]])[todo[-1]]
                 todo.pop()
                 probe = self._probe(cur.id, cur.text, cur.date, cur.idx, True)
-                for p, ia, ib in self._related(probe, FAMILY_KINDS, with_idx=True):
+                for p, ia, ib in self._related(probe, plan):
                     for i, name in ((ia, p.a), (ib, p.b)):
                         if i not in family:
                             family[i] = name
@@ -379,137 +406,196 @@ class Index:
     # -- the lookup ----------------------------------------------------------------------
 
     def _probe(self, doc_id: str, text: str, date: str | None, idx: int, stored: bool) -> _Probe:
-        fp = _fp([text], self.options)
-        return _Probe(doc_id, text, date, idx, stored, int(fp.n_tokens[0]), int(fp.content[0]), fp.keys[0],
-                      fp.anchors, fp.shingles, fp.tok_offsets)
+        masked, s = self._sign([text])
+        return _Probe(doc_id, masked[0], date, idx, stored, s)
 
-    def _related(self, q: _Probe, kinds: tuple[str, ...], with_idx: bool = False) -> list[Any]:
-        """Every reported pair involving ``q``, sorted like ``find`` (by a, then b)."""
+    def _related(self, q: _Probe, plan: Plan) -> list[tuple[Pair, int, int]]:
+        """Every reported pair involving ``q``, sorted like ``find`` (by a, then b), with the
+        insertion indices of both sides."""
         if q.n_tokens == 0:
             return []
         st = self.storage
-        found: list[tuple[int, int, Pair]] = []
         rep = st.rep_of(q.content, q.n_tokens)
-        is_member = rep is not None and rep != q.idx  # rep < idx: an earlier copy holds the group
-        if is_member:
-            assert rep is not None
-            if "exact" in kinds:
-                found.append((rep, q.idx, self._exact_pair(rep, q.idx, q)))
-        else:
-            if "exact" in kinds and q.stored:
-                for m, _mid in st.members(q.content, q.n_tokens):
-                    if m != q.idx:
-                        found.append((q.idx, m, self._exact_pair(q.idx, m, q)))
-            if "near_duplicate" in kinds or "partial" in kinds:
-                found.extend(self._verified(q, kinds))
-        found.sort(key=lambda t: (t[0], t[1]))
-        return [(p, a, b) for a, b, p in found] if with_idx else [p for _, _, p in found]
+        if rep is not None and rep != q.idx:  # rep < idx: an earlier copy holds the group
+            found = [(rep, q.idx)] if plan.reports("exact") else []
+            table = PairTable.from_columns(a=[0] * len(found), b=[1] * len(found), kind=[0] * len(found),
+                                           **{c: [1.0] * len(found) for c in PairTable.COLUMNS[3:]})
+            return self._records(table, [rep, q.idx], q, plan)
+        docs = [q.idx]
+        parts: list[PairTable] = []
+        if plan.reports("exact") and q.stored:
+            members = [m for m, _ in st.members(q.content, q.n_tokens) if m != q.idx]
+            docs += members
+            ones = [1.0] * len(members)
+            parts.append(PairTable.from_columns(a=[0] * len(members), b=list(range(1, len(members) + 1)),
+                                                kind=[0] * len(members),
+                                                **{c: ones for c in PairTable.COLUMNS[3:]}))
+        local_of: dict[int, int] = {d: i for i, d in enumerate(docs)}
+        texts: dict[int, str] = {0: q.text}
+        if plan.bands:
+            table, cand_rows = self._verified(q, plan, local_of, docs)
+            parts.append(table)
+            texts.update({local_of[i]: r.text for i, r in cand_rows.items()})
+        table = PairTable.concat(parts) if parts else PairTable()
+        table = PairTable(*(getattr(table, c) for c in PairTable.COLUMNS), passages=table.passages,
+                          has_passages=plan.passages)
+        if plan.paraphrase:
+            table = self._paraphrase(q, plan, table, local_of, docs, texts)
+        return self._records(table.filter_kinds(plan.kinds), docs, q, plan)
 
-    def _exact_pair(self, a: int, b: int, q: _Probe) -> Pair:
-        """The exact pair of representative ``a`` with its later member ``b`` (one of them is ``q``)."""
-        other = b if a == q.idx else a
-        r = self.storage.docs_by_idx([other])[other]
-        (ida, da), (idb, db) = ((q.id, q.date), (r.id, r.date)) if a == q.idx else ((r.id, r.date), (q.id, q.date))
-        return Pair(a=ida, b=idb, kind="exact", score=1.0, jaccard=1.0, containment_a=1.0, containment_b=1.0,
-                    coverage_a=1.0, coverage_b=1.0, source=_source(ida, da, idb, db))
+    def _records(self, table: PairTable, docs: list[int], q: _Probe, plan: Plan) -> list[tuple[Pair, int, int]]:
+        """Records of a table over local document numbers ``docs`` (insertion indices), sorted by
+        the insertion indices of (a, b); local pairs are oriented so that a comes first."""
+        if len(table) == 0:
+            return []
+        idx = np.asarray(docs, dtype=np.int64)
+        rows = self.storage.docs_by_idx([d for d in docs if d != q.idx])
+        ids = [q.id if d == q.idx else rows[d].id for d in docs]
+        dates = [q.date if d == q.idx else rows[d].date for d in docs]
+        # local numbers follow no order: sort rows by insertion index for find's (a, b) order
+        order = np.lexsort((idx[table.b], idx[table.a]))
+        t = table.take(order)
+        p = t.passages
+        t = PairTable(*(getattr(t, c) for c in PairTable.COLUMNS), passages=p.take(
+            np.lexsort((p.b_start, p.a_start, p.pair))), has_passages=t.has_passages)
+        return [(pair, int(idx[a]), int(idx[b])) for pair, a, b in
+                zip(assemble.records(t, ids, dates), t.a.tolist(), t.b.tolist())]
 
-    def _candidates(self, q: _Probe) -> np.ndarray:
-        """Representatives that pass ``find``'s candidate rules with ``q`` (document frequencies
+    def _candidates(self, q: _Probe, plan: Plan) -> np.ndarray:
+        """Representatives that pass ``find``'s candidate rule with ``q`` (document frequencies
         over the index's representatives, plus ``q`` itself when it is not stored)."""
-        opt = self.options
+        rules: list[tuple[str, np.ndarray, Rule]] = [("band", q.signed.keys[0], band_rule(self.options))]
+        if plan.anchors:
+            rules.append(("anchor", q.signed.anchors, anchor_rule(self.options)))
+        return self._probe_rules(q, rules)
+
+    def _probe_rules(self, q: _Probe, rules: list[tuple[str, np.ndarray, Rule]]) -> np.ndarray:
         extra = 0 if q.stored else 1
-        rules = [("band", q.keys, opt.min_hits, opt.max_postings),
-                 ("anchor", q.anchors, opt.anchor_min_hits, opt.anchor_max_df)]
         out: set[int] = set()
-        for kind, keys, min_hits, cap in rules:
-            if keys.shape[0] == 0 or cap - extra < 1:
+        for kind, keys, rule in rules:
+            if keys.shape[0] == 0 or rule.max_df - extra < 1:
                 continue
-            hits: Counter[int] = Counter()
-            for docs in self.storage.postings(kind, keys, cap - extra + 1):
-                df = docs.shape[0] + extra
-                if 2 <= df <= cap:
-                    hits.update(docs.tolist())
-            hits.pop(q.idx, None)
-            out.update(d for d, h in hits.items() if h >= min_hits)
+            lists = self.storage.postings(kind, keys, rule.max_df - extra + 1)
+            out.update(probe_hits(lists, rule, extra, q.idx).tolist())
         return np.array(sorted(out), dtype=np.int64)
 
-    def _verified(self, q: _Probe, kinds: tuple[str, ...]) -> list[tuple[int, int, Pair]]:
-        # Always the full decision of find's default run (every kind, with passages), then
-        # filtered: a near-duplicate can be found through an anchor, and the kinds change
-        # what find fingerprints, so a narrower run would not be "the same pairs".
-        cand = self._candidates(q)
+    def _verified(self, q: _Probe, plan: Plan, local_of: dict[int, int], docs: list[int]
+                  ) -> tuple[PairTable, dict[int, DocRow]]:
+        """Decide ``q`` against its candidates; the table is over local document numbers."""
+        cand = self._candidates(q, plan)
         if cand.shape[0] == 0:
-            return []
+            return PairTable(has_passages=plan.passages), {}
         seq_of = self.storage.sequences(cand.tolist())
         rows = self.storage.docs_by_idx(cand.tolist())
-        docs = np.sort(np.concatenate([cand, [q.idx]]))  # local order = insertion order
-        seqs_list = [q.shingles if d == q.idx else seq_of[int(d)] for d in docs.tolist()]
-        ntok = np.array([q.n_tokens if d == q.idx else rows[int(d)].n_tokens for d in docs.tolist()], dtype=np.int64)
-        offs = np.zeros(docs.shape[0] + 1, dtype=np.int64)
-        np.cumsum([s.shape[0] for s in seqs_list], out=offs[1:])
+        for d in cand.tolist():
+            if d not in local_of:
+                local_of[d] = len(docs)
+                docs.append(d)
+        order = np.sort(np.concatenate([cand, [q.idx]]))  # insertion order: a is the earlier one
+        s = q.signed
+        seqs_list = [doc_slice(s.shingles, s.sh_offsets, 0) if d == q.idx else seq_of[int(d)] for d in order.tolist()]
+        ntok = np.array([q.n_tokens if d == q.idx else rows[int(d)].n_tokens for d in order.tolist()], dtype=np.int64)
+        offs = np.zeros(order.shape[0] + 1, dtype=np.int64)
+        np.cumsum([x.shape[0] for x in seqs_list], out=offs[1:])
         seqs = np.concatenate(seqs_list).astype(np.uint64, copy=False)
-        qi = int(np.searchsorted(docs, q.idx))
-        other = np.flatnonzero(docs != q.idx)
+        qi = int(np.searchsorted(order, q.idx))
+        other = np.flatnonzero(order != q.idx)
         la = np.where(other < qi, other, qi).astype(np.int64)
         lb = np.where(other < qi, qi, other).astype(np.int64)
-        v = verify(seqs, offs, ntok, la, lb, self.options, AVAILABLE_KINDS, passages=True)
-        wanted = np.array([_KIND_CODE[k] for k in kinds], dtype=np.int8)
-        keep = np.flatnonzero(np.isin(v.kind, wanted))
-        if keep.shape[0] == 0:
-            return []
-        char_offsets = self._token_offsets(q, [int(docs[x]) for x in other[keep]], rows)
-        out = []
-        for i in keep.tolist():
-            ia, ib = int(docs[la[i]]), int(docs[lb[i]])
-            ra = (q.id, q.date) if ia == q.idx else (rows[ia].id, rows[ia].date)
-            rb = (q.id, q.date) if ib == q.idx else (rows[ib].id, rows[ib].date)
-            passages = []
-            for j in np.flatnonzero(v.p_pair == i).tolist():
-                a0, a1 = _chars(char_offsets[ia], int(v.p_a0[j]), int(v.p_a1[j]))
-                b0, b1 = _chars(char_offsets[ib], int(v.p_b0[j]), int(v.p_b1[j]))
-                passages.append(Passage(a0, a1, b0, b1, "verbatim" if v.p_verbatim[j] else "near_verbatim",
-                                        float(v.p_score[j])))
-            passages.sort(key=lambda p: (p.a_start, p.b_start))
-            sc = v.scores
-            out.append((ia, ib, Pair(a=ra[0], b=rb[0], kind=AVAILABLE_KINDS[v.kind[i]], score=float(v.score[i]),
-                                     jaccard=float(sc.jaccard[i]), containment_a=float(sc.containment_a[i]),
-                                     containment_b=float(sc.containment_b[i]), coverage_a=float(sc.coverage_a[i]),
-                                     coverage_b=float(sc.coverage_b[i]), source=_source(ra[0], ra[1], rb[0], rb[1]),
-                                     passages=passages)))
-        return out
+        d = decide.decide(seqs, offs, ntok, la, lb, self.options, plan)
+        ga, gb = order[la], order[lb]
+        chars = (None, None)
+        if plan.passages:
+            packed, base = self._token_offsets(q, order, rows)
+            chars = (assemble.char_spans(packed, base[la[d.p_pair]], d.p_a0, d.p_a1),
+                     assemble.char_spans(packed, base[lb[d.p_pair]], d.p_b0, d.p_b1))
+        table = assemble.decided_table(np.array([local_of[int(x)] for x in ga.tolist()], dtype=np.int64),
+                                       np.array([local_of[int(x)] for x in gb.tolist()], dtype=np.int64), d, *chars)
+        return table, rows
 
-    def _token_offsets(self, q: _Probe, docs: list[int], rows: dict[int, DocRow]) -> dict[int, np.ndarray]:
-        """Packed token character offsets of ``q`` and of ``docs``: recomputed from the stored
-        texts (a pure function of the text, so the file need not hold them)."""
-        out = {q.idx: q.tok_offsets}
-        uniq = sorted(set(docs))
-        if uniq:
-            fp = _fp([rows[d].text for d in uniq], self.options)
-            for x, d in enumerate(uniq):
-                out[d] = fp.tok_offsets[fp.tok_bounds[x] : fp.tok_bounds[x + 1]]
-        return out
+    def _token_offsets(self, q: _Probe, order: np.ndarray, rows: dict[int, DocRow]) -> tuple[np.ndarray, np.ndarray]:
+        """Packed token character offsets of the documents ``order`` (q among them), and where
+        each starts: recomputed from the stored texts (a pure function of the text, so the file
+        need not hold them)."""
+        others = [int(d) for d in order.tolist() if d != q.idx]
+        _, s = self._sign([rows[d].text for d in others]) if others else (None, None)
+        parts, base, pos, k = [], np.zeros(order.shape[0], dtype=np.int64), 0, 0
+        for i, d in enumerate(order.tolist()):
+            if d == q.idx:
+                assert q.signed.tok_offsets is not None
+                part = q.signed.tok_offsets
+            else:
+                assert s is not None and s.tok_offsets is not None and s.tok_bounds is not None
+                part = doc_slice(s.tok_offsets, s.tok_bounds, k)
+                k += 1
+            base[i] = pos
+            pos += part.shape[0]
+            parts.append(part)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64), base
+
+    def _paraphrase(self, q: _Probe, plan: Plan, table: PairTable, local_of: dict[int, int], docs: list[int],
+                    texts: dict[int, str]) -> PairTable:
+        """The paraphrase tier on ``q`` and the documents sharing enough rare content words."""
+        from ..paraphrase import resolve_embedder
+        from ..stages.paraphrase import paraphrase_options, paraphrase_tier
+
+        popt = paraphrase_options(self.options)
+        s = q.signed
+        assert s.terms is not None and s.term_offsets is not None
+        q_terms = doc_slice(s.terms, s.term_offsets, 0)
+        cand = self._probe_rules(q, [("term", q_terms.astype(np.uint64), Rule(popt.min_shared_terms,
+                                                                              popt.max_term_df))])
+        if cand.shape[0] == 0:
+            return table
+        rows = self.storage.docs_by_idx(cand.tolist())
+        masked, cs = self._sign([rows[int(d)].text for d in cand.tolist()])
+        assert cs.terms is not None and cs.term_offsets is not None
+        # content-word containment on the full sets, as the batch rule computes it
+        sets = np.concatenate([q_terms, cs.terms])
+        offs = np.concatenate([[0], cs.term_offsets + q_terms.shape[0]])
+        n = cand.shape[0]
+        overlap = set_overlap(sets, offs, np.zeros(n, dtype=np.int64), np.arange(1, n + 1, dtype=np.int64))
+        size = np.diff(offs)
+        cont = overlap / np.maximum(1, np.minimum(size[0], size[1:]))
+        keep = np.flatnonzero(cont >= popt.min_term_containment)
+        if keep.shape[0] == 0:
+            return table
+        for j in keep.tolist():
+            d = int(cand[j])
+            if d not in local_of:
+                local_of[d] = len(docs)
+                docs.append(d)
+            texts[local_of[d]] = masked[j]
+        # pairs oriented as find orients them: a is the earlier document
+        pairs = [(0, local_of[int(cand[j])]) if q.idx < cand[j] else (local_of[int(cand[j])], 0)
+                 for j in keep.tolist()]
+        return paraphrase_tier(table, np.array([a for a, _ in pairs], dtype=np.int64),
+                               np.array([b for _, b in pairs], dtype=np.int64), len(docs),
+                               lambda wanted: {d: texts[d] for d in wanted}, self.options,
+                               resolve_embedder(plan.embedder))
 
     # -- consistency ---------------------------------------------------------------------
 
     def check(self, batch: int = 2048) -> list[str]:
         """Problems found when the index is rebuilt in memory from its own documents (empty
         list = consistent): SQLite's own check; insertion indices 0..n-1 without gaps; token
-        counts and content hashes; exact-group representatives; the band and anchor postings
-        and shingle sequences of every representative (and none for the other documents)."""
+        counts and content hashes; exact-group representatives; the band, anchor and
+        content-word postings and shingle sequences of every representative (and none for the
+        other documents)."""
         st = self.storage
         problems = list(st.integrity())
         meta = st.meta
         if meta.get("magic") != "retold-index":
             problems.append("meta: wrong magic")
         first_of: dict[tuple[int, int], int] = {}
-        exp: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"band": [], "anchor": []}
+        exp: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"band": [], "anchor": [], "term": []}
         reps: list[int] = []
         expected_idx = 0
         with st.snapshot():
             for rows in st.iter_documents(batch):
                 problems.extend(self._check_batch(rows, expected_idx, first_of, exp, reps))
                 expected_idx = rows[-1].idx + 1
-            for kind in ("band", "anchor"):
+            for kind in ("band", "anchor", "term"):
                 problems.extend(self._check_postings(kind, exp[kind]))
             got = st.sequence_docs()
             want = np.array(reps, dtype=np.int64)
@@ -522,7 +608,7 @@ class Index:
     def _check_batch(self, rows: list[DocRow], expected_idx: int, first_of: dict[tuple[int, int], int],
                      exp: dict[str, list[tuple[np.ndarray, np.ndarray]]], reps: list[int]) -> list[str]:
         problems: list[str] = []
-        fp = _fp([r.text for r in rows], self.options)
+        _, fp = self._sign([r.text for r in rows])
         anchor_start = np.searchsorted(fp.anchor_docs, np.arange(len(rows) + 1))
         rep_rows: list[int] = []
         for j, r in enumerate(rows):
@@ -542,9 +628,12 @@ class Index:
             exp["band"].append((fp.keys[rep_rows].ravel(), np.repeat(idx, fp.keys.shape[1])))
             parts = [fp.anchors[anchor_start[j] : anchor_start[j + 1]] for j in rep_rows]
             exp["anchor"].append((np.concatenate(parts), np.repeat(idx, [p.shape[0] for p in parts])))
+            assert fp.terms is not None and fp.term_offsets is not None
+            tparts = [doc_slice(fp.terms, fp.term_offsets, j).astype(np.uint64) for j in rep_rows]
+            exp["term"].append((np.concatenate(tparts), np.repeat(idx, [p.shape[0] for p in tparts])))
             stored = self.storage.sequences(idx.tolist())
             for j, d in zip(rep_rows, idx.tolist()):
-                want = fp.shingles[fp.sh_offsets[j] : fp.sh_offsets[j + 1]]
+                want = doc_slice(fp.shingles, fp.sh_offsets, j)
                 got = stored.get(d)
                 if got is not None and not np.array_equal(got, want):
                     problems.append(f"document {rows[j].id!r}: stored shingle sequence does not match its text")
@@ -556,7 +645,7 @@ class Index:
         wd = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
         gk, gd = self.storage.all_postings(kind)
         # (key, doc) pairs are unique on both sides: compare them as sorted structured rows
-        want = np.unique(np.rec.fromarrays([wk, wd], names="k,d"))
+        want = np.unique(np.rec.fromarrays([wk.astype(np.uint64), wd], names="k,d"))
         got = np.unique(np.rec.fromarrays([gk, gd], names="k,d"))
         if want.shape == got.shape and np.array_equal(want, got):
             return []
@@ -566,32 +655,7 @@ class Index:
                 f"(documents {sorted(set(missing['d'].tolist()) | set(extra['d'].tolist()))[:5]}...)"]
 
 
-def _chars(packed: np.ndarray, t0: int, t1: int) -> tuple[int, int]:
-    """Token range ``[t0, t1]`` (inclusive) -> ``[start, end)`` characters, as ``find`` does."""
-    return int(packed[t0] >> np.uint64(32)), int(packed[t1] & np.uint64(0xFFFFFFFF))
-
-
-def _source(ida: str, da: str | None, idb: str, db: str | None) -> str | None:
-    """The earlier-dated document of a pair, like :meth:`retold.pipeline.FindResult.source_of`.
-
-    >>> _source("a", "2020-01-02", "b", "2020-01-01"), _source("a", None, "b", "2020-01-01")
-    ('b', None)
-    """
-    pa, pb = parse_date(da), parse_date(db)
-    if pa is None or pb is None or pa == pb:
-        return None
-    return ida if pa < pb else idb
-
-
-def _check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
-    ks = tuple(kinds)
-    bad = [k for k in ks if k not in _KIND_CODE]
-    if bad or not ks:
-        raise ValueError(f"unknown kinds {bad}; available: {', '.join(AVAILABLE_KINDS)}")
-    return ks
-
-
 def _version() -> str:
-    from . import __version__
+    from ..version import __version__
 
     return __version__

@@ -1,0 +1,573 @@
+"""The local engine: one process, a worker thread, memory that grows with the number of
+documents and not with their text. It moves data between the stages (:mod:`retold.stages`)
+and decides nothing itself.
+
+Pass 1 streams the input once: each batch of documents is masked and signed (in a worker
+thread, so that parsing the next batch overlaps with hashing this one), and only fixed-size
+fingerprints stay in memory; shingle sequences (and, when the plan computes passages, token
+offsets) go to :class:`~retold.store.SpillingStore`\\ s that spill to a temporary file past the
+memory budget. Candidates are verified chunk by chunk, reading both documents' sequences from
+the store. The paraphrase tier re-reads only the texts of its candidates.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import orjson
+
+from ..boilerplate import count_lines, mask, site_of, strip
+from ..cluster import component_labels, representatives
+from ..model import FAMILY_KINDS, KIND_CODE, KINDS, Corpus, Fields, Options, PairTable, Plan, parse_kinds
+from ..readers import Document, ReadStats, format_for, iter_records_by_index, read_documents
+from ..records import Cluster, Pair, open_writer
+from ..stages import assemble, candidates, decide, exact, sign
+from ..stages.sign import Signed
+from ..store import SpillingStore
+
+PathLike = str | os.PathLike
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """How the local engine batches its work (no effect on the output).
+
+    Attributes:
+        batch_docs, batch_bytes: a batch is signed once it holds this many documents or
+            characters.
+        memory_budget: bytes of shingle sequences (and token offsets) kept in memory before the
+            stores spill to a temporary file.
+        verify_chunk: candidate pairs verified at a time.
+        threads: pieces the passage alignment is split into (the kernels release the GIL).
+    """
+
+    batch_docs: int = 4096
+    batch_bytes: int = 16 << 20
+    memory_budget: int = 256 << 20
+    verify_chunk: int = 65536
+    threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
+
+
+class Progress:
+    """What a long run reports as it goes; the CLI draws it with rich. Override what you need."""
+
+    def start(self, stage: str, total: float | None = None) -> None: ...
+
+    def advance(self, amount: float = 1) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def is_web_input(paths: Sequence[str]) -> bool:
+    """Whether any input is an HTML page or a WARC crawl (sites are known there)."""
+    def web(name: str) -> bool:
+        return format_for(name).name in ("html", "warc")
+
+    for p in paths:
+        if os.path.isdir(p):
+            for _root, _dirs, files in os.walk(p):
+                if any(web(f) for f in files):
+                    return True
+        elif web(p):
+            return True
+    return False
+
+
+def site_of_document(doc: Document) -> str | None:
+    """The site a document belongs to (its ``site`` field, the host of its ``url`` or id)."""
+    rec = doc.record or {}
+    url, site = rec.get("url"), rec.get("site")
+    return site_of(doc.id, url if isinstance(url, str) else None, site if isinstance(site, str) else None)
+
+
+def _tree_size(path: str) -> int:
+    if os.path.isdir(path):
+        total = 0
+        for root, _dirs, files in os.walk(path):
+            for f in files:
+                try:
+                    total += os.path.getsize(os.path.join(root, f))
+                except OSError:
+                    pass
+        return total
+    return os.path.getsize(path)
+
+
+def _read_args(fields: Fields) -> dict[str, str]:
+    return {"id_field": fields.id, "text_field": fields.text, "date_field": fields.date}
+
+
+# -- pass 1 -------------------------------------------------------------------------------------
+
+
+def scan(paths: Sequence[PathLike], plan: Plan | None = None, options: Options | None = None, *,
+         fields: Fields | None = None, progress: Progress | None = None,
+         on_message: Callable[[str], None] | None = None, settings: LocalSettings | None = None) -> Corpus:
+    """Pass 1: read every document once and sign it for ``plan`` (default: every kind).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.txt").write_text("The cat sat on the mat.")
+    >>> c = scan([d])
+    >>> c.ids, c.n_tokens.tolist()
+    (['a.txt'], [6])
+    """
+    opt = options or Options()
+    fields = fields or Fields()
+    cfg = settings or LocalSettings()
+    prog = progress or Progress()
+    paths = [os.fspath(p) for p in paths]
+    if plan is None:
+        plan = Plan.for_kinds(KINDS, web=is_web_input(paths))
+    # token offsets get a third of the budget: they are read only for reported passages
+    budget = cfg.memory_budget * 2 // 3 if plan.passages else cfg.memory_budget
+    corpus = Corpus(plan=plan, options=opt, sources=paths, fields=fields, stats=ReadStats(),
+                    store=SpillingStore(budget),
+                    offsets=SpillingStore(cfg.memory_budget - budget) if plan.passages else None)
+    total_bytes = 0
+    for p in paths:
+        try:
+            total_bytes += _tree_size(p)
+        except OSError:
+            pass
+    counts = None
+    source: list[str] = paths
+    source_fields = fields
+    spool = None
+    if plan.boilerplate == "site":
+        # pass 0: how often each line recurs on each site. Web pages are costly to extract, so
+        # their extracted text is spooled to a temporary JSONL that pass 1 reads instead (the
+        # real read, with its messages and counts, happens here then).
+        prog.start("boilerplate", total=total_bytes or None)
+        web = is_web_input(paths)
+        if web:
+            spool = tempfile.NamedTemporaryFile("wb", prefix="retold-extracted-", suffix=".jsonl", delete=False)
+            docs0 = read_documents(paths, stats=corpus.stats, on_message=on_message, keep_records=True,
+                                   **_read_args(fields))
+        else:
+            docs0 = read_documents(paths, keep_records=True, **_read_args(fields))
+
+        def lines() -> Iterator[tuple[str, str | None]]:
+            for d in docs0:
+                site = site_of_document(d)
+                if spool is not None:
+                    spool.write(orjson.dumps({"id": d.id, "text": d.text, "date": d.date, "site": site}) + b"\n")
+                yield d.text, site
+
+        counts = count_lines(lines(), opt.boilerplate)
+        if spool is not None:
+            spool.close()
+            source = [spool.name]
+            source_fields = Fields()
+        prog.stop()
+    try:
+        _sign_all(corpus, source, source_fields, counts, total_bytes, prog, cfg,
+                  None if spool is not None else on_message, spool is not None)
+    finally:
+        if spool is not None:
+            os.unlink(spool.name)
+    return corpus
+
+
+def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: object, total_bytes: int, prog: Progress,
+              cfg: LocalSettings, on_message: Callable[[str], None] | None, spooled: bool) -> None:
+    """Read ``source`` and sign every document in batches, in a worker thread."""
+    plan, opt = corpus.plan, corpus.options
+    assert corpus.store is not None and corpus.stats is not None
+    prog.start("reading", total=total_bytes or None)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs",
+                                                           "terms", "tsizes")}
+    texts: list[str] = []
+    nbytes = 0
+    base = 0
+    pending: Future[Signed] | None = None
+
+    def collect(fut: Future[Signed]) -> None:
+        nonlocal base
+        b = fut.result()
+        assert corpus.store is not None
+        corpus.store.append(b.shingles, b.sh_offsets)
+        if corpus.offsets is not None and b.tok_offsets is not None:
+            corpus.offsets.append(b.tok_offsets, b.tok_bounds)
+        parts["n_tokens"].append(b.n_tokens)
+        parts["content"].append(b.content)
+        parts["keys"].append(b.keys)
+        parts["anchors"].append(b.anchors)
+        parts["adocs"].append(b.anchor_docs + base)
+        if b.terms is not None and b.term_offsets is not None:
+            parts["terms"].append(b.terms)
+            parts["tsizes"].append(np.diff(b.term_offsets))
+        base += len(b)
+
+    use_bp = plan.boilerplate != "off"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # a spooled source was already read (and counted) in pass 0: do not count it twice
+        docs = read_documents(source, stats=ReadStats() if spooled else corpus.stats, on_message=on_message,
+                              keep_records=plan.boilerplate == "site", **_read_args(fields))
+        for doc in docs:
+            text = doc.text
+            if use_bp:
+                text, spans = sign.evidence(text, site_of_document(doc), counts, plan, opt)  # type: ignore[arg-type]
+                if spans:
+                    corpus.boilerplate[len(corpus.ids)] = spans
+            corpus.ids.append(doc.id)
+            corpus.dates.append(doc.date)
+            texts.append(text)
+            nbytes += len(doc.text)
+            if len(texts) >= cfg.batch_docs or nbytes >= cfg.batch_bytes:
+                if pending is not None:
+                    collect(pending)
+                pending = pool.submit(sign.sign, texts, opt, plan)
+                prog.advance(nbytes)
+                texts, nbytes = [], 0
+        if pending is not None:
+            collect(pending)
+        if texts:
+            collect(pool.submit(sign.sign, texts, opt, plan))
+            prog.advance(nbytes)
+    prog.stop()
+    if parts["n_tokens"]:
+        corpus.n_tokens = np.concatenate(parts["n_tokens"])
+        corpus.content = np.concatenate(parts["content"])
+        corpus.keys = np.concatenate(parts["keys"])
+        corpus.anchors = np.concatenate(parts["anchors"])
+        corpus.anchor_docs = np.concatenate(parts["adocs"])
+        if plan.terms:
+            corpus.terms = np.concatenate(parts["terms"])
+            corpus.term_offsets = np.zeros(len(corpus) + 1, dtype=np.int64)
+            np.cumsum(np.concatenate(parts["tsizes"]), out=corpus.term_offsets[1:])
+    else:
+        corpus.keys = np.zeros((0, opt.bands), dtype=np.uint64)
+        if plan.terms:
+            corpus.terms = np.zeros(0, dtype=np.uint32)
+            corpus.term_offsets = np.zeros(1, dtype=np.int64)
+
+
+def texts_of(corpus: Corpus, wanted: set[int]) -> dict[int, str]:
+    """Re-read documents ``wanted`` (corpus indices), site furniture blanked as when signed."""
+    out = {}
+    for i, doc in iter_records_by_index(corpus.sources, wanted, keep_records=False, **_read_args(corpus.fields)):
+        spans = corpus.boilerplate.get(i)
+        out[i] = mask(doc.text, spans) if spans else doc.text
+    return out
+
+
+# -- find ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FindResult:
+    """Verified pairs of a corpus: the pair table (document indices, sorted by (a, b)) and the
+    corpus it refers to; records are made on demand.
+
+    Attributes:
+        corpus: what was read and signed.
+        table: the reported pairs with their passages (``[start, end)`` characters).
+        plan: what was computed.
+        timings: seconds per stage, in process.
+        candidates: candidate pairs verified.
+        tier: what the paraphrase tier did (candidates, documents read, screened, embedded
+            documents, paraphrases), when it ran.
+    """
+
+    corpus: Corpus
+    table: PairTable
+    plan: Plan
+    timings: dict[str, float] = field(default_factory=dict)
+    candidates: int = 0
+    tier: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.kind_counts().items())
+        return f"<FindResult {len(self.corpus)} documents, {len(self)} pairs ({counts})>"
+
+    @property
+    def stats(self) -> ReadStats:
+        assert self.corpus.stats is not None
+        return self.corpus.stats
+
+    def kind_counts(self) -> dict[str, int]:
+        """Pairs per reported kind (kinds that were not asked for are left out)."""
+        c = Counter(self.table.kind.tolist())
+        return {k: int(c.get(KIND_CODE[k], 0)) for k in self.plan.kinds}
+
+    def records(self) -> Iterator[Pair]:
+        """The pairs as :class:`~retold.records.Pair` records, sorted by (a, b) input order."""
+        return assemble.records(self.table, self.corpus.ids, self.corpus.dates)
+
+    @property
+    def pairs(self) -> list[Pair]:
+        return list(self.records())
+
+    def cluster_labels(self, kinds: Sequence[str] = FAMILY_KINDS) -> np.ndarray:
+        """One family label per document (the index of its first member), input order."""
+        m = np.isin(self.table.kind, [KIND_CODE[k] for k in parse_kinds(kinds)])
+        return component_labels(len(self.corpus), self.table.a[m], self.table.b[m])
+
+    def clusters(self, keep: str = "first", kinds: Sequence[str] = FAMILY_KINDS) -> list[Cluster]:
+        """Every document in exactly one family, families in order of their first member."""
+        labels = self.cluster_labels(kinds)
+        reps = representatives(labels, keep, n_tokens=self.corpus.n_tokens, dates=self.corpus.dates)
+        ids = self.corpus.ids
+        members: dict[int, list[str]] = {}
+        rep_of: dict[int, int] = {}
+        for i, lab in enumerate(labels.tolist()):
+            members.setdefault(lab, []).append(ids[i])
+            rep_of[lab] = int(reps[i])
+        return [Cluster(cluster=n, representative=ids[rep_of[lab]], members=mem)
+                for n, (lab, mem) in enumerate(members.items())]
+
+
+def find(paths: Sequence[PathLike] | Corpus, kinds: str | Iterable[str] | None = None,
+         options: Options | None = None, *, fields: Fields | None = None, boilerplate: bool | None = None,
+         embedder: str | None = None, plan: Plan | None = None, progress: Progress | None = None,
+         on_message: Callable[[str], None] | None = None, settings: LocalSettings | None = None) -> FindResult:
+    """Every related pair of documents in a corpus, verified, with exact scores.
+
+    ``kinds`` (default: all of :data:`~retold.model.KINDS`) filters what is reported; the
+    :class:`~retold.model.Plan` derived from it says what is computed. Exact duplicates (the same
+    token sequence after lowercasing and dropping punctuation) are reported as pairs of the
+    group's first document with each other member; other kinds are reported between the groups'
+    first documents. When passages are computed, every non-exact pair carries them.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> text = "Russia has allegedly asked China for financial and military assistance in the war."
+    >>> _ = (d / "a.txt").write_text(text)
+    >>> _ = (d / "b.txt").write_text(text.upper())
+    >>> r = find([d])
+    >>> [(p.a, p.b, p.kind, p.score) for p in r.pairs]
+    [('a.txt', 'b.txt', 'exact', 1.0)]
+    """
+    cfg = settings or LocalSettings()
+    t0 = time.perf_counter()
+    if isinstance(paths, Corpus):
+        corpus = paths
+        opt = options or corpus.options
+        plan = plan or (Plan.for_kinds(kinds, boilerplate=boilerplate, embedder=embedder) if kinds is not None
+                        else corpus.plan)
+        _check_scanned_for(corpus, plan)
+    else:
+        opt = options or Options()
+        srcs = [os.fspath(p) for p in paths]
+        plan = plan or Plan.for_kinds(kinds, boilerplate=boilerplate, embedder=embedder, web=is_web_input(srcs))
+        corpus = scan(srcs, plan, opt, fields=fields, progress=progress, on_message=on_message, settings=cfg)
+    timings: dict[str, float] = {"read+fingerprint": time.perf_counter() - t0}
+
+    t1 = time.perf_counter()
+    rep = exact.exact_groups(corpus.content, corpus.n_tokens)
+    reps = exact.representatives_of(rep)
+    parts = [exact.exact_pairs(rep)]
+    timings["exact"] = time.perf_counter() - t1
+
+    n_cand = 0
+    if plan.bands:
+        t2 = time.perf_counter()
+        pa, pb = candidates.candidates(corpus.keys, corpus.anchors, corpus.anchor_docs, reps, len(corpus), opt, plan)
+        n_cand = int(pa.shape[0])
+        timings["candidates"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        parts.extend(_verify(corpus, pa, pb, opt, plan, cfg, progress))
+        timings["verify"] = time.perf_counter() - t3
+    table = PairTable.concat(parts)
+    table = replace(table, has_passages=plan.passages)
+
+    tier: dict[str, int] = {}
+    if plan.paraphrase:
+        t4 = time.perf_counter()
+        table = _paraphrase(corpus, table, reps, opt, plan, progress, tier)
+        timings["paraphrase"] = time.perf_counter() - t4
+
+    table = table.filter_kinds(plan.kinds).sorted()
+    timings["total"] = time.perf_counter() - t0
+    return FindResult(corpus=corpus, table=table, plan=plan, timings=timings, candidates=n_cand, tier=tier)
+
+
+def _check_scanned_for(corpus: Corpus, plan: Plan) -> None:
+    had = corpus.plan
+    missing = [what for what, need, have in (("passages", plan.passages, had.passages),
+                                             ("anchors", plan.anchors, had.anchors),
+                                             ("content words", plan.terms, had.terms)) if need and not have]
+    if missing or plan.boilerplate != had.boilerplate:
+        why = f"it lacks {', '.join(missing)}" if missing else f"its furniture level is {had.boilerplate!r}"
+        raise ValueError(f"the corpus was scanned for kinds {','.join(had.kinds)} and {why}; "
+                         "scan it again with the plan of the kinds you want (retold.scan(paths, plan))")
+
+
+def _verify(corpus: Corpus, pa: np.ndarray, pb: np.ndarray, opt: Options, plan: Plan, cfg: LocalSettings,
+            progress: Progress | None) -> list[PairTable]:
+    """Decide the candidates chunk by chunk, reading their sequences from the stores."""
+    assert corpus.store is not None
+    n_cand = int(pa.shape[0])
+    if progress is not None:
+        progress.start("verifying", total=float(n_cand) or None)
+    out: list[PairTable] = []
+    with ThreadPoolExecutor(max_workers=cfg.threads) as pool:
+        for s in range(0, n_cand, cfg.verify_chunk):
+            a, b = pa[s : s + cfg.verify_chunk], pb[s : s + cfg.verify_chunk]
+            docs = np.unique(np.concatenate([a, b]))
+            seqs, offs = corpus.store.get_many(docs)
+            la, lb = np.searchsorted(docs, a), np.searchsorted(docs, b)
+            d = decide.decide(seqs, offs, corpus.n_tokens[docs], la, lb, opt, plan,
+                              pmap=pool.map if cfg.threads > 1 else None, pieces=cfg.threads)
+            chars = None
+            if plan.passages:
+                chars = (_char_spans(corpus, a[d.p_pair], d.p_a0, d.p_a1), _char_spans(corpus, b[d.p_pair], d.p_b0,
+                                                                                      d.p_b1))
+            out.append(assemble.decided_table(a, b, d, *(chars or (None, None))))
+            if progress is not None:
+                progress.advance(a.shape[0])
+    if progress is not None:
+        progress.stop()
+    return out
+
+
+def _char_spans(corpus: Corpus, docs: np.ndarray, tok0: np.ndarray, tok1: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    if docs.shape[0] == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e.copy()
+    assert corpus.offsets is not None
+    u = np.unique(docs)
+    packed, offs = corpus.offsets.get_many(u)
+    return assemble.char_spans(packed, offs[np.searchsorted(u, docs)], tok0, tok1)
+
+
+def _paraphrase(corpus: Corpus, table: PairTable, reps: np.ndarray, opt: Options, plan: Plan,
+                progress: Progress | None, stats: dict[str, int]) -> PairTable:
+    from ..paraphrase import resolve_embedder
+    from ..stages.paraphrase import candidates as term_pairs
+    from ..stages.paraphrase import paraphrase_tier
+
+    assert corpus.terms is not None and corpus.term_offsets is not None
+    on_start = (lambda n: progress.start("paraphrase", total=float(n))) if progress is not None else None
+    ca, cb = term_pairs(corpus.terms, corpus.term_offsets, reps, opt)
+    out = paraphrase_tier(table, ca, cb, len(corpus),
+                          lambda wanted: texts_of(corpus, wanted), opt, resolve_embedder(plan.embedder),
+                          on_pair=progress.advance if progress is not None else None, on_start=on_start,
+                          stats=stats)
+    if progress is not None:
+        progress.stop()
+    return out
+
+
+# -- families and dedup --------------------------------------------------------------------------
+
+
+def family_plan(kinds: str | Iterable[str] | None = None, *, boilerplate: bool | None = None,
+                embedder: str | None = None, web: bool = False) -> Plan:
+    """The plan of ``clusters`` and ``dedup``: the families the full ``find`` reports."""
+    return Plan.for_kinds(kinds if kinds is not None else FAMILY_KINDS, boilerplate=boilerplate, embedder=embedder,
+                          web=web, families=True)
+
+
+def clusters(paths: Sequence[PathLike], keep: str = "first", kinds: str | Iterable[str] | None = None,
+             options: Options | None = None, *, fields: Fields | None = None, boilerplate: bool | None = None,
+             progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
+             settings: LocalSettings | None = None) -> tuple[FindResult, list[Cluster]]:
+    """Reuse families: every document in exactly one cluster, with its representative.
+
+    ``kinds`` (default exact and near-duplicate) join documents into families. Returns the
+    find result behind them and the clusters.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name, text in [("a.txt", "Oil prices rose on Monday."), ("b.txt", "OIL PRICES ROSE ON MONDAY!"),
+    ...                    ("c.txt", "Rain in Paris.")]:
+    ...     _ = (d / name).write_text(text)
+    >>> [(c.representative, c.members) for c in clusters([d])[1]]
+    [('a.txt', ['a.txt', 'b.txt']), ('c.txt', ['c.txt'])]
+    """
+    srcs = [os.fspath(p) for p in paths]
+    ks = parse_kinds(kinds, FAMILY_KINDS)
+    res = find(srcs, options=options, fields=fields, plan=family_plan(ks, boilerplate=boilerplate,
+                                                                      web=is_web_input(srcs)),
+               progress=progress, on_message=on_message, settings=settings)
+    return res, res.clusters(keep, ks)
+
+
+def dedup(paths: Sequence[PathLike], output: str, keep: str = "first", kinds: str | Iterable[str] | None = None,
+          options: Options | None = None, *, fields: Fields | None = None, boilerplate: bool | None = None,
+          progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
+          result: FindResult | None = None, strip_boilerplate: bool = False,
+          settings: LocalSettings | None = None) -> tuple[FindResult, int]:
+    """Write the input records of one representative per family, fields unchanged, in input order.
+
+    Returns the find result and the number of records written. Text files become
+    ``{"id", "text"}`` records. ``strip_boilerplate`` removes recognised site furniture from the
+    text field (the only field that then changes); it turns site-level detection on.
+    """
+    fields = fields or Fields()
+    srcs = [os.fspath(p) for p in paths]
+    ks = parse_kinds(kinds, FAMILY_KINDS)
+    if strip_boilerplate and boilerplate is None:
+        boilerplate = True
+    res = result if result is not None else find(
+        srcs, options=options, fields=fields, plan=family_plan(ks, boilerplate=boilerplate, web=is_web_input(srcs)),
+        progress=progress, on_message=on_message, settings=settings)
+    labels = res.cluster_labels(ks)
+    reps = representatives(labels, keep, n_tokens=res.corpus.n_tokens, dates=res.corpus.dates)
+    keep_mask = reps == np.arange(len(res.corpus))
+    n = 0
+    with open_writer(output) as w:
+        for i, doc in iter_records_by_index(srcs, lambda i: bool(keep_mask[i]), **_read_args(fields)):
+            rec = dict(doc.record) if doc.record is not None else {"id": doc.id, "text": doc.text}
+            spans = res.corpus.boilerplate.get(i) if strip_boilerplate else None
+            if spans:
+                key = fields.text if doc.record is not None else "text"
+                rec[key] = strip(doc.text, spans)
+            w.write(rec)
+            n += 1
+    return res, n
+
+
+def furniture(paths: Sequence[PathLike], options: Options | None = None, *, fields: Fields | None = None,
+              progress: Progress | None = None, on_message: Callable[[str], None] | None = None
+              ) -> tuple[ReadStats, Iterator[dict[str, object]]]:
+    """The site furniture of every document that has some: ``{"id", "spans", "lines"}``
+    records (``[start, end)`` characters), lines repeated across a site and single-page cues.
+
+    Two reads: one counts the lines of each site, the second marks them. The stats fill in as
+    the records are consumed.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.txt").write_text("A story.\\nShare this article")
+    >>> stats, recs = furniture([d])
+    >>> list(recs), stats.documents
+    ([{'id': 'a.txt', 'spans': [[9, 27]], 'lines': ['Share this article']}], 1)
+    """
+    opt = options or Options()
+    fields = fields or Fields()
+    srcs = [os.fspath(p) for p in paths]
+    stats = ReadStats()
+    plan = Plan.for_kinds(FAMILY_KINDS, boilerplate=True)
+    prog = progress or Progress()
+
+    def records() -> Iterator[dict[str, object]]:
+        prog.start("boilerplate")
+        counts = count_lines(((d.text, site_of_document(d)) for d in
+                              read_documents(srcs, keep_records=True, **_read_args(fields))), opt.boilerplate)
+        prog.stop()
+        for doc in read_documents(srcs, stats=stats, on_message=on_message, keep_records=True, **_read_args(fields)):
+            _, spans = sign.evidence(doc.text, site_of_document(doc), counts, plan, opt)
+            if spans:
+                yield {"id": doc.id, "spans": [list(s) for s in spans], "lines": [doc.text[s:e] for s, e in spans]}
+
+    return stats, records()

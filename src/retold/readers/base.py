@@ -1,0 +1,437 @@
+"""Documents, the accounting of a read, and the registry of input formats.
+
+``read_documents`` turns a list of paths into a stream of :class:`Document` records. It reads
+
+* directories, recursively: every non-hidden file under it, in sorted order of the path relative to
+  the directory. Corpus files inside (``.jsonl``, ``.jsonl.gz``, ``.json``, ``.json.gz``, ``.csv``,
+  ``.parquet``) are read with their readers; any other file is one text document whose id is its path
+  relative to the directory, with ``/`` separators (``sub/a.txt``);
+* JSON Lines (``.jsonl``, ``.json`` -- read as JSON Lines too -- and their gzipped forms), one object a
+  line, parsed with orjson;
+* CSV with a header row (``csv.DictReader``, no limit on the field size);
+* Parquet, streamed batch by batch with ``pyarrow.parquet.ParquetFile.iter_batches``;
+* any other single file: one text document whose id is the path as given.
+
+Nothing is loaded whole except a single text document, and everything streams: a generator of
+documents comes out, in a deterministic order.
+
+Choices about bad input (the rule is *never lose text silently*):
+
+* Text that is not valid UTF-8 is decoded with ``errors="replace"``: each bad byte sequence becomes
+  U+FFFD, the document is still yielded, and it is counted under the warning ``invalid_utf8``. We do
+  not guess other encodings (latin-1, cp1252...): a guess can be wrong without anyone noticing, while
+  U+FFFD is visible and the count says how many documents were hit. A UTF-8 byte order mark at the start
+  of a file is dropped. A text file that starts with a UTF-16 byte order mark is decoded as UTF-16.
+* Empty or whitespace-only text is yielded, with the warning ``empty``.
+* A record whose id repeats an id seen earlier in the same run (in any file) is yielded under the first
+  free id of ``f"{id}#{k}"``, k = 2, 3, ..., with the warning ``duplicate_id``. A record without an id
+  gets ``f"{path}:{line}"`` (warning ``missing_id``); an id that is neither a string nor an integer is
+  turned into a string (warning ``bad_id_type``).
+* Records that cannot be read are skipped and counted by reason in :attr:`ReadStats.skipped`.
+
+Skip reasons (``ReadStats.skipped``; records or files not yielded):
+``missing_path``, ``unreadable``, ``not_a_file``, ``binary``, ``bad_json``, ``missing_text``,
+``bad_text_type``, ``truncated_gzip``, ``bad_csv``, ``bad_parquet``.
+
+Warning reasons (``ReadStats.warnings``; documents yielded, with a problem):
+``invalid_utf8``, ``empty``, ``duplicate_id``, ``missing_id``, ``bad_id_type``, ``extra_fields``.
+
+Every problem also gives one message of one line, ``f"{path}:{line}: {what happened}"`` (``line`` left
+out for file-level problems; for CSV it is the data row, as in :attr:`Document.line`), passed to the
+``on_message`` callback and kept (the first 1000) in :attr:`ReadStats.messages`.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "MAX_MESSAGES",
+    "Document",
+    "Format",
+    "ReadContext",
+    "ReadStats",
+    "format_for",
+    "formats",
+    "register",
+]
+
+#: How many messages a :class:`ReadStats` keeps; later ones are only counted.
+MAX_MESSAGES = 1000
+
+BOM = b"\xef\xbb\xbf"
+SNIFF = 8192
+# Control bytes other than \t \n \f \r (and DEL): too many of them means a binary file.
+_CONTROL = bytes([b for b in range(32) if b not in (9, 10, 12, 13)] + [127])
+_CONTROL_RATIO = 0.30
+MAX_SHOWN = 120
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(slots=True)
+class Document:
+    """One document of a corpus.
+
+    Attributes:
+        id: Unique id within one run of :func:`read_documents`.
+        text: The text.
+        source: The path of the file it came from, as given (for a file in a directory: that file's path).
+        line: 1-based line (JSONL), 1-based data row (CSV, header excluded), 1-based row (Parquet),
+            0 for a whole-file text document.
+        date: The value of the date field as a string, when there is one.
+        record: The input record's fields, unchanged (JSONL, CSV, Parquet); None for text files or
+            when read with ``keep_records=False``.
+
+    Example:
+        >>> Document("a", "some text", "corpus.jsonl", 3)
+        Document(id='a', text='some text', source='corpus.jsonl', line=3, date=None, record=None)
+    """
+
+    id: str
+    text: str
+    source: str
+    line: int
+    date: str | None = None
+    record: dict | None = None
+
+
+@dataclass
+class ReadStats:
+    """Counts of what a read yielded and what it had to skip or repair.
+
+    Attributes:
+        documents: Documents yielded.
+        files: Files opened successfully.
+        skipped: Reason -> number of records (or files) not yielded.
+        warnings: Reason -> number of documents yielded with a problem.
+        messages: One-line messages, the first ``max_messages`` of them.
+        messages_dropped: Messages not kept because of the cap.
+        max_messages: The cap on ``messages``.
+
+    Example:
+        >>> a, b = ReadStats(documents=2), ReadStats(documents=1)
+        >>> b.skipped["bad_json"] += 1
+        >>> a.merge(b)
+        >>> a.documents, dict(a.skipped)
+        (3, {'bad_json': 1})
+    """
+
+    documents: int = 0
+    files: int = 0
+    skipped: collections.Counter[str] = field(default_factory=collections.Counter)
+    warnings: collections.Counter[str] = field(default_factory=collections.Counter)
+    messages: list[str] = field(default_factory=list)
+    messages_dropped: int = 0
+    max_messages: int = field(default=MAX_MESSAGES, repr=False)
+
+    def add_message(self, message: str) -> None:
+        """Keep ``message`` unless the cap is reached (then count it as dropped)."""
+        if len(self.messages) < self.max_messages:
+            self.messages.append(message)
+        else:
+            self.messages_dropped += 1
+
+    def merge(self, other: ReadStats) -> None:
+        """Add the counts and messages of ``other`` to this one."""
+        self.documents += other.documents
+        self.files += other.files
+        self.skipped.update(other.skipped)
+        self.warnings.update(other.warnings)
+        room = max(0, self.max_messages - len(self.messages))
+        self.messages.extend(other.messages[:room])
+        self.messages_dropped += other.messages_dropped + max(0, len(other.messages) - room)
+
+    @property
+    def skipped_total(self) -> int:
+        """Records and files skipped, all reasons together."""
+        return sum(self.skipped.values())
+
+    @property
+    def warnings_total(self) -> int:
+        """Warnings, all reasons together."""
+        return sum(self.warnings.values())
+
+    def as_dict(self) -> dict:
+        """A plain, JSON-able summary (reasons sorted by name).
+
+        Example:
+            >>> ReadStats(documents=1, files=1).as_dict()["documents"]
+            1
+        """
+        return {
+            "documents": self.documents,
+            "files": self.files,
+            "skipped": dict(sorted(self.skipped.items())),
+            "skipped_total": self.skipped_total,
+            "warnings": dict(sorted(self.warnings.items())),
+            "warnings_total": self.warnings_total,
+            "messages": list(self.messages),
+            "messages_dropped": self.messages_dropped,
+        }
+
+
+def shown(value: Any) -> str:
+    """repr() of a value for a message, cut short when long."""
+    text = repr(value)
+    if len(text) > MAX_SHOWN:
+        text = text[: MAX_SHOWN - 3] + "..."
+    return text
+
+
+def is_binary(sample: bytes) -> bool:
+    """True for a NUL byte, or more than 30% control bytes other than \\t \\r \\n \\f."""
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        return True
+    controls = len(sample) - len(sample.translate(None, _CONTROL))
+    return controls > _CONTROL_RATIO * len(sample)
+
+
+def decode_utf8(data: bytes) -> tuple[str, bool]:
+    """Decode UTF-8, replacing bad sequences; returns (text, was_invalid)."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), True
+
+
+class ReadContext:
+    """The state of one read, shared by every format reader: the field names, the counts, the
+    messages and the ids seen so far (so ids are unique over the whole run).
+
+    A format reader (see :class:`Format`) reports every problem through :meth:`skip` (the record
+    or file is not yielded) or :meth:`warn` (it is yielded, with a problem), turns records into
+    documents with :meth:`from_record`, and passes each document it yields through :meth:`emit`.
+
+    Example:
+        >>> ctx = ReadContext(ReadStats(), None, "id", "text", "date", keep_records=False)
+        >>> ctx.from_record({"id": "a", "text": "hi"}, "c.jsonl", 1).id, ctx.unique_id("a", "c.jsonl", 2)
+        ('a', 'a#2')
+    """
+
+    def __init__(
+        self,
+        stats: ReadStats,
+        on_message: Callable[[str], None] | None,
+        id_field: str,
+        text_field: str,
+        date_field: str | None,
+        keep_records: bool,
+        web_options: Any = None,
+    ) -> None:
+        self.stats = stats
+        self.on_message = on_message
+        self.id_field = id_field
+        self.text_field = text_field
+        self.date_field = date_field
+        self.keep_records = keep_records
+        self.web_options = web_options  # readers.html.WebOptions, or None for the defaults
+        self.seen: set[str] = set()
+        self.next_suffix: dict[str, int] = {}
+
+    # -- accounting -------------------------------------------------------------------------------
+
+    def message(self, path: str, line: int | None, what: str) -> None:
+        where = path if line is None else f"{path}:{line}"
+        text = f"{where}: {what}".replace("\r", "\\r").replace("\n", "\\n")
+        self.stats.add_message(text)
+        if self.on_message is not None:
+            self.on_message(text)
+
+    def skip(self, reason: str, path: str, line: int | None, what: str, count: int = 1) -> None:
+        self.stats.skipped[reason] += count
+        self.message(path, line, what)
+
+    def warn(self, reason: str, path: str, line: int | None, what: str | None) -> None:
+        self.stats.warnings[reason] += 1
+        if what is not None:
+            self.message(path, line, what)
+
+    def unique_id(self, doc_id: str, path: str, line: int | None) -> str:
+        seen = self.seen
+        if doc_id not in seen:
+            seen.add(doc_id)
+            return doc_id
+        # Everything below the remembered suffix is taken already, and `seen` only grows.
+        k = self.next_suffix.get(doc_id, 2)
+        while f"{doc_id}#{k}" in seen:
+            k += 1
+        self.next_suffix[doc_id] = k + 1
+        new_id = f"{doc_id}#{k}"
+        seen.add(new_id)
+        self.warn("duplicate_id", path, line, f"duplicate id {shown(doc_id)} renamed to {shown(new_id)}")
+        return new_id
+
+    def emit(self, doc: Document) -> Document:
+        self.stats.documents += 1
+        return doc
+
+    # -- records ----------------------------------------------------------------------------------
+
+    def from_record(
+        self,
+        rec: dict,
+        path: str,
+        line: int,
+        invalid_utf8: bool = False,
+        quiet_missing_id: bool = False,
+        allow_bytes: bool = False,
+    ) -> Document | None:
+        """Apply the field rules to one record; None when it is skipped (already counted)."""
+        text = rec.get(self.text_field)
+        if text is None:
+            what = "text is null" if self.text_field in rec else f"no {self.text_field!r} field"
+            self.skip("missing_text", path, line, f"{what}, record skipped")
+            return None
+        if type(text) is not str:
+            if allow_bytes and isinstance(text, bytes):
+                text, bad = decode_utf8(text)
+                invalid_utf8 = invalid_utf8 or bad
+            elif isinstance(text, str):
+                text = str(text)
+            else:
+                self.skip(
+                    "bad_text_type",
+                    path,
+                    line,
+                    f"{self.text_field!r} is {type(text).__name__}, not a string, record skipped",
+                )
+                return None
+
+        raw_id = rec.get(self.id_field)
+        if type(raw_id) is str and raw_id:
+            doc_id = raw_id
+        elif raw_id is None or raw_id == "":
+            doc_id = f"{path}:{line}"
+            self.warn("missing_id", path, line, None if quiet_missing_id else f"no id, using {doc_id!r}")
+        elif type(raw_id) is int or isinstance(raw_id, str):
+            doc_id = str(raw_id)
+        else:
+            if isinstance(raw_id, (dict, list)):
+                try:
+                    doc_id = orjson.dumps(raw_id, option=orjson.OPT_SORT_KEYS).decode()
+                except TypeError:
+                    doc_id = str(raw_id)
+            else:
+                doc_id = str(raw_id)
+            self.warn("bad_id_type", path, line, f"id is {type(raw_id).__name__}, using {shown(doc_id)}")
+
+        if invalid_utf8:
+            self.warn("invalid_utf8", path, line, "invalid UTF-8 replaced with U+FFFD")
+        if not text or text.isspace():
+            self.warn("empty", path, line, "empty text")
+
+        date = None
+        if self.date_field:
+            value = rec.get(self.date_field)
+            if value is not None and value != "":
+                date = value if type(value) is str else str(value)
+
+        doc_id = self.unique_id(doc_id, path, line)
+        return self.emit(Document(doc_id, text, path, line, date, rec if self.keep_records else None))
+
+    def open_binary(self, path: str) -> Any:
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - the caller closes it
+        except FileNotFoundError:
+            self.skip("missing_path", path, None, "no such file or directory")
+            return None
+        except OSError as err:
+            self.skip("unreadable", path, None, f"cannot open: {err.strerror or err}")
+            return None
+        self.stats.files += 1
+        return f
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """A whole file's bytes; None (counted, with a message) when it cannot be opened or read."""
+        f = self.open_binary(path)
+        if f is None:
+            return None
+        try:
+            with f:
+                return f.read()
+        except OSError as err:
+            self.skip("unreadable", path, None, f"read error: {err.strerror or err}")
+            return None
+
+    def sniff_binary(self, f: Any, path: str) -> bool:
+        """Skip a corpus file that holds NUL bytes near its start (True when skipped)."""
+        head = f.read(SNIFF)
+        f.seek(0)
+        if b"\x00" in head:
+            self.skip("binary", path, None, "binary file (NUL bytes), skipped")
+            return True
+        return False
+
+
+
+# -- the registry of input formats ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    """An input format: how to recognise its files and how to read one.
+
+    Attributes:
+        name: short name (``jsonl``, ``csv``...).
+        endings: lower-case file name endings that select it (the longest match wins).
+        read: ``read(ctx, path, doc_id)`` yields the documents of one file; ``doc_id`` is the id
+            a single-document file takes (the path as given, or relative to its directory).
+            Every problem goes through ``ctx`` (:class:`ReadContext`), never an exception.
+
+    Example:
+        >>> def read_upper(ctx, path, doc_id):
+        ...     data = ctx.read_bytes(path)
+        ...     if data is not None:
+        ...         yield ctx.emit(Document(ctx.unique_id(doc_id, path, None), data.decode().upper(), path, 0))
+        >>> register(Format("shout", (".shout",), read_upper))
+        >>> format_for("notes.SHOUT").name
+        'shout'
+        >>> unregister("shout")
+    """
+
+    name: str
+    endings: tuple[str, ...]
+    read: Callable[[ReadContext, str, str], Iterator[Document]]
+
+
+_FORMATS: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> None:
+    """Add (or replace) an input format; built-in formats register themselves on import."""
+    _FORMATS[fmt.name] = fmt
+
+
+def unregister(name: str) -> None:
+    """Remove an input format added with :func:`register`."""
+    _FORMATS.pop(name, None)
+
+
+def formats() -> list[Format]:
+    """The registered formats."""
+    return list(_FORMATS.values())
+
+
+def format_for(name: str) -> Format:
+    """The format of a file name: the longest registered ending it has, else ``text`` (one text
+    document a file).
+
+    >>> format_for("a/b.JSONL.gz").name, format_for("notes.md").name
+    ('jsonl.gz', 'text')
+    """
+    low = name.lower()
+    best: Format | None = None
+    best_len = 0
+    for fmt in _FORMATS.values():
+        for end in fmt.endings:
+            if low.endswith(end) and len(end) > best_len:
+                best, best_len = fmt, len(end)
+    return best if best is not None else _FORMATS["text"]

@@ -1,0 +1,92 @@
+"""Candidate pairs: which pairs are worth verifying, by one rule whatever the engine.
+
+Three inverted indexes propose pairs: LSH band keys of the content-word signature
+(near-duplicates), sampled shingle anchors (shared passages) and, for the paraphrase tier,
+content words. The rule is the same for all three and for every engine:
+
+* a key counts only when it is held by at least 2 and at most ``max_df`` documents, counted
+  over the representatives of exact groups (a key in every page of a site, a stock phrase, a
+  common word, is not evidence and would make the work quadratic);
+* a pair is a candidate when it shares at least ``min_hits`` counting keys.
+
+Batch runs apply it with the compiled kernels of :mod:`retold.candidates` over the whole
+corpus (:func:`candidates`); the incremental index applies it to one document against its
+stored postings (:func:`probe_hits`); Spark applies it with a group-by per key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..candidates import candidate_pairs, posting_pairs
+from ..model import Options, Plan
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Keys held by more than ``max_df`` documents are ignored; a pair needs ``min_hits`` keys."""
+
+    min_hits: int
+    max_df: int
+
+
+def band_rule(options: Options) -> Rule:
+    return Rule(options.min_hits, options.max_postings)
+
+
+def anchor_rule(options: Options) -> Rule:
+    return Rule(options.anchor_min_hits, options.anchor_max_df)
+
+
+def candidates(keys: np.ndarray, anchors: np.ndarray, anchor_docs: np.ndarray, reps: np.ndarray, n_docs: int,
+               options: Options, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs among the representatives ``reps`` (global indices, a < b, sorted).
+
+    ``keys``: band keys of every document (rows = documents); ``anchors``/``anchor_docs``:
+    sampled shingles and their (global) documents.
+
+    >>> from retold.stages.sign import sign
+    >>> s = sign(["the cat sat on the mat by the door today", "the cat sat on the mat by the door",
+    ...           "a dog ran in the park"], Options(), Plan())
+    >>> a, b = candidates(s.keys, s.anchors, s.anchor_docs, np.arange(3), 3, Options(), Plan())
+    >>> a.tolist(), b.tolist()
+    ([0], [1])
+    """
+    n = reps.shape[0]
+    e = np.zeros(0, dtype=np.int64)
+    if n < 2 or not plan.bands:
+        return e, e.copy()
+    band = band_rule(options)
+    ca, cb, _ = candidate_pairs(keys[reps], band.min_hits, band.max_df)
+    if plan.anchors and anchors.shape[0]:
+        local = np.full(n_docs, -1, dtype=np.int64)
+        local[reps] = np.arange(n)
+        ad = local[anchor_docs]
+        keep = ad >= 0
+        anchor = anchor_rule(options)
+        xa, xb, _ = posting_pairs(anchors[keep], ad[keep], n, anchor.min_hits, anchor.max_df)
+        code = np.unique(np.concatenate([ca * n + cb, xa * n + xb]))
+        ca, cb = code // n, code % n
+    return reps[ca], reps[cb]
+
+
+def probe_hits(postings: Sequence[np.ndarray], rule: Rule, extra: int = 0, self_idx: int = -1) -> np.ndarray:
+    """The rule for one document against stored postings: the documents sharing enough keys.
+
+    ``postings[k]``: the (stored, representative) documents holding the probe's k-th key; a
+    caller may cut each list at ``rule.max_df - extra + 1`` documents, all that is needed to tell
+    that a key is too common. ``extra``: 1 when the probe is not stored itself (its own holding
+    counts towards each key's document frequency, as in a batch run that includes it).
+
+    >>> probe_hits([np.array([3, 5]), np.array([3]), np.array([3, 4, 5, 6, 7])], Rule(2, 3), extra=1).tolist()
+    [3]
+    """
+    counting = [p for p in postings if 2 <= p.shape[0] + extra <= rule.max_df]
+    if not counting:
+        return np.zeros(0, dtype=np.int64)
+    docs, hits = np.unique(np.concatenate(counting).astype(np.int64), return_counts=True)
+    keep = (hits >= rule.min_hits) & (docs != self_idx)
+    return docs[keep]

@@ -1,0 +1,77 @@
+"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+from __future__ import annotations
+
+import csv
+
+from retold.readers import (
+    ReadStats,
+    read_documents,
+)
+
+
+def read(paths, **kw):
+    """Read everything; return (docs, stats, messages passed to on_message)."""
+    stats = ReadStats()
+    seen: list[str] = []
+    docs = list(read_documents([str(p) for p in paths], stats=stats, on_message=seen.append, **kw))
+    assert seen == stats.messages  # below the cap, every message is kept and passed on
+    assert stats.documents == len(docs)
+    return docs, stats, seen
+
+
+def test_csv(tmp_path):
+    p = tmp_path / "c.csv"
+    with open(p, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text", "date", "other"])
+        w.writerow(["a", "alpha", "2020", "o1"])
+        w.writerow(["b", "multi\nline, with comma", "", "o2"])
+        w.writerow(["c", "x" * 300_000, "2021", "o3"])  # over csv's default 128 KiB field limit
+    docs, stats, msgs = read([p])
+    assert [(d.id, d.line, d.date) for d in docs] == [("a", 1, "2020"), ("b", 2, None), ("c", 3, "2021")]
+    assert docs[1].text == "multi\nline, with comma"
+    assert len(docs[2].text) == 300_000
+    assert docs[0].record == {"id": "a", "text": "alpha", "date": "2020", "other": "o1"}
+    assert stats.skipped_total == 0 and stats.warnings_total == 0 and msgs == []
+
+
+def test_csv_custom_fields_bom_bad_utf8_and_short_rows(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_bytes(
+        b"\xef\xbb\xbfkey,body\r\n"
+        b"k1,first\r\n"
+        b"k2,caf\xe9\r\n"
+        b"k3\r\n"  # short row: no body
+        b"k4,fourth,surplus\r\n"
+        b",no key\r\n"
+    )
+    docs, stats, msgs = read([p], id_field="key", text_field="body")
+    assert [(d.id, d.text, d.line) for d in docs] == [
+        ("k1", "first", 1),
+        ("k2", "caf\ufffd", 2),
+        ("k4", "fourth", 4),
+        (f"{p}:5", "no key", 5),
+    ]
+    assert docs[2].record["_extra_fields"] == ["surplus"]
+    assert stats.skipped == {"missing_text": 1}
+    assert stats.warnings == {"invalid_utf8": 1, "extra_fields": 1, "missing_id": 1}
+    assert any(m.startswith(f"{p}:2: ") for m in msgs)
+    assert any(m.startswith(f"{p}:3: ") for m in msgs)
+
+
+def test_csv_without_text_column(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("id,body\na,x\nb,y\nc,z\n", encoding="utf-8")
+    docs, stats, msgs = read([p])
+    assert docs == []
+    assert stats.skipped == {"missing_text": 3}
+    assert len(msgs) == 1 and msgs[0].startswith(f"{p}: ")
+
+
+def test_csv_without_id_column_one_message(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("text\nx\ny\n", encoding="utf-8")
+    docs, stats, msgs = read([p])
+    assert [d.id for d in docs] == [f"{p}:1", f"{p}:2"]
+    assert stats.warnings == {"missing_id": 2}
+    assert len(msgs) == 1

@@ -1,0 +1,36 @@
+"""Assembly: token ranges to character offsets into the original text, the source by date, records."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retold.model import KIND_CODE, PASSAGE_CODE, PairTable, PassageTable
+from retold.stages.assemble import char_spans, records, source_of
+from retold.text import tokens
+
+
+def test_token_ranges_become_offsets_into_the_original_text() -> None:
+    text = "\u201cKIM\u00a0was  quick\u201d \u2014 to deny \u0130stanbul talks."
+    t = tokens(text)
+    packed = (t.starts.astype(np.uint64) << np.uint64(32)) | t.ends.astype(np.uint64)
+    s, e = char_spans(packed, np.array([0, 0]), np.array([0, 5]), np.array([2, 6]))
+    assert [text[a:b] for a, b in zip(s.tolist(), e.tolist())] == ["KIM\u00a0was  quick", "\u0130stanbul talks"]
+
+
+def test_source_is_the_earlier_date_and_none_when_unknown_or_equal() -> None:
+    assert source_of("a", "2024-03-01T10:00:00Z", "b", "2024-03-01T09:00:00+00:00") == "b"
+    assert source_of("a", "2024-03-01", "b", "2024-03-01") is None
+    assert source_of("a", "not a date", "b", "2024-03-01") is None
+
+
+def test_records_carry_passages_except_for_exact_pairs() -> None:
+    p = PassageTable(np.array([1]), np.array([0]), np.array([4]), np.array([2]), np.array([6]), np.array([0.9]),
+                     np.array([PASSAGE_CODE["near_verbatim"]], dtype=np.int8))
+    t = PairTable.from_columns(a=[0, 0], b=[1, 2], kind=[KIND_CODE["exact"], KIND_CODE["partial"]], score=[1.0, 0.3],
+                               passages=p, has_passages=True)
+    recs = list(records(t, ["x", "y", "z"], [None, None, None]))
+    assert recs[0].kind == "exact" and recs[0].passages is None
+    assert recs[1].kind == "partial" and [(q.a_start, q.b_end, q.kind) for q in recs[1].passages] == [
+        (0, 6, "near_verbatim")]
+    no = PairTable.from_columns(a=[0], b=[1], kind=[KIND_CODE["near_duplicate"]], score=[0.9])
+    assert next(records(no, ["x", "y"], [None, None])).passages is None

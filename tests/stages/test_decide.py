@@ -1,0 +1,57 @@
+"""The decision on real text: a noisy copy is a near-duplicate, a lifted paragraph is partial, a
+shared quote is nothing; passages only when the plan computes them."""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+
+from retold.model import KIND_CODE, Options, Plan
+from retold.stages.decide import classify_near, decide
+from retold.stages.sign import sign
+
+
+def texts(bbc_path) -> list[str]:
+    recs = [orjson.loads(line) for line in bbc_path.read_bytes().splitlines()[:50]]
+    art, other = recs[10]["text"], recs[30]["text"]
+    paras = [p for p in art.split("\n\n") if len(p.split()) > 30]
+    words = art.split()
+    noisy = " ".join(w if i % 11 else w.upper() + "x" for i, w in enumerate(words))
+    lifted = other + "\n\n" + paras[1]
+    quote = recs[20]["text"] + " " + " ".join(paras[1].split()[:12])
+    return [art, noisy, lifted, quote]
+
+
+def run(bbc_path, plan: Plan, **kw):
+    t = texts(bbc_path)
+    s = sign(t, Options(), plan)
+    la, lb = np.array([0, 0, 0]), np.array([1, 2, 3])
+    return decide(s.shingles, s.sh_offsets, s.n_tokens, la, lb, Options(), plan, **kw), t
+
+
+def test_near_partial_and_nothing(bbc_path) -> None:
+    d, _ = run(bbc_path, Plan())
+    assert d.kind.tolist() == [KIND_CODE["near_duplicate"], KIND_CODE["partial"], -1]
+    assert 0.8 < d.score[0] <= 1.0 and d.scores.coverage_b[0] >= 0.8
+    assert set(d.p_pair.tolist()) == {0, 1}, "passages of reported pairs only"
+    assert np.all(d.p_a0 <= d.p_a1) and np.all(d.p_b0 <= d.p_b1)
+    everything, _ = run(bbc_path, Plan(), all_passages=True)
+    assert 2 in everything.p_pair.tolist(), "the shared quote is listed when asked (compare shows it)"
+
+
+def test_the_fast_plan_decides_near_duplicates_without_passages(bbc_path) -> None:
+    d, _ = run(bbc_path, Plan.for_kinds("exact,near_duplicate"))
+    assert d.kind.tolist() == [KIND_CODE["near_duplicate"], -1, -1] and d.p_pair.shape[0] == 0
+
+
+def test_splitting_the_alignment_changes_nothing(bbc_path) -> None:
+    one, _ = run(bbc_path, Plan())
+    many, _ = run(bbc_path, Plan(), pmap=map, pieces=3)
+    for f in ("kind", "score", "p_pair", "p_a0", "p_a1", "p_b0", "p_b1", "p_score"):
+        assert np.array_equal(getattr(one, f), getattr(many, f)), f
+
+
+def test_near_needs_both_sides_covered() -> None:
+    got = classify_near(np.array([100, 100, 100]), np.array([120, 400, 100]), np.array([0.85, 0.95, 0.79]),
+                        np.array([0.7, 0.3, 0.9]), Options())
+    assert got.tolist() == [True, False, False]

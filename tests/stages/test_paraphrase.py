@@ -1,0 +1,53 @@
+"""The paraphrase tier as a stage: it returns a new table; copies stay what they are; a partial pair
+that is retold is upgraded and keeps its verbatim passages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retold.model import KIND_CODE, Options, PairTable, Plan
+from retold.paraphrase import resolve_embedder
+from retold.stages import assemble, decide, exact, sign
+from retold.stages.paraphrase import candidates, paraphrase_tier, rows_of, select_candidates
+
+from ..conftest import seed_texts
+
+
+def decided(texts: list[str]) -> tuple[PairTable, sign.Signed]:
+    plan, opt = Plan.for_kinds(embedder="lexical"), Options()
+    masked = [sign.evidence(t, None, None, plan, opt)[0] for t in texts]
+    s = sign.sign(masked, opt, plan)
+    n = len(texts)
+    la, lb = np.triu_indices(n, 1)
+    d = decide.decide(s.shingles, s.sh_offsets, s.n_tokens, la, lb, opt, plan)
+    base = s.tok_bounds[:-1]
+    chars = (assemble.char_spans(s.tok_offsets, base[la[d.p_pair]], d.p_a0, d.p_a1),
+             assemble.char_spans(s.tok_offsets, base[lb[d.p_pair]], d.p_b0, d.p_b1))
+    t = PairTable.concat([exact.exact_pairs(exact.exact_groups(s.content, s.n_tokens)),
+                          assemble.decided_table(la, lb, d, *chars)])
+    return PairTable(*(getattr(t, c) for c in PairTable.COLUMNS), passages=t.passages, has_passages=True), s
+
+
+def test_the_seed_pair_is_upgraded_and_the_table_is_not_mutated() -> None:
+    a, b = seed_texts()
+    texts = [a, b, "An unrelated note about the weather in Leeds on Tuesday, with rain expected later."]
+    table, s = decided(texts)
+    assert table.kinds() == ["partial"]
+    before = table.kind.copy()
+    ca, cb = candidates(s.terms, s.term_offsets, np.arange(3), Options())
+    assert list(zip(ca.tolist(), cb.tolist())) == [(0, 1)]
+    out = paraphrase_tier(table, ca, cb, 3, lambda w: {d: texts[d] for d in w}, Options(), resolve_embedder("lexical"))
+    assert np.array_equal(table.kind, before), "the stage returns a new table"
+    assert out.kinds() == ["paraphrase"] and out.score[0] >= table.score[0]
+    kinds = [p for p in out.passages.kind.tolist()]
+    assert set(kinds) >= {0, 1, 2}, "near-verbatim and verbatim passages stay, rewritten ones are added"
+
+
+def test_exact_and_near_pairs_are_never_candidates() -> None:
+    t = PairTable.from_columns(a=[0, 1, 2], b=[5, 6, 7], kind=[KIND_CODE["exact"], KIND_CODE["near_duplicate"],
+                                                           KIND_CODE["partial"]],
+                               coverage_a=[1, 0.9, 0.2], coverage_b=[1, 0.9, 0.3])
+    ca, cb, row, verbatim = select_candidates(t, np.array([0, 1, 2, 3]), np.array([5, 6, 7, 8]), 9)
+    assert list(zip(ca.tolist(), cb.tolist(), row.tolist())) == [(2, 7, 2), (3, 8, -1)]
+    assert verbatim.tolist() == [0.3, 0.0]
+    assert rows_of(t.a, t.b, np.array([2, 4]), np.array([7, 4]), 9).tolist() == [2, -1]

@@ -1,0 +1,74 @@
+"""Kernels: shingles, signatures, candidates and exact verification (property tests)."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retold.fingerprints import fingerprint_batch, shingles_of
+from retold.scores import score_pairs
+
+VOCAB = [f"w{i}" for i in range(5000)]
+
+
+def doc(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(VOCAB) for _ in range(n))
+
+
+def edit(rng: random.Random, text: str, rate: float) -> str:
+    out = []
+    for w in text.split():
+        r = rng.random()
+        if r < rate / 2:
+            out.append(rng.choice(VOCAB))
+        elif r < rate * 3 / 4:
+            continue
+        elif r < rate:
+            out.extend([w, rng.choice(VOCAB)])
+        else:
+            out.append(w)
+    return " ".join(out)
+
+
+def exact_sets(texts):
+    return [set(shingles_of(t).tolist()) for t in texts]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abc xyz.,", max_size=60), min_size=2, max_size=6))
+def test_scores_equal_python_set_arithmetic(texts):
+    fp = fingerprint_batch(texts)
+    n = len(texts)
+    pa, pb = np.array([i for i in range(n) for j in range(i + 1, n)]), np.array(
+        [j for i in range(n) for j in range(i + 1, n)])
+    sc = score_pairs(fp.shingles, fp.sh_offsets, fp.n_tokens, pa, pb, 3)
+    sets = exact_sets(texts)
+    for k, (i, j) in enumerate(zip(pa.tolist(), pb.tolist(), strict=True)):
+        inter = len(sets[i] & sets[j])
+        union = len(sets[i] | sets[j])
+        assert sc.intersection[k] == inter
+        assert sc.jaccard[k] == (inter / union if union else 0.0)
+        assert sc.containment_a[k] == (inter / len(sets[i]) if sets[i] else 0.0)
+        assert 0.0 <= sc.coverage_a[k] <= 1.0 and 0.0 <= sc.coverage_b[k] <= 1.0
+
+
+def test_identical_documents_are_fully_covered():
+    rng = random.Random(1)
+    t = doc(rng, 300)
+    fp = fingerprint_batch([t, t])
+    sc = score_pairs(fp.shingles, fp.sh_offsets, fp.n_tokens, np.array([0]), np.array([1]), 3)
+    assert sc.jaccard[0] == 1.0 and sc.coverage_a[0] == 1.0 and sc.coverage_b[0] == 1.0
+
+
+def test_coverage_separates_noisy_copy_from_shared_paragraph():
+    rng = random.Random(7)
+    src = doc(rng, 400)
+    copy = edit(rng, src, 0.15)
+    # shares one 60-word passage with src, the rest is unrelated
+    other = doc(rng, 170) + " " + " ".join(src.split()[100:160]) + " " + doc(rng, 170)
+    fp = fingerprint_batch([src, copy, other])
+    sc = score_pairs(fp.shingles, fp.sh_offsets, fp.n_tokens, np.array([0, 0]), np.array([1, 2]), 3)
+    assert min(sc.coverage_a[0], sc.coverage_b[0]) > 0.85
+    assert sc.coverage_b[1] < 0.25

@@ -1,0 +1,50 @@
+"""The sequence store: the same sequences back whatever the budget, in any order asked."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retold.store import SpillingStore
+
+seqs = st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=40), min_size=1, max_size=30)
+
+
+def batches(docs: list[list[int]], size: int):
+    for s in range(0, len(docs), size):
+        part = docs[s:s + size]
+        offs = np.zeros(len(part) + 1, dtype=np.int64)
+        np.cumsum([len(d) for d in part], out=offs[1:])
+        yield np.array([x for d in part for x in d], dtype=np.uint64), offs
+
+
+@settings(max_examples=60, deadline=None)
+@given(seqs, st.integers(1, 7), st.integers(0, 400), st.randoms(use_true_random=False))
+def test_get_many_returns_what_was_appended(docs, batch, budget, rnd) -> None:
+    store = SpillingStore(budget_bytes=budget)
+    for s, o in batches(docs, batch):
+        store.append(s, o)
+    assert len(store) == len(docs)
+    want = list(range(len(docs)))
+    rnd.shuffle(want)
+    want = want[: rnd.randint(1, len(docs))]
+    got, offs = store.get_many(np.array(want, dtype=np.int64))
+    assert offs.tolist()[0] == 0 and len(offs) == len(want) + 1
+    for k, d in enumerate(want):
+        assert got[offs[k]:offs[k + 1]].tolist() == docs[d]
+    store.close()
+
+
+def test_a_store_past_its_budget_spills_to_a_file_and_reads_back() -> None:
+    rng = np.random.default_rng(0)
+    docs = [rng.integers(0, 2**63, size=int(n), dtype=np.uint64).tolist() for n in rng.integers(0, 500, 300)]
+    mem, disk = SpillingStore(budget_bytes=1 << 30), SpillingStore(budget_bytes=10_000)
+    for s, o in batches(docs, 17):
+        mem.append(s, o)
+        disk.append(s, o)
+    assert disk.spilled and not mem.spilled
+    ask = np.array([299, 0, 150, 150, 7], dtype=np.int64)
+    a, ao = mem.get_many(ask)
+    b, bo = disk.get_many(ask)
+    assert np.array_equal(a, b) and np.array_equal(ao, bo)
