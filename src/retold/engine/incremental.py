@@ -239,7 +239,7 @@ class Index:
 
     def _sign(self, texts: list[str]) -> tuple[list[str], Signed]:
         """The texts as the stages see them (single-page furniture masked) and their signing."""
-        masked = [sign.evidence(t, None, None, _STORE_PLAN, self.options)[0] for t in texts]
+        masked, _ = sign.evidence_batch(texts, [None] * len(texts), None, _STORE_PLAN, self.options)
         return masked, sign.sign(masked, self.options, _STORE_PLAN)
 
     def _upgrade(self) -> None:

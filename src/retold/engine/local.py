@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import orjson
 
-from ..boilerplate import count_lines, mask, site_of, strip
+from ..boilerplate import LineCounts, count_lines, mask, site_of, strip
 from ..cluster import component_labels, representatives
 from ..model import FAMILY_KINDS, KIND_CODE, KINDS, Corpus, Fields, Options, PairTable, Plan, parse_kinds
 from ..readers import Document, ReadStats, format_for, iter_records_by_index, read_documents
@@ -182,8 +182,15 @@ def scan(paths: Sequence[PathLike], plan: Plan | None = None, options: Options |
     return corpus
 
 
-def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: object, total_bytes: int, prog: Progress,
-              cfg: LocalSettings, on_message: Callable[[str], None] | None, spooled: bool) -> None:
+def _sign_batch(texts: list[str], sites: list[str | None], counts: LineCounts | None, plan: Plan,
+                opt: Options) -> tuple[Signed, list[list[tuple[int, int]]]]:
+    """All pass-1 work for one batch (in the worker thread): furniture, then signing."""
+    masked, spans = sign.evidence_batch(texts, sites, counts, plan, opt)
+    return sign.sign(masked, opt, plan), spans
+
+
+def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCounts | None, total_bytes: int,
+              prog: Progress, cfg: LocalSettings, on_message: Callable[[str], None] | None, spooled: bool) -> None:
     """Read ``source`` and sign every document in batches, in a worker thread."""
     plan, opt = corpus.plan, corpus.options
     assert corpus.store is not None and corpus.stats is not None
@@ -191,13 +198,14 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: object,
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs",
                                                            "terms", "tsizes")}
     texts: list[str] = []
+    sites: list[str | None] = []
     nbytes = 0
     base = 0
-    pending: Future[Signed] | None = None
+    pending: Future[tuple[Signed, list[list[tuple[int, int]]]]] | None = None
 
-    def collect(fut: Future[Signed]) -> None:
+    def collect(fut: Future[tuple[Signed, list[list[tuple[int, int]]]]]) -> None:
         nonlocal base
-        b = fut.result()
+        b, spans = fut.result()
         assert corpus.store is not None
         corpus.store.append(b.shingles, b.sh_offsets)
         if corpus.offsets is not None and b.tok_offsets is not None:
@@ -210,33 +218,32 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: object,
         if b.terms is not None and b.term_offsets is not None:
             parts["terms"].append(b.terms)
             parts["tsizes"].append(np.diff(b.term_offsets))
+        for k, sp in enumerate(spans):
+            if sp:
+                corpus.boilerplate[base + k] = sp
         base += len(b)
 
-    use_bp = plan.boilerplate != "off"
+    site_level = plan.boilerplate == "site"
     with ThreadPoolExecutor(max_workers=1) as pool:
         # a spooled source was already read (and counted) in pass 0: do not count it twice
         docs = read_documents(source, stats=ReadStats() if spooled else corpus.stats, on_message=on_message,
-                              keep_records=plan.boilerplate == "site", **_read_args(fields))
+                              keep_records=site_level, **_read_args(fields))
         for doc in docs:
-            text = doc.text
-            if use_bp:
-                text, spans = sign.evidence(text, site_of_document(doc), counts, plan, opt)  # type: ignore[arg-type]
-                if spans:
-                    corpus.boilerplate[len(corpus.ids)] = spans
             corpus.ids.append(doc.id)
             corpus.dates.append(doc.date)
-            texts.append(text)
+            texts.append(doc.text)
+            sites.append(site_of_document(doc) if site_level else None)
             nbytes += len(doc.text)
             if len(texts) >= cfg.batch_docs or nbytes >= cfg.batch_bytes:
                 if pending is not None:
                     collect(pending)
-                pending = pool.submit(sign.sign, texts, opt, plan)
+                pending = pool.submit(_sign_batch, texts, sites, counts, plan, opt)
                 prog.advance(nbytes)
-                texts, nbytes = [], 0
+                texts, sites, nbytes = [], [], 0
         if pending is not None:
             collect(pending)
         if texts:
-            collect(pool.submit(sign.sign, texts, opt, plan))
+            collect(pool.submit(_sign_batch, texts, sites, counts, plan, opt))
             prog.advance(nbytes)
     prog.stop()
     if parts["n_tokens"]:

@@ -10,12 +10,14 @@ content words (paraphrase candidates).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..boilerplate import LineCounts, boilerplate_spans, mask
 from ..candidates import sample_anchors
+from ..cue_gate import may_have_cues
 from ..fingerprints import band_keys, fingerprint_batch
 from ..model import Options, Plan
 
@@ -35,6 +37,32 @@ def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
         return text, []
     spans = boilerplate_spans(text, site, counts if plan.boilerplate == "site" else None, options.boilerplate)
     return (mask(text, spans), spans) if spans else (text, [])
+
+
+def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: LineCounts | None, plan: Plan,
+                   options: Options) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    """:func:`evidence` for a batch; with single-page cues only, a compiled gate
+    (:func:`retold.cue_gate.may_have_cues`) passes over the documents that cannot hold one.
+
+    >>> t, spans = evidence_batch(["Story\nShare this article", "Story"], [None, None], None, Plan(), Options())
+    >>> spans
+    [[(6, 24)], []]
+    """
+    if plan.boilerplate == "off":
+        return list(texts), [[] for _ in texts]
+    site_level = plan.boilerplate == "site" and counts is not None
+    gate = None if site_level else may_have_cues(texts)
+    out_t: list[str] = []
+    out_s: list[list[tuple[int, int]]] = []
+    for i, t in enumerate(texts):
+        if gate is not None and not gate[i]:
+            out_t.append(t)
+            out_s.append([])
+            continue
+        masked, spans = evidence(t, sites[i], counts, plan, options)
+        out_t.append(masked)
+        out_s.append(spans)
+    return out_t, out_s
 
 
 @dataclass
