@@ -63,7 +63,9 @@ __all__ = [
     "format_for",
     "formats",
     "iter_records_by_index",
+    "list_dir",
     "read_documents",
+    "read_file",
     "read_path",
     "register",
     "unregister",
@@ -81,10 +83,21 @@ def read_path(ctx: ReadContext, given: str | os.PathLike) -> Iterator[Document]:
     if os.path.isdir(path):
         yield from _read_dir(ctx, path)
     else:
-        yield from _read_file(ctx, path, path, path)
+        yield from read_file(ctx, path, path, path)
 
 
-def _read_dir(ctx: ReadContext, top: str) -> Iterator[Document]:
+def list_dir(ctx: ReadContext, top: str) -> list[tuple[str, str]]:
+    """The files a directory is read as: ``(relative id, full path)`` in read order (sorted by the
+    relative path, ``/`` separators, hidden names left out); a directory that cannot be listed is
+    counted through ``ctx``. An engine that reads the files elsewhere lists them with this.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("b.txt", "a/c.txt", ".hidden"):
+    ...     (d / name).parent.mkdir(exist_ok=True); _ = (d / name).write_text("x")
+    >>> [rel for rel, _ in list_dir(ReadContext(ReadStats(), None, "id", "text", "date", False), str(d))]
+    ['a/c.txt', 'b.txt']
+    """
     entries: list[tuple[str, str]] = []
 
     def onerror(err: OSError) -> None:
@@ -100,11 +113,17 @@ def _read_dir(ctx: ReadContext, top: str) -> Iterator[Document]:
             rel = os.path.relpath(full, top).replace(os.sep, "/")
             entries.append((rel, full))
     entries.sort()
-    for rel, full in entries:
-        yield from _read_file(ctx, full, rel, rel)
+    return entries
 
 
-def _read_file(ctx: ReadContext, path: str, name: str, doc_id: str) -> Iterator[Document]:
+def _read_dir(ctx: ReadContext, top: str) -> Iterator[Document]:
+    for rel, full in list_dir(ctx, top):
+        yield from read_file(ctx, full, rel, rel)
+
+
+def read_file(ctx: ReadContext, path: str, name: str, doc_id: str) -> Iterator[Document]:
+    """The documents of one file through ``ctx``: its format from ``name``, ``doc_id`` for a file
+    that is one document; a missing path or a special file is counted."""
     if not os.path.exists(path):
         ctx.skip("missing_path", path, None, "no such file or directory")
         return

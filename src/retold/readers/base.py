@@ -361,6 +361,12 @@ class ReadContext:
             self.skip("unreadable", path, None, f"read error: {err.strerror or err}")
             return None
 
+    def seekable(self, path: str) -> Any:
+        """What a reader that needs random access (Parquet) opens: the path itself here; an engine
+        that fetched the file's bytes from elsewhere (Spark, from any Hadoop file system) gives
+        them as a file object."""
+        return path
+
     def sniff_binary(self, f: Any, path: str) -> bool:
         """Skip a corpus file that holds NUL bytes near its start (True when skipped)."""
         head = f.read(SNIFF)

@@ -14,7 +14,7 @@ def read_parquet(ctx: ReadContext, path: str) -> Iterator[Document]:
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(ctx.seekable(path))
     except PermissionError as err:
         ctx.skip("unreadable", path, None, f"cannot open: {err.strerror or err}")
         return

@@ -41,6 +41,62 @@ def anchor_rule(options: Options) -> Rule:
     return Rule(options.anchor_min_hits, options.anchor_max_df)
 
 
+def indexes(options: Options, plan: Plan) -> list[tuple[str, Rule]]:
+    """The inverted indexes a plan's candidates come from, each with its rule: band keys (when the
+    plan verifies near-duplicates), then anchors (when it looks for shared passages).
+
+    >>> [name for name, _ in indexes(Options(), Plan.for_kinds("exact,near_duplicate"))]
+    ['bands']
+    """
+    out: list[tuple[str, Rule]] = []
+    if plan.bands:
+        out.append(("bands", band_rule(options)))
+        if plan.anchors:
+            out.append(("anchors", anchor_rule(options)))
+    return out
+
+
+def key_pairs(keys: np.ndarray, docs: np.ndarray, rule: Rule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first half of the rule, on postings (``docs[i]`` holds ``keys[i]``, once) that hold every
+    holder of their keys: a whole corpus, or one partition of the key space. Returns the pairs of
+    documents (a < b, global numbers) sharing keys held by 2..``rule.max_df`` documents, and how
+    many such keys each pair shares. A pair's hits from every partition add up; then
+    :func:`enough_hits` applies. :func:`candidates` is both halves over one corpus.
+
+    >>> a, b, h = key_pairs(np.array([5, 5, 6, 6, 7], dtype=np.uint64), np.array([10, 30, 10, 30, 20]), Rule(2, 10))
+    >>> a.tolist(), b.tolist(), h.tolist()
+    ([10], [30], [2])
+    """
+    docs = np.asarray(docs, dtype=np.int64)
+    if docs.shape[0] == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e.copy(), e.copy()
+    uniq, local = np.unique(docs, return_inverse=True)
+    a, b, h = posting_pairs(np.ascontiguousarray(keys, dtype=np.uint64), local.astype(np.int64), uniq.shape[0], 1,
+                            rule.max_df)
+    return uniq[a], uniq[b], h.astype(np.int64)
+
+
+def enough_hits(hits: np.ndarray, rule: Rule) -> np.ndarray:
+    """The second half of the rule: which pairs share enough counting keys.
+
+    >>> enough_hits(np.array([1, 2, 3]), Rule(2, 10)).tolist()
+    [False, True, True]
+    """
+    return np.asarray(hits) >= rule.min_hits
+
+
+def band_postings(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The band index's postings: every band key of each document (rows of ``keys``) with its
+    document number from ``docs``.
+
+    >>> k, d = band_postings(np.array([[7, 8], [9, 7]], dtype=np.uint64), np.array([4, 6]))
+    >>> k.tolist(), d.tolist()
+    ([7, 8, 9, 7], [4, 4, 6, 6])
+    """
+    return keys.reshape(-1), np.repeat(np.asarray(docs, dtype=np.int64), keys.shape[1] if keys.ndim == 2 else 0)
+
+
 def candidates(keys: np.ndarray, anchors: np.ndarray, anchor_docs: np.ndarray, reps: np.ndarray, n_docs: int,
                options: Options, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs among the representatives ``reps`` (global indices, a < b, sorted).

@@ -23,9 +23,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..candidates import set_overlap
 from ..model import KIND_CODE, PASSAGE_CODE, Options, PairTable, PassageTable
 from ..paraphrase import ParaphraseOptions, align_candidates, term_candidates
 from ..semantic import EmbeddingCache
+from .candidates import Rule
 
 
 def paraphrase_options(options: Options) -> ParaphraseOptions:
@@ -83,6 +85,35 @@ def candidates(terms: np.ndarray, term_offsets: np.ndarray, reps: np.ndarray, op
         return e, e.copy()
     ca, cb, _ = term_candidates(terms, term_offsets, reps, paraphrase_options(options))
     return ca, cb
+
+
+def term_rule(options: Options) -> Rule:
+    """The candidate rule of the content-word index (:mod:`retold.stages.candidates`): a pair
+    shares ``min_shared_terms`` words held by at most ``max_term_df`` documents.
+
+    >>> term_rule(Options())
+    Rule(min_hits=3, max_df=50)
+    """
+    popt = paraphrase_options(options)
+    return Rule(popt.min_shared_terms, popt.max_term_df)
+
+
+def term_containment(terms: np.ndarray, term_offsets: np.ndarray, la: np.ndarray, lb: np.ndarray,
+                     options: Options) -> np.ndarray:
+    """Which pairs of the content-word index to keep: the share of the smaller document's content
+    words found in the other reaches ``min_term_containment``. ``terms``/``term_offsets`` hold
+    the sorted distinct words of the documents concerned (CSR), ``la``/``lb`` their rows.
+    :func:`candidates` is :func:`term_rule` applied to an index of the words, then this.
+
+    >>> t, o = np.array([1, 2, 3, 1, 2, 9, 8], dtype=np.uint32), np.array([0, 3, 5, 7])
+    >>> term_containment(t, o, np.array([0, 0]), np.array([1, 2]), Options()).tolist()
+    [True, False]
+    """
+    popt = paraphrase_options(options)
+    offs = np.asarray(term_offsets, dtype=np.int64)
+    overlap = set_overlap(terms, offs, la, lb)
+    size = np.diff(offs)
+    return overlap / np.maximum(1, np.minimum(size[la], size[lb])) >= popt.min_term_containment
 
 
 def paraphrase_tier(table: PairTable, ca: np.ndarray, cb: np.ndarray, n_docs: int,
