@@ -1,4 +1,4 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""CSV input: header row, custom columns, BOM, bad UTF-8, short rows, missing columns (retold.readers.csv)."""
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,4 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""JSON Lines input, plain and gzipped: fields, broken lines, missing text, truncated gzip (retold.readers.jsonl)."""
 from __future__ import annotations
 
 import gzip

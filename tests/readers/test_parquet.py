@@ -1,4 +1,4 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""Parquet input: columns, binary text, missing text column, corrupt files (retold.readers.parquet)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""Reading corpora: directories, paths, re-reading by index, determinism, the BBC corpus (retold.readers)."""
 from __future__ import annotations
 
 import csv

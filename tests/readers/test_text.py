@@ -1,4 +1,4 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""Text files: one document a file, encodings, binary files, empty and huge texts (retold.readers.text)."""
 from __future__ import annotations
 
 import orjson
