@@ -194,10 +194,17 @@ def _check_keep(keep: str) -> None:
 def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None, id_field: IdOpt = "id",
              text_field: TextOpt = "text", date_field: DateOpt = "date", boilerplate: BoilerplateOpt = None,
              embedder: EmbedderOpt = None, paraphrase_threshold: ParaThresholdOpt = None, json: JsonOpt = False,
-             quiet: QuietOpt = False) -> None:
+             quiet: QuietOpt = False,
+             report: Annotated[Path | None, typer.Option(
+                 "--report", help="Also write the HTML report of the pairs (see `retold report`).",
+                 show_default=False)] = None) -> None:
     """Every related pair of documents, verified, with exact scores and passages."""
     ks = _parse_kinds(kinds)
     _check_output(output)
+    if report is not None:
+        from .cli_report import _check_html
+
+        _check_html(report)
     console = Console(stderr=True)
     t0 = time.perf_counter()
     res = _run_find(corpus, ks, _options(id_field, text_field, date_field, boilerplate, embedder, paraphrase_threshold),
@@ -205,8 +212,12 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
     if _nothing_read(res, console):
         raise typer.Exit(1)
     n = write_records(output, res.records())
-    _print_summary(console, _summary(res, "find", time.perf_counter() - t0,
-                                     {"records_written": n, "output": output}), json)
+    extra: dict[str, object] = {"records_written": n, "output": output}
+    if report is not None:
+        from .cli_report import report_find_result
+
+        extra["report"] = report_find_result(res, corpus, res.corpus.options, report, console, quiet).path
+    _print_summary(console, _summary(res, "find", time.perf_counter() - t0, extra), json)
 
 
 @app.command("clusters")
@@ -408,7 +419,9 @@ def main() -> None:
     helpers from this module; registering them here (not at import) avoids a circular import.
     """
     from .cli_index import register
+    from .cli_report import register as register_report
 
     if not any(c.name == "serve" for c in app.registered_commands):
         register(app)
+        register_report(app)
     app(prog_name="retold")
