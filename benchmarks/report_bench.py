@@ -164,7 +164,8 @@ def main() -> None:
     cols = [("documents", "docs in report", "{:,.0f}"), ("pairs", "pairs", "{:,.0f}"),
             ("report_seconds", "generate s", "{:.2f}"), ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
             ("bytes", "size MB", "{:.1f}"), ("files", "files", "{:.0f}"), ("first_view_s", "first view s", "{:.3f}"),
-            ("first_view_page_s", "first view in page s", "{:.3f}"), ("families_s", "families s", "{:.3f}"), ("pair_view_s", "pair view s", "{:.3f}"),
+            ("first_view_page_s", "first view in page s", "{:.3f}"),
+            ("families_s", "families s", "{:.3f}"), ("pair_view_s", "pair view s", "{:.3f}"),
             ("doc_view_s", "doc view s", "{:.3f}"), ("js_heap_mb", "JS heap MB", "{:.1f}"),
             ("dom_nodes", "DOM nodes", "{:,.0f}")]
     print("| corpus | " + " | ".join(c[1] for c in cols) + " | first view x |")

@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 import pytest
@@ -97,7 +96,7 @@ def test_same_input_same_bytes_and_split_folder(tmp_path, examples_result):
         return write_report(examples_result.records(), retold.read_documents([EXAMPLES]), tmp_path / name, split=split)
 
     one = write("one.html", None)
-    again = write("again.html", None)
+    write("again.html", None)
     assert one.folder is None and one.files == 1
     assert (tmp_path / "one.html").read_bytes() == (tmp_path / "again.html").read_bytes()
     # forced split: the page holds no text, the chunks do; stale chunks go, other files stay

@@ -44,7 +44,8 @@ MARKS_JS = """() => Array.from(document.querySelectorAll('[data-doc]')).map(d =>
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        msg = f"Chromium not found at {CHROMIUM}: apt-get install -y chromium (.ci/run installs it) or set RETOLD_CHROMIUM"
+        msg = (f"Chromium not found at {CHROMIUM}: apt-get install -y chromium (.ci/run installs it) "
+               "or set RETOLD_CHROMIUM")
         if os.environ.get("RETOLD_REQUIRE_CHROMIUM"):
             pytest.fail(msg)
         pytest.skip(msg)

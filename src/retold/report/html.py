@@ -33,7 +33,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 
 from .. import __version__
@@ -173,41 +172,20 @@ def chunks(data: ReportData) -> tuple[dict[str, Any], dict[str, bytes]]:
 
 
 def _page(meta: dict[str, Any], inline: Sequence[tuple[str, bytes]]) -> bytes:
+    """The page: ``assets/page.html`` with the styles, the program, the metadata and inline chunks."""
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
     js = (ASSETS / "report.js").read_text(encoding="utf-8")
-    title = escape(str(meta["title"]))
-    head = f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-<meta name="generator" content="retold {escape(__version__)}">
-<title>{title}</title>
-<link rel="icon" href="data:,">
-<style>
-{css}</style>
-</head>
-<body>
-<header class="top">
-<a class="brand" href="#overview">{title}</a>
-<nav aria-label="views"><a href="#overview" data-view="overview">Overview</a><a href="#families" data-view="families">Families</a></nav>
-<form id="search" role="search"><input id="q" type="search" placeholder="Search families: id or words (/)" aria-label="search families by id or words" size="30"><button type="submit">Search</button></form>
-<button id="help-button" type="button" aria-controls="help" title="Keyboard shortcuts (?)">?</button>
-</header>
-<main id="main" tabindex="-1"><noscript>This report needs JavaScript (it loads nothing from the network).</noscript></main>
-<aside id="help" class="help" hidden aria-label="keyboard shortcuts"><b>Keys</b><br>
-<kbd>o</kbd> overview · <kbd>f</kbd> families · <kbd>/</kbd> search<br>
-<kbd>j</kbd>/<kbd>k</kbd> next / previous row · <kbd>Enter</kbd> open<br>
-<kbd>n</kbd>/<kbd>p</kbd> next / previous passage · <kbd>u</kbd> up to the family<br>
-<kbd>?</kbd> this help · <kbd>Esc</kbd> close</aside>
-<footer class="bottom">Made by retold {escape(__version__)}; everything on this page is read from the report itself.</footer>
-<script id="retold-meta" type="application/json">"""
-    parts = [head.encode(), _json(meta), b"</script>\n"]
+    page = (ASSETS / "page.html").read_text(encoding="utf-8")
+    page = page.replace("@CSP@", CSP).replace("@VERSION@", escape(__version__))
+    page = page.replace("@TITLE@", escape(str(meta["title"])))
+    before_css, after_css = page.split("@CSS@")
+    head, tail = after_css.split("@META@")
+    between, end = tail.split("@CHUNKS@")
+    end_a, end_b = end.split("@JS@")
+    parts = [before_css.encode(), css.encode(), head.encode(), _json(meta), between.encode()]
     for name, blob in inline:
         parts += [f'<script type="application/json" data-chunk="{name}">'.encode(), blob, b"</script>\n"]
-    parts += [b"<script>\n", js.encode(), b"</script>\n</body>\n</html>\n"]
+    parts += [end_a.encode(), js.encode(), end_b.encode()]
     return b"".join(parts)
 
 
