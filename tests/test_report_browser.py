@@ -256,15 +256,20 @@ def test_offsets_hold_with_astral_characters_and_markup_in_text(browser, tmp_pat
     a = "🌍🌍 Wire copy\n" + base
     b = "Local edition 😀\n" + base.replace("fifteen", "about fifteen")
     docs = [Document("a🌍", a, "c", 1), Document("b/é", b, "c", 2)]
+    # and two passages that cross (neither holds the other): drawn as pieces, each with its own offsets
     res = [{"a": "a🌍", "b": "b/é", "kind": "near_duplicate", "score": 0.9,
             "passages": [{"a_start": a.index("Harbour"), "a_end": len(a) - 1, "b_start": b.index("Harbour"),
-                          "b_end": len(b) - 1, "kind": "near_verbatim", "score": 0.95}]}]
+                          "b_end": len(b) - 1, "kind": "near_verbatim", "score": 0.95},
+                         {"a_start": 2, "a_end": a.index("city"), "b_start": b.index("😀"), "b_end": b.index("city"),
+                          "kind": "paraphrase", "score": 0.7}]}]
     write_report(res, docs, tmp_path / "r.html")
     p = Page(browser)
     try:
         p.open((tmp_path / "r.html").as_uri() + f"#pair={quote('a🌍', safe='')},{quote('b/é', safe='')}")
         shown = p.page.evaluate(MARKS_JS)
-        assert check_marks(shown, {"a🌍": a, "b/é": b}) == 2
+        assert check_marks(shown, {"a🌍": a, "b/é": b}) == 6
+        for d in shown:  # passage 1 starts inside passage 0 and ends after it: cut where 0 ends
+            assert [m[4] for m in d["marks"]] == ["0", "1", "1"]
         assert p.page.locator('[data-side="b"] .diff').all_inner_texts() == ["about"]
         p.check_clean()
     finally:
