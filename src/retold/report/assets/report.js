@@ -76,21 +76,21 @@
     return h >>> 0;
   }
 
-  function getDoc(i) {
+  let getDoc = function (i) {
     const k = shardOf(META.shards.d, i);
     return load("d" + k).then(function (c) {
       const r = c[i - META.shards.d[k]];
       return { i: i, id: r[0], date: r[1], text: r[2], words: r[3], bp: r[4], family: r[5], rel: r[6] };
     });
-  }
-  function getName(i) {
+  };
+  let getName = function (i) {
     return load("n" + Math.floor(i / META.shards.n)).then(function (c) {
       const j = i % META.shards.n;
       return { i: i, id: c.ids[j], title: c.titles[j] };
     });
-  }
+  };
   function getNames(list) { return Promise.all(list.map(getName)); }
-  function getPair(j) {
+  let getPair = function (j) {
     const k = shardOf(META.shards.p, j);
     return load("p" + k).then(function (c) {
       const r = c[j - META.shards.p[k]];
@@ -102,13 +102,13 @@
       return { j: j, a: r[0], b: r[1], kind: KINDS[r[2]], score: r[3], jaccard: r[4], ca: r[5], cb: r[6],
         cova: r[7], covb: r[8], source: r[9], passages: ps };
     });
-  }
-  function lookupId(id) {
+  };
+  let lookupId = function (id) {
     return load("h" + (fnv1a(id) % META.shards.h)).then(function (c) {
       return Object.prototype.hasOwnProperty.call(c, id) ? c[id] : -1;
     });
-  }
-  function families() {
+  };
+  let families = function () {
     return load("fam").then(function (f) {
       if (!f.count) {
         f.count = f.n.length;
@@ -117,8 +117,89 @@
       }
       return f;
     });
-  }
+  };
   function familyEnd(f, i, key, total) { return i + 1 < f.count ? f[key][i + 1] : total; }
+
+  // Service mode (retold serve, /ui/): the same views, every datum read through the API with the
+  // user's token, so the page obeys the API's access rules. Documents are known by id.
+  const PASTE_ID = "(pasted text)";
+  let paste = null;
+  let api = null;
+  if (META.api) {
+    const base = META.api.base || "";
+    const docs = new Map();
+    const pairs = [];
+    const pairIndex = new Map();
+    api = function (method, path, body) {
+      const headers = { Accept: "application/json" };
+      const token = sessionStorage.getItem("retold-token");
+      if (token) headers.Authorization = "Bearer " + token;
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      return fetch(base + path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+        .then(function (r) {
+          if (r.status === 404) return null;
+          if (r.status === 401) throw new Error("the service asks for a token to read: enter it on the home page");
+          if (!r.ok) {
+            return r.json().catch(function () { return {}; }).then(function (j) {
+              throw new Error("the service answered " + r.status + ": " + JSON.stringify(j.detail || ""));
+            });
+          }
+          return r.json();
+        });
+    };
+    const enc = function (id) { return id.split("/").map(encodeURIComponent).join("/"); };
+    const relations = function (id, recs) {
+      const rel = [];
+      recs.forEach(function (rec) {
+        const key = rec.a + "\u0000" + rec.b;
+        let j = pairIndex.get(key);
+        if (j === undefined) {
+          j = pairs.length;
+          pairIndex.set(key, j);
+          pairs.push({ j: j, a: rec.a, b: rec.b, kind: rec.kind, score: rec.score, jaccard: rec.jaccard,
+            ca: rec.containment_a, cb: rec.containment_b, cova: rec.coverage_a, covb: rec.coverage_b,
+            source: rec.source === rec.a ? 1 : rec.source === rec.b ? 2 : 0,
+            passages: (rec.passages || []).map(function (q) {
+              return { a0: q.a_start, a1: q.a_end, b0: q.b_start, b1: q.b_end, kind: q.kind, score: q.score };
+            }) });
+        }
+        const side = rec.a === id ? 0 : 1;
+        rel.push(j, side === 0 ? rec.b : rec.a, KINDS.indexOf(rec.kind), Math.round(rec.score * 1000), side, pairs[j].source);
+      });
+      return rel;
+    };
+    getDoc = function (id) {
+      if (docs.has(id)) return Promise.resolve(docs.get(id));
+      return Promise.all([api("GET", "/documents/" + enc(id)), api("GET", "/documents/" + enc(id) + "/matches")])
+        .then(function (r) {
+          if (!r[0]) throw new Error("no document “" + id + "” in the index");
+          const d = { i: id, id: r[0].id, date: r[0].date, text: r[0].text, words: r[0].n_tokens, bp: [], family: null,
+            rel: relations(id, r[1] ? r[1].pairs : []) };
+          docs.set(id, d);
+          return d;
+        });
+    };
+    lookupId = function (id) {
+      return getDoc(id).then(function () { return id; }, function (err) {
+        if (/^no document/.test(err.message)) return -1;
+        throw err;
+      });
+    };
+    getName = function (id) {
+      const d = docs.get(id);
+      return Promise.resolve({ i: id, id: id, title: d ? d.text.split("\n")[0].slice(0, 90) : "" });
+    };
+    getPair = function (j) { return Promise.resolve(pairs[j]); };
+    families = function () { return Promise.reject(new Error("families are shown in the HTML report of retold find, not here")); };
+    paste = function (text) {
+      return api("POST", "/query", { text: text, id: PASTE_ID }).then(function (res) {
+        docs.set(PASTE_ID, { i: PASTE_ID, id: PASTE_ID, date: null, text: text, words: countWords(text), bp: [], family: null,
+          rel: relations(PASTE_ID, res ? res.pairs : []) });
+        location.hash = docHref(PASTE_ID);
+        if (location.hash === docHref(PASTE_ID)) route();
+      });
+    };
+  }
 
   // ---------------------------------------------------------------------------------------------
   // small helpers
@@ -372,6 +453,34 @@
       time, rulesSection());
   }
 
+  function viewHome() {
+    navCurrent("overview");
+    const status = el("p", { class: "muted", id: "health", text: "Asking the service…" });
+    api("GET", "/health").then(function (h) {
+      status.textContent = "The index holds " + nfmt(h.documents) + " documents (retold " + h.retold_version + ").";
+    }).catch(function (e) { status.textContent = String(e.message || e); });
+    const token = el("input", { id: "token", type: "password", size: 30, autocomplete: "off",
+      value: sessionStorage.getItem("retold-token") || "", "aria-label": "token" });
+    token.addEventListener("change", function () { sessionStorage.setItem("retold-token", token.value.trim()); });
+    const lookup = el("input", { id: "lookup", type: "text", size: 40, "aria-label": "document id" });
+    const text = el("textarea", { id: "paste", rows: 12, style: "width:100%", "aria-label": "text to check" });
+    const note = el("p", { id: "paste-note", class: "muted" });
+    setMain(el("h1", { text: META.title }), status,
+      el("form", { id: "lookup-form", onsubmit: function (e) {
+        e.preventDefault();
+        if (lookup.value.trim()) location.hash = docHref(lookup.value.trim());
+      } }, el("h2", { text: "Look up a document" }), lookup, " ", el("button", { type: "submit", text: "Show its reuse" })),
+      el("form", { id: "paste-form", onsubmit: function (e) {
+        e.preventDefault();
+        note.textContent = "Comparing with the index…";
+        paste(text.value).catch(function (err) { note.textContent = String(err.message || err); });
+      } }, el("h2", { text: "Paste a text: what does it reuse?" }), text, el("p", null, el("button", { type: "submit", text: "Compare with the index" })),
+        note, el("p", { class: "muted", text: "The text is compared, not stored (POST /query)." })),
+      el("section", null, el("h2", { text: "Token" }), el("p", { class: "muted", text: "Needed when the service asks for one " +
+        "to read (off loopback). Kept in this tab only." }), token),
+      el("p", null, el("a", { href: (META.api.base || "") + "/docs", text: "The API (/docs)" })), rulesSection());
+  }
+
   function rulesSection() {
     return el("section", null, el("h2", { text: "Rules in force" }), el("ul", null,
       el("li", { text: "Near-duplicate: at least " + pct0(R.near_min_coverage) + " of the shorter document's words and " +
@@ -595,11 +704,14 @@
       const missing = [idA, idB].filter(function (_, k) { return ix[k] < 0; });
       if (missing.length) throw new Error("no document " + missing.map(function (m) { return "“" + m + "”"; }).join(" or ") +
         " in this report (only documents in some pair are included)");
-      return getDoc(ix[0]).then(function (da) {
-        for (let x = 0; x < da.rel.length; x += REL) {
-          if (da.rel[x + 1] === ix[1]) return Promise.all([getPair(da.rel[x]), getDoc(ix[1]), da]);
+      return Promise.all([getDoc(ix[0]), getDoc(ix[1])]).then(function (ds) {
+        const da = ds[0], db = ds[1];
+        for (const [d, other] of [[da, db], [db, da]]) { // a pasted text is related only on its own side
+          for (let x = 0; x < d.rel.length; x += REL) {
+            if (d.rel[x + 1] === other.i) return Promise.all([getPair(d.rel[x]), db, da]);
+          }
         }
-        return getDoc(ix[1]).then(function (db) { return [null, db, da]; });
+        return [null, db, da];
       });
     }).then(function (r) {
       const p = r[0];
@@ -682,11 +794,10 @@
       el("span", null, el("mark", { class: "c3 sample", "data-sample": "paraphrase", style: "text-decoration-style:dotted", text: "P3" }), " rewritten sentence (dotted), linked to its original"),
       el("span", null, el("s", { class: "furniture", text: "site furniture" }), " struck through: never evidence"),
       el("span", { class: "muted", text: "Same number and colour = same passage on both sides; click one to bring the other into view (n / p: next / previous)." }));
-    const family = el("a", { href: "#family=" + A.family, id: "family-link", text: "family" });
-    families().then(function (f) { family.textContent = "family " + f.n[A.family]; family.href = "#family=" + f.n[A.family]; })
-      .catch(function () { /* the link stays generic */ });
+    const family = META.api ? null : el("a", { href: "#family=" + A.family, id: "family-link", text: "family" });
+    if (family) families().then(function (f) { family.textContent = "family " + f.n[A.family]; family.href = "#family=" + f.n[A.family]; });
     setMain(el("h1", null, el("a", { href: docHref(A.id), text: A.id }), " ↔ ", el("a", { href: docHref(B.id), text: B.id })),
-      el("p", null, kindBadge(p.kind), " score " + fmt(p.score) + " · " + passages.length + " passages · ", family),
+      el("p", null, kindBadge(p.kind), " score " + fmt(p.score) + " · " + passages.length + " passages", family ? " · " : null, family),
       source, why(p, A, B, passages, synthetic), legend, el("div", { class: "sides" }, panels),
       passageTable(p, A, B, passages, mapA, mapB));
     wirePassages(main);
@@ -853,7 +964,7 @@
       }
       const drawn = rels.slice().sort(function (x, y) { return y.score - x.score || x.j - y.j; }).slice(0, DOC_VIEW_RELATIONS);
       return Promise.all([d, getNames(rels.map(function (r) { return r.other; })), Promise.all(drawn.map(function (r) { return getPair(r.j); })),
-        families()]).then(function (x) { x.push(rels); return x; });
+        META.api ? null : families()]).then(function (x) { x.push(rels); return x; });
     }).then(function (r) {
       const d = r[0], names = r[1], pairs = r[2], f = r[3], rels = r[4];
       const map = u16map(d.text);
@@ -911,10 +1022,10 @@
           pagerFor(state, "rp", rels.length, drawRels));
       };
       drawRels();
-      const fn = f.n[d.family];
+      const fn = f ? f.n[d.family] : null;
       setMain(el("h1", { text: d.id }),
-        el("p", { class: "muted" }, [d.date ? "dated " + d.date : "no date", nfmt(d.words) + " words", nfmt(rels.length) + (rels.length === 1 ? " relation" : " relations")].join(" · ") + " · ",
-          el("a", { href: "#family=" + fn, text: "family " + fn })),
+        el("p", { class: "muted" }, [d.date ? "dated " + d.date : "no date", nfmt(d.words) + " words", nfmt(rels.length) + (rels.length === 1 ? " relation" : " relations")].join(" · "),
+          f ? " · " : null, f ? el("a", { href: "#family=" + fn, text: "family " + fn }) : null),
         el("h2", { text: "Where the reused regions lie" }), strip,
         el("div", { class: "legend" }, el("span", { class: "muted", text: "Strip: solid = verbatim, dashed = near-verbatim, hatched low = rewritten, grey hatched = furniture." }),
           rels.length > DOC_VIEW_RELATIONS ? el("span", { text: "Passages of the " + DOC_VIEW_RELATIONS + " strongest relations are drawn." }) : null),
@@ -949,6 +1060,7 @@
         if (parts.length !== 2) throw new Error("#pair= needs two ids separated by a comma (each URI-encoded)");
         viewPair(decodeURIComponent(parts[0]), decodeURIComponent(parts[1]));
       } else if (name === "doc") viewDoc(decodeURIComponent(value));
+      else if (META.api) viewHome();
       else if (name === "family") viewFamily(Number(value));
       else if (name === "families") viewFamilies(parseQuery(q >= 0 ? h.slice(q + 1) : ""));
       else if (name === "search") viewFamilies({ q: decodeURIComponent(value) });
@@ -1015,8 +1127,14 @@
   document.getElementById("search").addEventListener("submit", function (e) {
     e.preventDefault();
     const v = document.getElementById("q").value.trim();
-    location.hash = v ? "#search=" + encodeURIComponent(v) : "#families";
+    if (META.api) location.hash = v ? docHref(v) : "#overview";
+    else location.hash = v ? "#search=" + encodeURIComponent(v) : "#families";
   });
+  if (META.api) { // no families here: the header looks documents up
+    document.querySelector('header.top nav a[data-view="families"]').remove();
+    document.querySelector('header.top nav a[data-view="overview"]').textContent = "Look up / paste";
+    document.getElementById("q").placeholder = "Look up a document id (/)";
+  }
   document.getElementById("help-button").addEventListener("click", function () {
     const help = document.getElementById("help");
     help.hidden = !help.hidden;
