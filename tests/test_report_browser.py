@@ -84,7 +84,12 @@ class Page:
 
     def open(self, url: str) -> None:
         self.page.goto(url)
-        self.page.wait_for_selector("main > :not(.loading):not(noscript)")
+        self.wait()
+
+    def wait(self) -> None:
+        """Until the view is drawn: something in main, nothing still loading."""
+        self.page.wait_for_function("document.querySelector('main').dataset.hash === location.hash "
+                                    "&& document.querySelector('main .loading') === null")
 
     def check_clean(self) -> None:
         assert self.errors == []

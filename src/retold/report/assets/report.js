@@ -241,6 +241,7 @@
     main.replaceChildren.apply(main, Array.prototype.slice.call(arguments).filter(Boolean));
     window.scrollTo(0, 0);
     performance.mark("retold-render"); // benchmarks/report_bench.py reads when a view was drawn
+    main.dataset.hash = location.hash; // the view drawn last, for tests that wait for it
   }
   function showError(err) {
     setMain(el("h1", { text: "Cannot show this" }), el("p", { class: "error", text: String(err && err.message || err) }),
@@ -635,8 +636,8 @@
         el("p", null, nfmt(d1 - d0) + " documents, " + nfmt(p1 - p0) + " pairs: ",
           KINDS.filter(function (k, b) { return f.kinds[i] & (1 << b); }).map(kindBadge),
           " best score " + fmt(f.max[i] / 1000))];
-      const members = el("section", { id: "members" });
-      const pairs = el("section", { id: "family-pairs" });
+      const members = el("section", { id: "members" }, el("p", { class: "loading", text: "Loading the documents…" }));
+      const pairs = el("section", { id: "family-pairs" }, el("p", { class: "loading", text: "Loading the pairs…" }));
       setMain.apply(null, head.concat([pairs, members]));
       const drawMembers = function () {
         const lo = d0 + state.mp * PAGE, hi = Math.min(d1, lo + PAGE);
