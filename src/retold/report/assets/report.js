@@ -798,7 +798,7 @@
     const family = META.api ? null : el("a", { href: "#family=" + A.family, id: "family-link", text: "family" });
     if (family) families().then(function (f) { family.textContent = "family " + f.n[A.family]; family.href = "#family=" + f.n[A.family]; });
     setMain(el("h1", null, el("a", { href: docHref(A.id), text: A.id }), " ↔ ", el("a", { href: docHref(B.id), text: B.id })),
-      el("p", null, kindBadge(p.kind), " score " + fmt(p.score) + " · " + passages.length + " passages", family ? " · " : null, family),
+      el("p", null, kindBadge(p.kind), " score " + fmt(p.score) + " · " + passages.length + (passages.length === 1 ? " passage" : " passages"), family ? " · " : null, family),
       source, why(p, A, B, passages, synthetic), legend, el("div", { class: "sides" }, panels),
       passageTable(p, A, B, passages, mapA, mapB));
     wirePassages(main);
