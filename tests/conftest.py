@@ -39,3 +39,36 @@ def minilm():
     from retold.semantic import EmbeddingCache, MiniLMEmbedder
 
     return EmbeddingCache(MiniLMEmbedder())
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One Spark session in local mode for the whole run (``local[2]``, UI off, workers run this
+    Python): starting a JVM takes 5-40 s. Skips when pyspark or Java is missing, unless
+    ``RETOLD_REQUIRE_SPARK`` is set (``.ci/run`` sets it once it has installed both)."""
+    import shutil
+    import sys
+
+    required = bool(os.environ.get("RETOLD_REQUIRE_SPARK"))
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        if required:
+            raise
+        pytest.skip("pyspark not installed (pip install 'retold[spark]')")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        if required:
+            pytest.fail("Java not found: Spark needs a JVM (apt-get install openjdk-17-jre-headless)")
+        pytest.skip("Java not found: Spark needs a JVM (apt-get install openjdk-17-jre-headless)")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = (SparkSession.builder.master("local[2]").appName("retold-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.driver.memory", "2g").config("spark.sql.shuffle.partitions", "4")
+               # the status store keeps every query plan of the run by default: hundreds of MB here
+               .config("spark.sql.ui.retainedExecutions", "20").config("spark.ui.retainedJobs", "50")
+               .config("spark.ui.retainedStages", "50").config("spark.ui.retainedTasks", "2000")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

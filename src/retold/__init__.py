@@ -24,7 +24,7 @@ _EXPORTS = {
     "component_labels": "cluster", "representatives": "cluster",
     "compare": "comparison", "Comparison": "comparison",
     "FindResult": "engine.local", "LocalSettings": "engine.local", "Progress": "engine.local",
-    "clusters": "engine.local", "dedup": "engine.local", "find": "engine.local", "scan": "engine.local",
+    "clusters": "engine", "dedup": "engine", "find": "engine", "scan": "engine.local",
     "Index": "engine.incremental",
     "FAMILY_KINDS": "model", "KINDS": "model", "Corpus": "model", "Fields": "model", "Options": "model",
     "PairTable": "model", "Plan": "model",
@@ -58,8 +58,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .alignment import AlignOptions, align
     from .cluster import component_labels, representatives
     from .comparison import Comparison, compare
+    from .engine import clusters, dedup, find
     from .engine.incremental import Index
-    from .engine.local import FindResult, LocalSettings, Progress, clusters, dedup, find, scan
+    from .engine.local import FindResult, LocalSettings, Progress, scan
     from .model import FAMILY_KINDS, KINDS, Corpus, Fields, Options, PairTable, Plan
     from .readers import Document, ReadStats, read_documents
     from .records import Cluster, Pair, Passage, write_records

@@ -52,3 +52,45 @@ def test_the_fast_plan_uses_bands_only_and_exact_members_take_no_part() -> None:
     assert list(zip(*[x.tolist() for x in fast])) == []
     assert [x.tolist() for x in candidates(s.keys, s.anchors, s.anchor_docs, reps, 3, Options(),
                                            Plan.for_kinds("exact"))] == [[], []]
+
+
+def partitioned(keys: np.ndarray, docs: np.ndarray, rule: Rule, parts: int) -> set[tuple[int, int]]:
+    """The rule as the Spark engine applies it: key_pairs in each partition of the key space, hits
+    added up by pair, then enough_hits."""
+    from retold.stages.candidates import enough_hits, key_pairs
+
+    hits: dict[tuple[int, int], int] = {}
+    for p in range(parts):
+        m = keys % np.uint64(parts) == p
+        a, b, h = key_pairs(keys[m], docs[m], rule)
+        for x, y, z in zip(a.tolist(), b.tolist(), h.tolist()):
+            hits[(x, y)] = hits.get((x, y), 0) + z
+    pairs = list(hits)
+    keep = enough_hits(np.array([hits[p] for p in pairs], dtype=np.int64), rule)
+    return {p for p, k in zip(pairs, keep.tolist()) if k}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 40), st.integers(0, 2**16), st.integers(1, 5), st.sampled_from(["fast", "full"]))
+def test_the_rule_per_partition_of_the_key_space_gives_the_corpus_candidates(n, seed, parts, kinds) -> None:
+    """What the Spark engine does with the stage's pieces (indexes, band_postings, key_pairs,
+    enough_hits) is what candidates() does over the whole corpus, whatever the partitions."""
+    from retold.stages.candidates import band_postings, indexes
+
+    rng = np.random.default_rng(seed)
+    opt = Options(bands=8, rows=1, max_postings=4, anchor_max_df=3)
+    plan = Plan.for_kinds("exact,near_duplicate" if kinds == "fast" else None)
+    vocab = [f"w{i}" for i in range(60)]
+    texts = [" ".join(rng.choice(vocab, int(rng.integers(5, 40)))) for _ in range(n)]
+    s = sign(texts, opt, plan)
+    reps = np.sort(rng.choice(n, size=max(2, n - int(rng.integers(0, 3))), replace=False))
+    want = set(zip(*[x.tolist() for x in candidates(s.keys, s.anchors, s.anchor_docs, reps, n, opt, plan)]))
+    got: set[tuple[int, int]] = set()
+    for name, rule in indexes(opt, plan):
+        if name == "bands":
+            keys, docs = band_postings(s.keys[reps], reps)
+        else:
+            held = np.isin(s.anchor_docs, reps)
+            keys, docs = s.anchors[held], s.anchor_docs[held]
+        got |= partitioned(keys, docs, rule, parts)
+    assert got == want

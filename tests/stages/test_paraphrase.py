@@ -51,3 +51,23 @@ def test_exact_and_near_pairs_are_never_candidates() -> None:
     assert list(zip(ca.tolist(), cb.tolist(), row.tolist())) == [(2, 7, 2), (3, 8, -1)]
     assert verbatim.tolist() == [0.3, 0.0]
     assert rows_of(t.a, t.b, np.array([2, 4]), np.array([7, 4]), 9).tolist() == [2, -1]
+
+
+def test_the_term_rule_and_containment_give_the_candidates() -> None:
+    """candidates() is term_rule over an index of content words, then term_containment (the pieces
+    the Spark engine applies per partition)."""
+    from retold.stages.candidates import enough_hits, key_pairs
+    from retold.stages.paraphrase import term_containment, term_rule
+
+    a, b = seed_texts()
+    texts = [a, b, a[: len(a) // 2], "An unrelated note about the weather in Leeds on Tuesday, with rain expected."]
+    _, s = decided(texts)
+    reps = np.arange(len(texts))
+    want = list(zip(*[x.tolist() for x in candidates(s.terms, s.term_offsets, reps, Options())]))
+    rule = term_rule(Options())
+    docs = np.repeat(reps, np.diff(s.term_offsets))
+    pa, pb, hits = key_pairs(s.terms.astype(np.uint64), docs, rule)
+    keep = enough_hits(hits, rule)
+    pa, pb = pa[keep], pb[keep]
+    kept = term_containment(s.terms, s.term_offsets, pa, pb, Options())
+    assert list(zip(pa[kept].tolist(), pb[kept].tolist())) == want and len(want) >= 2

@@ -8,7 +8,6 @@ engines load inside the commands that need them.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -97,6 +96,29 @@ def check_output(output: str) -> None:
         raise typer.BadParameter(str(e), param_hint="-o") from None
 
 
+def engine_options(engine: str, master: str | None, spark_conf: list[str] | None,
+                   partitions: int | None) -> dict[str, Any]:
+    """``--engine`` and its settings as keyword arguments of :func:`retold.engine.find` (and
+    ``clusters``, ``dedup``): nothing more for ``local``; for ``spark``, the session
+    (``--master``, ``--spark-conf KEY=VALUE``) and ``--partitions``."""
+    if engine not in ("local", "spark"):
+        raise typer.BadParameter(f"unknown engine {engine!r}; choose from local, spark", param_hint="--engine")
+    if engine == "local":
+        if master is not None or spark_conf or partitions is not None:
+            raise typer.BadParameter("--master, --spark-conf and --partitions go with --engine spark",
+                                     param_hint="--engine")
+        return {}
+    conf = {}
+    for item in spark_conf or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--spark-conf")
+        conf[key.strip()] = value
+    from ..engine.spark import default_session
+
+    return {"engine": "spark", "spark": default_session(master, conf), "partitions": partitions}
+
+
 def error(console: Console, message: str) -> None:
     console.print(f"[red]error[/]: {message}", highlight=False, soft_wrap=True)
 
@@ -122,8 +144,9 @@ def print_summary(console: Console, summary: dict[str, object], as_json: bool) -
     console.print(t)
 
 
-CorpusArg = Annotated[list[Path], typer.Argument(
-    help="Directories of text files, .jsonl(.gz), .csv, .parquet, .html, .warc(.gz).", show_default=False)]
+CorpusArg = Annotated[list[str], typer.Argument(
+    help="Directories of text files, .jsonl(.gz), .csv, .parquet, .html, .warc(.gz); with --engine spark also "
+    "any URI Spark reads (hdfs://, s3a://...).", show_default=False)]
 OutputOpt = Annotated[str, typer.Option(
     "-o", "--output", help="Output file (.jsonl, .jsonl.gz, .parquet) or - for stdout.")]
 IdOpt = Annotated[str, typer.Option("--id-field", help="Record field holding the document id.")]
@@ -150,3 +173,14 @@ ParaThresholdOpt = Annotated[float | None, typer.Option(
     "articles on the same event.", show_default=False)]
 KeepOpt = Annotated[str, typer.Option("--keep", help="Representative of a family: first (input order), "
                                       "longest (most words) or earliest (date field).")]
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="local: this process; spark: a Spark session (pip install 'retold[spark]'), the same records.")]
+MasterOpt = Annotated[str | None, typer.Option(
+    "--master", help="Spark master: local[*], spark://host:7077, yarn, k8s://... (default: Spark's own).",
+    show_default=False)]
+SparkConfOpt = Annotated[list[str] | None, typer.Option(
+    "--spark-conf", help="A Spark setting KEY=VALUE (repeatable), e.g. spark.executor.memory=8g.",
+    show_default=False)]
+PartitionsOpt = Annotated[int | None, typer.Option(
+    "--partitions", min=1, help="Spark: pieces each stage's data is cut into (default: the cluster's cores, or one "
+    "per 25,000 documents).", show_default=False)]

@@ -19,17 +19,22 @@ from .common import (
     CorpusArg,
     DateOpt,
     EmbedderOpt,
+    EngineOpt,
     IdOpt,
     JsonOpt,
     KeepOpt,
     KindsOpt,
+    MasterOpt,
     Messages,
     OutputOpt,
     ParaThresholdOpt,
+    PartitionsOpt,
     QuietOpt,
+    SparkConfOpt,
     TextOpt,
     check_output,
     embedder_option,
+    engine_options,
     error,
     kinds_option,
     print_summary,
@@ -52,7 +57,7 @@ def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, obj
         "warnings": dict(sorted(st.warnings.items())),
         "candidates_verified": res.candidates,
         "pairs": res.kind_counts(),
-        "boilerplate_documents": len(res.corpus.boilerplate),
+        "boilerplate_documents": res.boilerplate_documents,
         **extra,
         "seconds": round(elapsed, 3),
         "stage_seconds": {k: round(v, 3) for k, v in res.timings.items()},
@@ -81,15 +86,18 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
              quiet: QuietOpt = False,
              report: Annotated[Path | None, typer.Option(
                  "--report", help="Also write the HTML report of the pairs (see `retold report`).",
-                 show_default=False)] = None) -> None:
+                 show_default=False)] = None, engine: EngineOpt = "local", master: MasterOpt = None,
+             spark_conf: SparkConfOpt = None, partitions: PartitionsOpt = None) -> None:
     """Every related pair of documents, verified, with exact scores and passages."""
-    from ..engine.local import find
+    from ..engine import find
     from ..model import Options
-    from ..records import write_records
 
     ks = kinds_option(kinds)
     emb = embedder_option(embedder)
     check_output(output)
+    if report is not None and engine != "local":
+        raise typer.BadParameter("the report is made from a local run", param_hint="--report")
+    run_on = engine_options(engine, master, spark_conf, partitions)
     if report is not None:
         from .report import check_html
 
@@ -98,10 +106,10 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
     t0 = time.perf_counter()
     res = find(corpus, ks, Options(paraphrase_threshold=paraphrase_threshold),
                fields=Fields(id_field, text_field, date_field), boilerplate=boilerplate, embedder=emb,
-               progress=Bar(console), on_message=Messages(console, quiet))
+               progress=Bar(console), on_message=Messages(console, quiet), **run_on)
     if _nothing_read(res, console):
         raise typer.Exit(1)
-    n = write_records(output, res.records())
+    n = res.write(output)
     extra: dict[str, object] = {"records_written": n, "output": output}
     if report is not None:
         from .report import report_find_result
@@ -112,22 +120,27 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
 
 def clusters_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first", kinds: KindsOpt = None,
                  id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
-                 boilerplate: BoilerplateOpt = None, json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+                 boilerplate: BoilerplateOpt = None, json: JsonOpt = False, quiet: QuietOpt = False,
+                 engine: EngineOpt = "local", master: MasterOpt = None, spark_conf: SparkConfOpt = None,
+                 partitions: PartitionsOpt = None) -> None:
     """Reuse families: every document in exactly one cluster, with its representative."""
-    from ..engine.local import clusters
+    from ..engine import clusters
     from ..records import write_records
 
     ks = kinds_option(kinds, FAMILY_KINDS)
     _check_keep(keep)
     check_output(output)
+    run_on = engine_options(engine, master, spark_conf, partitions)
     console = Console(stderr=True)
     t0 = time.perf_counter()
     res, found = clusters(corpus, keep, ks, fields=Fields(id_field, text_field, date_field), boilerplate=boilerplate,
-                          progress=Bar(console), on_message=Messages(console, quiet))
+                          progress=Bar(console), on_message=Messages(console, quiet), **run_on)
     if _nothing_read(res, console):
         raise typer.Exit(1)
-    n = write_records(output, found)
-    multi = sum(1 for c in found if len(c.members) > 1)
+    if run_on:  # Spark's clusters stay in Spark
+        n, multi = found.write(output), found.multi_document()
+    else:
+        n, multi = write_records(output, found), sum(1 for c in found if len(c.members) > 1)
     print_summary(console, _summary(res, "clusters", time.perf_counter() - t0,
                                     {"clusters": len(found), "multi_document_clusters": multi, "records_written": n,
                                      "output": output}), json)
@@ -138,20 +151,23 @@ def dedup_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first
               boilerplate: BoilerplateOpt = None,
               strip_boilerplate: Annotated[bool, typer.Option(
                   "--strip-boilerplate", help="Remove recognised site furniture from the kept texts.")] = False,
-              json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+              json: JsonOpt = False, quiet: QuietOpt = False, engine: EngineOpt = "local", master: MasterOpt = None,
+              spark_conf: SparkConfOpt = None, partitions: PartitionsOpt = None) -> None:
     """The corpus with one document kept per family, records unchanged, in input order."""
-    from ..engine.local import dedup
+    from ..engine import dedup
 
     ks = kinds_option(kinds, FAMILY_KINDS)
     _check_keep(keep)
     check_output(output)
+    run_on = engine_options(engine, master, spark_conf, partitions)
     console = Console(stderr=True)
     t0 = time.perf_counter()
     res, n = dedup(corpus, output, keep, ks, fields=Fields(id_field, text_field, date_field), boilerplate=boilerplate,
-                   progress=Bar(console), on_message=Messages(console, quiet), strip_boilerplate=strip_boilerplate)
+                   progress=Bar(console), on_message=Messages(console, quiet), strip_boilerplate=strip_boilerplate,
+                   **run_on)
     if _nothing_read(res, console):
         raise typer.Exit(1)
-    families = len(set(res.cluster_labels(ks).tolist()))
+    families = res.family_count(ks)
     print_summary(console, _summary(res, "dedup", time.perf_counter() - t0,
                                     {"clusters": families, "records_written": n,
                                      "documents_removed": res.stats.documents - n, "output": output}), json)

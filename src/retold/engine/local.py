@@ -28,7 +28,7 @@ from ..boilerplate import LineCounts, count_lines, mask, site_of, strip
 from ..cluster import component_labels, representatives
 from ..model import FAMILY_KINDS, KIND_CODE, KINDS, Corpus, Fields, Options, PairTable, Plan, parse_kinds
 from ..readers import Document, ReadStats, format_for, iter_records_by_index, read_documents
-from ..records import Cluster, Pair, open_writer
+from ..records import Cluster, Pair, open_writer, write_records
 from ..stages import assemble, candidates, decide, exact, sign
 from ..stages.sign import Signed
 from ..store import SpillingStore
@@ -321,6 +321,19 @@ class FindResult:
     @property
     def pairs(self) -> list[Pair]:
         return list(self.records())
+
+    @property
+    def boilerplate_documents(self) -> int:
+        """Documents with site furniture recognised (and masked)."""
+        return len(self.corpus.boilerplate)
+
+    def write(self, output: str) -> int:
+        """Write the records to ``output`` (format by extension; ``-``: JSONL on stdout). Returns how many."""
+        return write_records(output, self.records())
+
+    def family_count(self, kinds: Sequence[str] = FAMILY_KINDS) -> int:
+        """How many families (``clusters``) the pairs of ``kinds`` make, singletons included."""
+        return len(set(self.cluster_labels(kinds).tolist()))
 
     def cluster_labels(self, kinds: Sequence[str] = FAMILY_KINDS) -> np.ndarray:
         """One family label per document (the index of its first member), input order."""

@@ -773,7 +773,10 @@ def default_session(master: str | None = None, conf: dict[str, str] | None = Non
     builder = SparkSession.builder.appName("retold")
     if master is not None:
         builder = builder.master(master)
-    settings = {"spark.ui.showConsoleProgress": "false", "spark.sql.execution.arrow.maxRecordsPerBatch": "4096"}
+    settings = {"spark.ui.showConsoleProgress": "false", "spark.sql.execution.arrow.maxRecordsPerBatch": "4096",
+                # the status store keeps every query plan by default, and a run makes many
+                "spark.sql.ui.retainedExecutions": "50", "spark.ui.retainedJobs": "200",
+                "spark.ui.retainedStages": "200"}
     settings.update(conf or {})
     for k, v in settings.items():
         builder = builder.config(k, v)
@@ -793,8 +796,10 @@ class SparkFindResult:
         stats: the accounting of the read (the same counts and messages as a local read).
         candidates: candidate pairs verified.
         timings: seconds per stage (each stage ends with its results cached).
-        signed: the signed documents (``index`` ... ``spans``, see :data:`SIGN_DDL`).
+        furniture: ``index, spans``: the furniture spans of every document (packed int64 pairs).
         texts: ``index, text, record, record_id_follows`` of every document.
+
+    The frames stay cached in Spark until :meth:`close`.
     """
 
     spark: Any
@@ -806,13 +811,19 @@ class SparkFindResult:
     candidates: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     tier: dict[str, int] = field(default_factory=dict)
-    signed: Any = None
+    furniture: Any = None
     texts: Any = None
     fields: Fields = field(default_factory=Fields)
     partitions: int = 1
 
     def __len__(self) -> int:
         return int(self.table.count())
+
+    def close(self) -> None:
+        """Release the frames the result keeps cached in Spark."""
+        for df in (self.table, self.documents, self.furniture, self.texts):
+            if df is not None:
+                df.unpersist()
 
     def shuffles(self) -> Any:
         """Within it, the run's joins use the run's number of partitions."""
@@ -829,7 +840,7 @@ class SparkFindResult:
         """Documents with site furniture recognised (and masked)."""
         from pyspark.sql import functions as F
 
-        return int(self.signed.where(F.length("spans") > 0).count())
+        return int(self.furniture.where(F.length("spans") > 0).count())
 
     def record_lines(self) -> DataFrame:
         """The pair records as JSON lines (column ``value``), sorted by (a, b) input order."""
@@ -880,6 +891,11 @@ class SparkFindResult:
         return (self.documents.select("index").join(labels.withColumnRenamed("node", "index"), "index", "left")
                 .select("index", F.coalesce("label", "index").alias("label")))
 
+    def family_count(self, kinds: Sequence[str] = FAMILY_KINDS) -> int:
+        """How many families the pairs of ``kinds`` make, singletons included."""
+        with self.shuffles():
+            return int(self.cluster_labels(kinds).select("label").distinct().count())
+
     def families(self, keep: str = "first", kinds: Sequence[str] = FAMILY_KINDS) -> DataFrame:
         """``index, label, rep``: each document's family and the family's representative."""
         if keep not in KEEP_RULES:
@@ -926,6 +942,10 @@ class SparkClusters:
 
         with shuffle_partitions(self.spark, self.partitions):
             return int(self.rows.where(F.size("members") > 1).count())
+
+    def close(self) -> None:
+        """Release the families cached in Spark."""
+        self.families.unpersist()
 
     def lines(self) -> DataFrame:
         """The cluster records as JSON lines (column ``value``), in cluster order."""
@@ -1131,9 +1151,15 @@ class _Run:
         self.on_message = on_message
         self.timings: dict[str, float] = {}
         self.tier: dict[str, int] = {}
+        self.scratch: list[Any] = []
         self.n_docs = 0
         self.P = partitions or 1
         self.t0 = time.perf_counter()
+
+    def keep(self, df: Any) -> Any:
+        """A frame cached for the run only (released when the run ends)."""
+        self.scratch.append(df)
+        return df
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -1179,7 +1205,7 @@ class _Run:
             raw = spark.createDataFrame([], READ_DDL)
         else:
             raw = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
-        raw = _persist(raw, disk=True)
+        raw = self.keep(_persist(raw, disk=True))
         per_unit = raw.where(F.col("row") == _STATS).select("unit", "stats").collect()
         stats = ReadStats()
         docs_in: dict[int, int] = {}
@@ -1204,10 +1230,10 @@ class _Run:
         seg = F.substring_index("raw_id", "#", 1)
         heads = docs.select("index", "raw_id", "uid_line", "unit", "ev").withColumn("seg", seg)
         shared = heads.groupBy("seg").count().where(F.col("count") > 1).select("seg")
-        renamed = _persist(heads.join(shared, "seg", "left_semi").repartition(self.P, "seg")
+        renamed = self.keep(_persist(heads.join(shared, "seg", "left_semi").repartition(self.P, "seg")
                            .sortWithinPartitions("seg", "index")
                            .mapInArrow(_fold_ids({u.order: u.path for u in units}, self.fields),
-                                       "index long, id string, unit long, ev long, msg string"))
+                                       "index long, id string, unit long, ev long, msg string")))
         n_renamed = int(renamed.count())
         if n_renamed:
             stats.warnings["duplicate_id"] += n_renamed
@@ -1221,7 +1247,7 @@ class _Run:
                 self.on_message(r["msg"])
         stats.messages_dropped = n_msgs - len(first)
         texts = _persist(docs.select("index", "text", "site", "record", "record_id_follows")
-                         .repartition(self.P, "index"))
+                         .repartition(self.P, "index"), disk=True)
         meta = (docs.select("index", "raw_id", "date").join(renamed.select("index", "id"), "index", "left")
                 .select("index", F.coalesce("id", "raw_id").alias("id"), "date"))
         texts.count()
@@ -1240,14 +1266,14 @@ class _Run:
             src = src.join(blobs.withColumnRenamed("site", "s"), src["site"].eqNullSafe(F.col("s")), "left").drop("s")
         else:
             src = src.select("index", "text")
-        signed = _persist(src.mapInArrow(_sign(opt, plan), SIGN_DDL))
+        signed = self.keep(_persist(src.mapInArrow(_sign(opt, plan), SIGN_DDL)))
         signed.count()
         return signed
 
     def exact(self, signed: Any) -> tuple[Any, Any]:
         by_content = _persist(signed.select("index", "content", "n_tokens").repartition(self.P, "content", "n_tokens"))
-        reps = _persist(by_content.mapInArrow(_exact_reps, "index long, rep long"))
-        pairs = _persist(by_content.mapInArrow(_exact_pair_rows, PAIR_DDL))
+        reps = self.keep(_persist(by_content.mapInArrow(_exact_reps, "index long, rep long")))
+        pairs = self.keep(_persist(by_content.mapInArrow(_exact_pair_rows, PAIR_DDL)))
         reps.count()
         pairs.count()
         by_content.unpersist()
@@ -1283,7 +1309,7 @@ class _Run:
         side = signed.select("index", "terms")
         with_terms = (cands.join(side.select(F.col("index").alias("a"), F.col("terms").alias("terms_a")), "a")
                       .join(side.select(F.col("index").alias("b"), F.col("terms").alias("terms_b")), "b"))
-        cands = _persist(with_terms.mapInArrow(_containment(self.options), "a long, b long"))
+        cands = self.keep(_persist(with_terms.mapInArrow(_containment(self.options), "a long, b long")))
         self.tier = {"candidates": int(cands.count())}
         tx = texts.select("index", "text").join(signed.select("index", "spans"), "index")
         known = table.select("a", "b", *(F.col(c).alias("t_" + c) for c in table.columns if c not in ("a", "b")))
@@ -1312,22 +1338,28 @@ class _Run:
         if plan.bands and self.n_docs > 1:
             with self.stage("candidates"):
                 sources = [(i, name, rule) for i, (name, rule) in enumerate(candidates.indexes(opt, plan))]
-                cands = _persist(self.key_candidates(signed, reps, sources))
+                cands = self.keep(_persist(self.key_candidates(signed, reps, sources)))
                 n_cand = int(cands.count())
             with self.stage("verify"):
-                decided = _persist(self.verify(signed, cands))
+                decided = self.keep(_persist(self.verify(signed, cands)))
                 decided.count()
                 table = table.unionByName(decided)
         if plan.paraphrase and self.n_docs > 1:
             with self.stage("paraphrase"):
-                table = _persist(self.paraphrase(signed, texts, reps, table))
+                table = self.keep(_persist(self.paraphrase(signed, texts, reps, table)))
                 table.count()
         table = _persist(table.where(F.col("kind").isin([KIND_CODE[k] for k in plan.kinds])))
         table.count()
+        # what the result needs of the signed documents: their furniture
+        furniture = _persist(signed.select("index", "spans"))
+        furniture.count()
+        documents.count()
+        for df in self.scratch:
+            df.unpersist()
         self.timings["total"] = time.perf_counter() - self.t0
         return SparkFindResult(spark=self.spark, plan=plan, table=table, documents=documents, n_docs=self.n_docs,
-                               stats=stats, candidates=n_cand, timings=self.timings, tier=self.tier, signed=signed,
-                               texts=texts, fields=self.fields, partitions=self.P)
+                               stats=stats, candidates=n_cand, timings=self.timings, tier=self.tier,
+                               furniture=furniture, texts=texts, fields=self.fields, partitions=self.P)
 
 
 def find(paths: Sequence[PathLike], kinds: str | Iterable[str] | None = None, options: Options | None = None, *,
@@ -1395,7 +1427,7 @@ def dedup(paths: Sequence[PathLike], output: str, keep: str = "first", kinds: st
     fam = res.families(keep, ks)
     kept = fam.where(F.col("rep") == F.col("index")).select("index")
     rows = (res.texts.join(kept, "index", "left_semi").join(res.documents.select("index", "id"), "index")
-            .join(res.signed.select("index", "spans"), "index").orderBy("index"))
+            .join(res.furniture, "index").orderBy("index"))
     lines = rows.mapInArrow(_dedup_lines(fields, strip_boilerplate), "value string")
     schema = _infer_schema(lines, output)
     n = write_lines(spark, lines, output, schema)
