@@ -7,4 +7,5 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[dev]'
+# the spark extra (pyspark, ~820 MB) runs the Spark engine's tests in local mode (needs Java 17)
+.venv/bin/python -m pip install -q -e '.[dev,spark]'

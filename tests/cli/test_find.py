@@ -100,3 +100,34 @@ def test_find_paraphrase_threshold_trades_rewrites_for_strictness():
     assert kinds[pair] == "partial"  # too few sentences clear 0.9: the verbatim passages remain
     bad = run("find", str(EXAMPLES), "--paraphrase-threshold", "2")
     assert bad.returncode == 2 and "paraphrase-threshold" in bad.stderr
+
+
+def test_the_spark_engine_from_the_command_line(spark, corpus, tmp_path):
+    """--engine spark writes what the local engine writes (a Parquet dataset, JSONL part files);
+    a wrong engine setting is exit status 2, nothing read is 1."""
+    from typer.testing import CliRunner
+
+    from retold.cli import app
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, [*args, "--engine", "spark", "--master", "local[2]", "--partitions", "2"])
+
+    r = invoke("find", str(corpus), "-o", str(tmp_path / "pairs.parquet"), "--json")
+    assert r.exit_code == 0, r.output
+    assert run("find", str(corpus), "-o", str(tmp_path / "local.parquet")).returncode == 0
+    want = pq.read_table(tmp_path / "local.parquet").to_pylist()
+    assert pq.read_table(tmp_path / "pairs.parquet").to_pylist() == want and len(want) == 1
+    r = invoke("clusters", str(corpus), "-o", str(tmp_path / "cl.jsonl"), "--keep", "earliest")
+    assert r.exit_code == 0, r.output
+    parts = sorted((tmp_path / "cl.jsonl").glob("part-*.jsonl"))
+    rows = [json.loads(x) for p in parts for x in p.read_text().splitlines()]
+    assert rows[0] == {"cluster": 0, "representative": "copy", "members": ["orig", "copy"]}
+    r = invoke("dedup", str(corpus), "-o", str(tmp_path / "clean.jsonl"))
+    assert r.exit_code == 0, r.output
+    parts = sorted((tmp_path / "clean.jsonl").glob("part-*"))
+    kept = [json.loads(x) for p in parts for x in p.read_text().splitlines()]
+    assert [k["id"] for k in kept] == ["orig", "other"] and kept[0]["date"] == "2022-03-15"
+    assert invoke("find", str(tmp_path / "nope.jsonl")).exit_code == 1
+    assert invoke("find", str(corpus), "--spark-conf", "no-equals-sign").exit_code == 2
+    r = CliRunner().invoke(app, ["find", str(corpus), "--partitions", "3"])
+    assert r.exit_code == 2 and "--engine spark" in r.output

