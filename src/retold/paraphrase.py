@@ -34,6 +34,7 @@ import numpy as np
 from .records import Passage
 from .semantic import (
     LEXICAL_MODEL,
+    CascadeModel,
     Embedder,
     EmbeddingCache,
     LexicalEmbedder,
@@ -42,6 +43,7 @@ from .semantic import (
     model_for,
     sentence_features,
     shared_embedder,
+    shared_static,
     similarity_matrix,
 )
 from .sentences import split_sentences
@@ -284,8 +286,15 @@ def join_features(f: SentenceFeatures, first: int, last: int) -> SentenceFeature
         norm = np.linalg.norm(v)
         emb = (v / norm if norm > 0 else v).astype(np.float32)
     nums = f.nums.pool(first, last, weights, union=True)
+    static = known = None
+    if f.static is not None:
+        v = (f.static[sl] * weights[:, None]).sum(axis=0, keepdims=True)
+        norm = np.linalg.norm(v)
+        static = (v / norm if norm > 0 else v).astype(np.float32)
+    if f.known is not None:
+        known = np.array([bool(f.known[sl].all())])
     return SentenceFeatures(emb, lex, nums, nums.counts(), f.n_words[sl].sum(keepdims=True),
-                            f.n_content[sl].sum(keepdims=True))
+                            f.n_content[sl].sum(keepdims=True), static=static, known=known)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,6 +637,76 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
     return out
 
 
+CASCADE = CascadeModel()
+
+
+def static_screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
+    """Slightly looser thresholds for the cheap model's decision before the precise model runs:
+    it must keep every pair the cascade accepts (sentence threshold 0.4, one aligned unit and a
+    quarter of the coverage less)."""
+    return replace(options, threshold=0.4, min_pairs=max(2, options.min_pairs - 1),
+                   min_coverage=0.75 * options.min_coverage, min_coverage_other=0.75 * options.min_coverage_other,
+                   min_coverage_other_many=0.75 * options.min_coverage_other_many,
+                   min_pair_words=min(6, options.min_pair_words))
+
+
+def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], static: Embedder,
+             cache: EmbeddingCache, opt: ParaphraseOptions) -> tuple[list, dict[int, DocSentences], dict[str, int]]:
+    """The cheap model on the screened pairs, then the precise one on the sentences of the
+    survivors whose pairs the cheap model is unsure of (:class:`retold.semantic.CascadeModel`).
+
+    Returns the surviving pairs, their documents' features for the cascade, and counts."""
+    cascade = CASCADE
+    involved = sorted({d for a, b, _, _ in kept for d in (a, b)})
+    vecs = static.encode([raw[x][s:e] for x in involved for s, e in lexical[x].spans])
+    cheap: dict[int, DocSentences] = {}
+    row = 0
+    for x in involved:
+        n = len(lexical[x])
+        cheap[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]))
+        row += n
+    screen = static_screen_options(opt)
+    survivors = []
+    need = {x: np.zeros(len(lexical[x]), dtype=bool) for x in involved}
+    unknown = {x: np.zeros(len(lexical[x]), dtype=bool) for x in involved}
+    sure = 0
+    for a, b, flags, v in kept:
+        s = compare_prepared(cheap[a], cheap[b], cascade.cheap, screen, *flags, extend=False)
+        if not (s.paraphrase and s.reworded >= 0.75 * v):
+            continue
+        survivors.append((a, b, flags, v))
+        fa, fb = cheap[a].features, cheap[b].features
+        # a pair the cheap model accepts on its sure sentence pairs alone needs no confirmation
+        da = DocSentences(lexical[a].spans, replace(lexical[a].features, static=fa.emb, known=unknown[a]))
+        db = DocSentences(lexical[b].spans, replace(lexical[b].features, static=fb.emb, known=unknown[b]))
+        r = compare_prepared(da, db, cascade, opt, *flags)
+        if r.paraphrase and r.reworded >= v:
+            sure += 1
+            continue
+        p = similarity_matrix(fa, fb, cascade.cheap)
+        unsure = cascade.uncertain(p)
+        unsure &= (fa.n_content >= opt.min_content)[:, None] & (fb.n_content >= opt.min_content)[None, :]
+        # a sentence aligns with one other at most, nearly always its best match
+        unsure &= (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
+        need[a] |= unsure.any(axis=1)
+        need[b] |= unsure.any(axis=0)
+    docs: dict[int, DocSentences] = {}
+    used = sorted({d for a, b, _, _ in survivors for d in (a, b)})
+    texts = [raw[x][s:e] for x in used for (s, e), k in zip(lexical[x].spans, need[x]) if k]
+    precise = cache.encode(texts) if texts else np.zeros((0, cache.embedder.dim), dtype=np.float32)
+    row = 0
+    for x in used:
+        k = need[x]
+        emb = np.zeros((len(k), cache.embedder.dim), dtype=np.float32)
+        m = int(k.sum())
+        emb[k] = precise[row : row + m]
+        row += m
+        docs[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=emb, static=cheap[x].features.emb,
+                                                         known=k))
+    return survivors, docs, {"static_screened": len(survivors), "static_sure": sure, "precise_sentences": len(texts),
+                             "static_sentences": int(vecs.shape[0])}
+
+
 def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int]],
                      embed: EmbeddingCache | None = None, options: ParaphraseOptions | None = None,
                      copied: dict[tuple[int, int], list[tuple[int, int, int, int]]] | None = None,
@@ -678,20 +757,31 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             kept.append((a, b, flags, v))
         elif on_pair is not None:
             on_pair()
+    n_screened = len(kept)
     docs: dict[int, DocSentences] = lexical
+    model: SimilarityModel | CascadeModel = final_model if semantic else lex_model
+    counts: dict[str, int] = {}
     if semantic and kept:
-        # the model sees every document that passed the screen in a few large calls: batches of
-        # similar-length sentences from many documents pad less than one document at a time
-        docs = embed_documents(sorted({d for a, b, _, _ in kept for d in (a, b)}), lexical, raw, cache)
+        static = shared_static() if cache.embedder.name == "minilm" else None
+        if static is not None:
+            kept, docs, counts = _cascade(kept, lexical, raw, static, cache, opt)
+            for _ in range(n_screened - len(kept)):
+                if on_pair is not None:
+                    on_pair()
+            model = CascadeModel(precise=final_model)
+        else:
+            # the model sees every document that passed the screen in a few large calls: batches
+            # of similar-length sentences from many documents pad less than one document at a time
+            docs = embed_documents(sorted({d for a, b, _, _ in kept for d in (a, b)}), lexical, raw, cache)
     for a, b, flags, v in kept:
-        r = compare_prepared(docs[a], docs[b], final_model if semantic else lex_model, opt, *flags)
+        r = compare_prepared(docs[a], docs[b], model, opt, *flags)
         if r.paraphrase and r.reworded >= v:
             out.append((a, b, r))
         if on_pair is not None:
             on_pair()
     if stats is not None:
-        stats.update(candidates=len(pairs), documents=len(involved), screened=len(kept),
-                     embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out))
+        stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened,
+                     embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out), **counts)
     return out
 
 
