@@ -146,7 +146,7 @@ EmbedderOpt = Annotated[str | None, typer.Option(
     "$RETOLD_EMBEDDER.", show_default=False)]
 ParaThresholdOpt = Annotated[float | None, typer.Option(
     "--paraphrase-threshold", min=0.05, max=0.95, help="Sentence-pair probability from which rewritten sentences "
-    "align (default: fitted on MSRP train, 0.48 with MiniLM). Lower catches more rewrites and more independent "
+    "align (default: fitted on MSRP train, 0.45 with MiniLM). Lower catches more rewrites and more independent "
     "articles on the same event.", show_default=False)]
 KeepOpt = Annotated[str, typer.Option("--keep", help="Representative of a family: first (input order), "
                                       "longest (most words) or earliest (date field).")]
