@@ -25,12 +25,14 @@ names and numbers); only candidates are aligned.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numba as nb
 import numpy as np
 
+from .languages import languages, tally
 from .records import Passage
 from .semantic import (
     LEXICAL_MODEL,
@@ -638,6 +640,15 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
 
 
 CASCADE = CascadeModel()
+#: sentence threshold of the lexical evidence for documents not in English: their function words
+#: are not known as stop words, so two unrelated sentences share more of their words
+FOREIGN_THRESHOLD = float(os.environ.get("RETOLD_FOREIGN_THRESHOLD", "0.7"))
+
+
+def foreign_options(options: ParaphraseOptions) -> ParaphraseOptions:
+    """The decision for documents the sentence model does not serve (not English): lexical
+    evidence only, with a stricter sentence threshold (:data:`FOREIGN_THRESHOLD`)."""
+    return replace(options, threshold=max(FOREIGN_THRESHOLD, options.threshold or 0.0))
 
 
 def static_screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
@@ -758,14 +769,19 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
         elif on_pair is not None:
             on_pair()
     n_screened = len(kept)
+    # the sentence model knows English: other languages are decided on lexical evidence alone
+    langs = languages({d: raw[d] for d in involved})
+    foreign = [k for k in kept if langs[k[0]] != "en" or langs[k[1]] != "en"]
+    kept = [k for k in kept if langs[k[0]] == "en" and langs[k[1]] == "en"]
     docs: dict[int, DocSentences] = lexical
     model: SimilarityModel | CascadeModel = final_model if semantic else lex_model
     counts: dict[str, int] = {}
     if semantic and kept:
         static = shared_static() if cache.embedder.name == "minilm" else None
         if static is not None:
+            n_kept = len(kept)
             kept, docs, counts = _cascade(kept, lexical, raw, static, cache, opt)
-            for _ in range(n_screened - len(kept)):
+            for _ in range(n_kept - len(kept)):
                 if on_pair is not None:
                     on_pair()
             model = CascadeModel(precise=final_model)
@@ -773,15 +789,22 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             # the model sees every document that passed the screen in a few large calls: batches
             # of similar-length sentences from many documents pad less than one document at a time
             docs = embed_documents(sorted({d for a, b, _, _ in kept for d in (a, b)}), lexical, raw, cache)
-    for a, b, flags, v in kept:
-        r = compare_prepared(docs[a], docs[b], model, opt, *flags)
-        if r.paraphrase and r.reworded >= v:
-            out.append((a, b, r))
-        if on_pair is not None:
-            on_pair()
+    lexical_opt = foreign_options(opt)
+    for group, m, o, ds in ((kept, model, opt, docs), (foreign, lex_model, lexical_opt, lexical)):
+        for a, b, flags, v in group:
+            r = compare_prepared(ds[a], ds[b], m, o, *flags)
+            if r.paraphrase and r.reworded >= v:
+                out.append((a, b, r))
+            if on_pair is not None:
+                on_pair()
+    out.sort(key=lambda t: (t[0], t[1]))
     if stats is not None:
+        english = sum(lang == "en" for lang in langs.values())
         stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened,
-                     embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out), **counts)
+                     embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out),
+                     documents_model=english if semantic else 0,
+                     documents_lexical=len(langs) - english if semantic else len(langs), **counts)
+        stats.update({f"language:{k}": v for k, v in tally(langs).items()})
     return out
 
 
