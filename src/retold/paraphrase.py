@@ -25,7 +25,6 @@ names and numbers); only candidates are aligned.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -639,10 +638,11 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
     return out
 
 
+#: the cascade's sure band (:class:`retold.semantic.CascadeModel`)
 CASCADE = CascadeModel()
 #: sentence threshold of the lexical evidence for documents not in English: their function words
 #: are not known as stop words, so two unrelated sentences share more of their words
-FOREIGN_THRESHOLD = float(os.environ.get("RETOLD_FOREIGN_THRESHOLD", "0.7"))
+FOREIGN_THRESHOLD = 0.7
 
 
 def foreign_options(options: ParaphraseOptions) -> ParaphraseOptions:
@@ -733,8 +733,12 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     reworded as copied (a noisy copy whose edits broke some passages is still a copy); the screen
     asks for half that. Each document is split and its lexical features computed once;
     model embeddings are computed once per distinct sentence (``embed`` caches them) and only
-    for documents of pairs that pass the screen. Returns ``(a, b, result)`` for pairs decided
-    ``paraphrase``; ``stats`` (optional) receives the counts of each stage.
+    for documents of pairs that pass the screen. The sentence model reads English pairs only
+    (:func:`retold.languages.language_of`): with MiniLM, the static model decides the sentence
+    pairs it is sure of and MiniLM reads the rest (:func:`_cascade`); pairs in other languages
+    are decided on lexical evidence (:func:`foreign_options`). Returns ``(a, b, result)`` for
+    pairs decided ``paraphrase``, sorted; ``stats`` (optional) receives the counts of each stage
+    and the documents per language.
     """
     opt = options or ParaphraseOptions()
     cache = embed if embed is not None else EmbeddingCache(LexicalEmbedder())
