@@ -324,7 +324,8 @@ def _icu_words():
 def segmenter() -> str:
     """How words of Thai, Lao, Khmer and Burmese are found: ``icu`` (dictionary-based word
     boundaries, the ``lang`` extra: ``pip install pyicu-wheels``) or ``characters`` (each
-    letter a token, so shingles are character n-grams: coarser, but copies still match)."""
+    letter a token, so shingles are character n-grams: copies still match, but a passage lifted
+    into another text is not reliably told from a near-duplicate)."""
     return "icu" if _icu_words() is not None else "characters"
 
 
