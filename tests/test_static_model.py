@@ -27,7 +27,7 @@ def test_word_pieces_match_the_models_tokeniser(static):
 def test_table_is_cached_and_embeddings_are_normalised(static):
     table = static.table()
     assert table.shape == (len(static.vocab), static_model.DIM)
-    assert list(static_model.cache_dir().glob(f"static-*-{static_model.DIM}.npy"))
+    assert list(static_model.cache_dir().glob(f"static-*-{static_model.DIM}-v{static_model.VERSION}.npy"))
     v = static.encode(["Kim denied Putin any help with the war.", "Putin was refused help in the war by Kim.",
                        "Oil prices rose in London on Monday.", "", "!!"])
     assert v.shape == (5, static_model.DIM)

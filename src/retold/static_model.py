@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ import numpy as np
 from .onnx_model import _model_key, cache_dir
 
 DIM = 256
+VERSION = 1  # of the distillation recipe: part of the cache file's name
 # BERT's basic tokenisation: runs of word characters, and each other non-space character alone
 _WORDS = re.compile(r"\w+|[^\w\s]")
 
@@ -108,6 +110,8 @@ class StaticEmbedder:
         self._vocab: dict[str, int] | None = None
         self._word_id: dict[str, int] = {}
         self._words: np.ndarray | None = None
+        # one embedder serves a whole process (the index service answers from several threads)
+        self._lock = threading.Lock()
 
     @property
     def model_dir(self) -> Path:
@@ -121,7 +125,7 @@ class StaticEmbedder:
     def table(self) -> np.ndarray:
         """The distilled table (built and cached on first use)."""
         if self._table is None:
-            path = cache_dir() / f"static-{_model_key(self.model_dir)}-{DIM}.npy"
+            path = cache_dir() / f"static-{_model_key(self.model_dir)}-{DIM}-v{VERSION}.npy"
             if path.exists():
                 self._table = np.load(path).astype(np.float32)
             else:
@@ -194,6 +198,10 @@ class StaticEmbedder:
         self._words = rows if self._words is None else np.concatenate([self._words, rows])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
