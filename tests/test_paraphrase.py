@@ -213,3 +213,20 @@ def test_the_sentence_model_reads_english_only_and_the_cascade_confirms_the_seed
     if static_model.available():
         # MiniLM read only the sentences the cheap model was unsure of
         assert 0 < stats["precise_sentences"] < stats["static_sentences"]
+
+
+def test_a_static_model_that_cannot_be_built_costs_speed_not_results(minilm, monkeypatch) -> None:
+    import retold.paraphrase as P
+
+    class Broken:
+        name, dim, semantic = "static", 256, True
+
+        def table(self):
+            raise OSError("no space left on device")
+
+    monkeypatch.setattr(P, "shared_static", lambda: Broken())
+    a, b = seed_texts()
+    stats: dict = {}
+    with pytest.warns(RuntimeWarning, match="static model unavailable"):
+        found = P.align_candidates([a, b].__getitem__, [(0, 1)], minilm, stats=stats)
+    assert [(x, y) for x, y, _ in found] == [(0, 1)] and "precise_sentences" not in stats

@@ -25,6 +25,7 @@ names and numbers); only candidates are aligned.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -782,6 +783,13 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     counts: dict[str, int] = {}
     if semantic and kept:
         static = shared_static() if cache.embedder.name == "minilm" else None
+        if static is not None:
+            try:
+                static.table()  # type: ignore[attr-defined]
+            except Exception as e:  # noqa: BLE001 - a failed build only costs speed: MiniLM reads everything
+                warnings.warn(f"static model unavailable ({type(e).__name__}: {e}); MiniLM reads every screened "
+                              "sentence (slower, same kind of result)", RuntimeWarning, stacklevel=2)
+                static = None
         if static is not None:
             n_kept = len(kept)
             kept, docs, counts = _cascade(kept, lexical, raw, static, cache, opt)
