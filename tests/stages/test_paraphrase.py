@@ -4,6 +4,7 @@ that is retold is upgraded and keeps its verbatim passages."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from retold.model import KIND_CODE, Options, PairTable, Plan
 from retold.paraphrase import resolve_embedder
@@ -71,3 +72,56 @@ def test_the_term_rule_and_containment_give_the_candidates() -> None:
     pa, pb = pa[keep], pb[keep]
     kept = term_containment(s.terms, s.term_offsets, pa, pb, Options())
     assert list(zip(pa[kept].tolist(), pb[kept].tolist())) == want and len(want) >= 2
+
+
+def _row(t: PairTable, a: int, b: int) -> tuple:
+    """A pair's row: kind, score, coverage and its passages, sorted."""
+    (i,) = np.flatnonzero((t.a == a) & (t.b == b))
+    p = t.passages
+    m = p.pair == i
+    passages = sorted(zip(p.a_start[m].tolist(), p.a_end[m].tolist(), p.b_start[m].tolist(), p.b_end[m].tolist(),
+                          p.kind[m].tolist(), np.round(p.score[m], 6).tolist()))
+    return int(t.kind[i]), round(float(t.score[i]), 6), round(float(t.coverage_a[i]), 6), passages
+
+
+def test_a_run_cut_in_pieces_decides_each_pair_as_one_call(minilm) -> None:
+    """With the cascade, the sentences MiniLM reads depend on every pair of a call: an engine that
+    aligns its candidates in pieces (Spark) passes the union of the pieces' needs
+    (``cascade_needs``) as ``known`` and gets, pair by pair, the table of one call."""
+    from retold import static_model
+    from retold.stages.paraphrase import cascade_needs
+
+    if not static_model.available():
+        pytest.skip("the cascade's static model needs ONNX Runtime")
+    a, b = seed_texts()
+    # two more documents mixing halves of both: four documents, each in several candidate pairs
+    cut_a, cut_b = a.split(". "), b.split(". ")
+    texts = [a, b, ". ".join(cut_a[: len(cut_a) // 2] + cut_b[len(cut_b) // 2 :]),
+             ". ".join(cut_b[: len(cut_b) // 2] + cut_a[len(cut_a) // 2 :])]
+    table, s = decided(texts)
+    opt = Options()
+    ca, cb = candidates(s.terms, s.term_offsets, np.arange(len(texts)), opt)
+
+    def load(wanted):
+        return {d: texts[d] for d in wanted}
+
+    whole = paraphrase_tier(table, ca, cb, len(texts), load, opt, minilm)
+    pieces = [(ca[i : i + 1], cb[i : i + 1]) for i in range(ca.shape[0])]
+    needs = [cascade_needs(table, x, y, len(texts), load, opt, minilm) for x, y in pieces]
+    known: dict[int, np.ndarray] = {}
+    for got in needs:
+        for d, sentences in got.items():
+            known[d] = np.union1d(known.get(d, np.zeros(0, dtype=np.int64)), sentences)
+    assert known, "the cheap model is unsure of some sentence pairs"
+    # the union matters: some document needs more sentences over the run than in any one pair
+    assert any(len(known[d]) > max(len(g.get(d, ())) for g in needs) for d in known)
+    found = 0
+    for x, y in pieces:
+        piece = paraphrase_tier(table, x, y, len(texts), load, opt, minilm, known=known)
+        pair = (int(x[0]), int(y[0]))
+        in_whole = bool(((whole.a == pair[0]) & (whole.b == pair[1])).any())
+        assert in_whole == bool(((piece.a == pair[0]) & (piece.b == pair[1])).any())
+        if in_whole:
+            assert _row(piece, *pair) == _row(whole, *pair)
+            found += int(whole.kind[(whole.a == pair[0]) & (whole.b == pair[1])][0] == KIND_CODE["paraphrase"])
+    assert found >= 1

@@ -22,8 +22,9 @@ candidates      postings by key -> ``key_pairs``; hits summed by pair ->        
                 ``enough_hits`` (``stages.candidates``, the one rule)               (pair, hits)
 decide          both documents' shingles joined to each pair -> ``stages.decide``   shingles x pairs
 paraphrase      content-word candidates as above, texts joined to each pair ->     terms, texts x
-                ``stages.paraphrase.paraphrase_tier``; the model loads once per    pairs
-                Python worker process
+                ``stages.paraphrase.paraphrase_tier``; with MiniLM a first pass    pairs (twice
+                (``cascade_needs``) unites per document the sentences MiniLM       with MiniLM),
+                reads, as one local call would; models load once per worker        (doc, sentence)
 assemble        ids joined, sorted by (a, b), ``stages.assemble.records``           pairs (sort)
 clusters        large-star/small-star connected components in DataFrames,          edges x rounds
                 ``cluster.representatives`` per family
@@ -59,6 +60,7 @@ import pyarrow as pa
 from ..boilerplate import LineCounts, count_lines, mask, strip
 from ..cluster import KEEP_RULES, representatives
 from ..model import FAMILY_KINDS, KIND_CODE, Fields, Options, PairTable, PassageTable, Plan, parse_kinds
+from ..paraphrase import cascade_runs
 from ..readers import MAX_MESSAGES, Document, ReadContext, ReadStats, format_for, list_dir, read_file
 from ..records import Cluster, Pair, output_format
 from ..stages import assemble, candidates, decide, exact, sign
@@ -709,32 +711,79 @@ def _containment(options: Options) -> BatchFn:
     return run
 
 
-def _paraphrase(options: Options, plan: Plan, n_docs: int
-                ) -> BatchFn:
-    """The paraphrase tier (``stages.paraphrase.paraphrase_tier``) on candidate pairs joined with
-    their row of the pair table (if any) and both masked texts."""
+def _tier_batch(b: pa.RecordBatch) -> tuple[PairTable, np.ndarray, np.ndarray, dict[int, str]]:
+    """Candidate pairs joined with their row of the pair table (if any) and both texts: the
+    rows that are in the table, the pairs (sorted), and the furniture-masked texts."""
+    a, bb = _numpy(b.column("a"), np.int64), _numpy(b.column("b"), np.int64)
+    rows = np.flatnonzero(_numpy(b.column("t_kind").is_valid(), bool))
+    table = batch_to_table(b.take(pa.array(rows)), True, prefix="t_")
+    texts: dict[int, str] = {}
+    for side, docs in (("a", a), ("b", bb)):
+        for d, text, blob in zip(docs.tolist(), b.column("text_" + side).to_pylist(),
+                                 b.column("spans_" + side).to_pylist()):
+            if d not in texts:
+                sp = spans_of(blob)
+                texts[d] = mask(text or "", sp) if sp else (text or "")
+    order = np.lexsort((bb, a))
+    return table, a[order], bb[order], texts
+
+
+def _cascade_needs(options: Options, plan: Plan, n_docs: int) -> BatchFn:
+    """The tier's first pass (``stages.paraphrase.cascade_needs``): ``doc, sentence`` rows, the
+    sentences MiniLM must read for the pairs of a piece."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from ..paraphrase import resolve_embedder
 
-        for b in _slices(batches, 2048):
-            a, bb = _numpy(b.column("a"), np.int64), _numpy(b.column("b"), np.int64)
-            known = np.flatnonzero(_numpy(b.column("t_kind").is_valid(), bool))
-            table = batch_to_table(b.take(pa.array(known)), True, prefix="t_")
-            texts: dict[int, str] = {}
-            for side, docs in (("a", a), ("b", bb)):
-                for d, text, blob in zip(docs.tolist(), b.column("text_" + side).to_pylist(),
-                                         b.column("spans_" + side).to_pylist()):
-                    if d not in texts:
-                        sp = spans_of(blob)
-                        texts[d] = mask(text or "", sp) if sp else (text or "")
-            order = np.lexsort((bb, a))
-            out = tier.paraphrase_tier(table, a[order], bb[order], n_docs, _loader(texts), options,
-                                       resolve_embedder(plan.embedder))
-            if len(out):
-                yield table_to_batch(out)
+        for b in _slices(batches, PAIRS_PER_CALL // 2):
+            table, a, bb, texts = _tier_batch(b)
+            needs = tier.cascade_needs(table, a, bb, n_docs, _loader(texts), options, resolve_embedder(plan.embedder))
+            if needs:
+                docs = sorted(needs)
+                yield pa.RecordBatch.from_pydict({
+                    "doc": np.repeat(np.asarray(docs, dtype=np.int64), [len(needs[d]) for d in docs]),
+                    "sentence": np.concatenate([needs[d] for d in docs]).astype(np.int64)})
 
     return run
+
+
+def _paraphrase(options: Options, plan: Plan, n_docs: int, cascade: bool) -> BatchFn:
+    """The paraphrase tier (``stages.paraphrase.paraphrase_tier``) on candidate pairs joined with
+    their row of the pair table (if any) and both masked texts; with the cascade, also with the
+    sentences MiniLM reads in each document over the whole run (``need_a``, ``need_b``)."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from ..paraphrase import resolve_embedder
+
+        totals: dict[str, int] = {}
+        for b in _slices(batches, PAIRS_PER_CALL // 2):
+            table, a, bb, texts = _tier_batch(b)
+            known: dict[int, np.ndarray] | None = None
+            if cascade:
+                known = {}
+                for side in ("a", "b"):
+                    for d, need in zip(_numpy(b.column(side), np.int64).tolist(), b.column("need_" + side).to_pylist()):
+                        if need:
+                            known[d] = np.asarray(need, dtype=np.int64)
+            stats: dict[str, int] = {}
+            out = tier.paraphrase_tier(table, a, bb, n_docs, _loader(texts), options, resolve_embedder(plan.embedder),
+                                       stats=stats, known=known)
+            for k in TIER_COUNTS:
+                if k in stats:
+                    totals[k] = totals.get(k, 0) + stats[k]
+            if len(out):
+                yield table_to_batch(out)
+        if totals:
+            # the piece's counts ride along as rows a = -1, b = the count's number, score = the count
+            keys = [TIER_COUNTS.index(k) for k in totals]
+            yield table_to_batch(PairTable.from_columns(a=np.full(len(keys), -1), b=keys, kind=np.zeros(len(keys)),
+                                                        score=list(totals.values())))
+
+    return run
+
+
+#: The paraphrase tier's counts that add up over pieces (the local run's summary has them too).
+TIER_COUNTS = ("candidates", "screened", "paraphrases", "static_screened", "static_sure")
 
 
 def _loader(texts: dict[int, str]) -> Callable[[set[int]], dict[int, str]]:
@@ -1314,7 +1363,7 @@ class _Run:
         with_terms = (cands.join(side.select(F.col("index").alias("a"), F.col("terms").alias("terms_a")), "a")
                       .join(side.select(F.col("index").alias("b"), F.col("terms").alias("terms_b")), "b"))
         cands = self.keep(_persist(with_terms.mapInArrow(_containment(self.options), "a long, b long")))
-        self.tier = {"candidates": int(cands.count())}
+        cands.count()
         tx = texts.select("index", "text").join(signed.select("index", "spans"), "index")
         known = table.select("a", "b", *(F.col(c).alias("t_" + c) for c in table.columns if c not in ("a", "b")))
         joined = (cands.join(known, ["a", "b"], "left")
@@ -1323,8 +1372,25 @@ class _Run:
                   .join(tx.select(F.col("index").alias("b"), F.col("text").alias("text_b"),
                                   F.col("spans").alias("spans_b")), "b")
                   .repartition(self.P, "a", "b"))
-        found = joined.mapInArrow(_paraphrase(self.options, self.plan, self.n_docs), PAIR_DDL)
-        return table.join(cands, ["a", "b"], "left_anti").unionByName(found)
+        cascade = cascade_runs(self.plan.embedder)
+        if cascade:
+            # which sentences MiniLM reads depends on every pair a document is in: a first pass
+            # collects them over the whole run, the second decides each pair with that union
+            joined = self.keep(_persist(joined, disk=True))
+            needs = (joined.mapInArrow(_cascade_needs(self.options, self.plan, self.n_docs), "doc long, sentence long")
+                     .distinct().groupBy("doc").agg(F.sort_array(F.collect_list("sentence")).alias("need")))
+            needs = self.keep(_persist(needs))
+            joined = (joined.join(needs.select(F.col("doc").alias("a"), F.col("need").alias("need_a")), "a", "left")
+                      .join(needs.select(F.col("doc").alias("b"), F.col("need").alias("need_b")), "b", "left"))
+        found = self.keep(_persist(joined.mapInArrow(_paraphrase(self.options, self.plan, self.n_docs, cascade),
+                                                     PAIR_DDL)))
+        counts: dict[str, int] = {}
+        for r in found.where(F.col("a") < 0).select("b", "score").collect():  # a few rows per partition
+            key = TIER_COUNTS[int(r["b"])]
+            counts[key] = counts.get(key, 0) + int(r["score"])
+        # the additive ones of the local run's counts (documents and languages are not counted here)
+        self.tier = counts
+        return table.join(cands, ["a", "b"], "left_anti").unionByName(found.where(F.col("a") >= 0))
 
 
     def find(self, texts: Any, meta: Any, stats: ReadStats) -> SparkFindResult:

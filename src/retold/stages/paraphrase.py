@@ -21,7 +21,7 @@ passages and gains the rewritten ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -119,21 +119,14 @@ def term_containment(terms: np.ndarray, term_offsets: np.ndarray, la: np.ndarray
     return overlap / np.maximum(1, np.minimum(size[la], size[lb])) >= popt.min_term_containment
 
 
-def paraphrase_tier(table: PairTable, ca: np.ndarray, cb: np.ndarray, n_docs: int,
-                    load: Callable[[set[int]], dict[int, str]], options: Options, cache: EmbeddingCache,
-                    on_pair: Callable[[], None] | None = None, on_start: Callable[[int], None] | None = None,
-                    stats: dict[str, int] | None = None) -> PairTable:
-    """``table`` with the paraphrase pairs added and the retold partial pairs upgraded.
-
-    ``ca``/``cb``: the candidate pairs (:func:`candidates`, a < b in read order); ``n_docs``:
-    the document numbers' bound; ``load(docs)``: the (furniture-masked) texts of some
-    documents; ``cache``: the sentence embedder of the run. ``on_start(n)`` and ``on_pair()``
-    report progress over the ``n`` pairs aligned.
-    """
-    popt = paraphrase_options(options)
+def _aligner_inputs(table: PairTable, ca: np.ndarray, cb: np.ndarray, n_docs: int,
+                    load: Callable[[set[int]], dict[int, str]]) -> tuple[list[tuple[int, int]], dict[int, str],
+                                                                         dict, dict] | None:
+    """What :func:`retold.paraphrase.align_candidates` reads: the selected pairs whose texts
+    loaded, the texts, the verbatim passages of the partial ones, and their (row, share)."""
     ca, cb, row, verbatim = select_candidates(table, ca, cb, n_docs)
     if ca.shape[0] == 0:
-        return table
+        return None
     p = table.passages
     copied: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
     if (row >= 0).any() and len(p):
@@ -145,13 +138,50 @@ def paraphrase_tier(table: PairTable, ca: np.ndarray, cb: np.ndarray, n_docs: in
             copied[(x, y)] = [(cols[0][k], cols[1][k], cols[2][k], cols[3][k]) for k in order[lo:hi].tolist()]
     texts = load(set(ca.tolist()) | set(cb.tolist()))
     pairs = [(x, y) for x, y in zip(ca.tolist(), cb.tolist()) if x in texts and y in texts]
-    if on_start is not None:
-        on_start(len(pairs))
     # candidates already reported as partial: their row, and the share their passages cover
     where = {(x, y): (n, v) for x, y, n, v in zip(ca.tolist(), cb.tolist(), row.tolist(), verbatim.tolist())
              if n >= 0}
-    found = align_candidates(texts.__getitem__, pairs, cache, popt, copied, {k: v for k, (_, v) in where.items()},
-                             on_pair=on_pair, stats=stats)
+    return pairs, texts, copied, where
+
+
+def cascade_needs(table: PairTable, ca: np.ndarray, cb: np.ndarray, n_docs: int,
+                  load: Callable[[set[int]], dict[int, str]], options: Options, cache: EmbeddingCache
+                  ) -> dict[int, np.ndarray]:
+    """The first pass of an engine that runs :func:`paraphrase_tier` on its candidates in
+    several pieces: per document, the sentence numbers the precise model must read for these
+    pairs (empty without the cascade). The union over every piece is ``known`` for the tier.
+    """
+    got = _aligner_inputs(table, ca, cb, n_docs, load)
+    needs: dict[int, np.ndarray] = {}
+    if got is not None:
+        pairs, texts, copied, where = got
+        align_candidates(texts.__getitem__, pairs, cache, paraphrase_options(options), copied,
+                         {k: v for k, (_, v) in where.items()}, needs=needs)
+    return needs
+
+
+def paraphrase_tier(table: PairTable, ca: np.ndarray, cb: np.ndarray, n_docs: int,
+                    load: Callable[[set[int]], dict[int, str]], options: Options, cache: EmbeddingCache,
+                    on_pair: Callable[[], None] | None = None, on_start: Callable[[int], None] | None = None,
+                    stats: dict[str, int] | None = None, known: Mapping[int, np.ndarray] | None = None
+                    ) -> PairTable:
+    """``table`` with the paraphrase pairs added and the retold partial pairs upgraded.
+
+    ``ca``/``cb``: the candidate pairs (:func:`candidates`, a < b in read order); ``n_docs``:
+    the document numbers' bound; ``load(docs)``: the (furniture-masked) texts of some
+    documents; ``cache``: the sentence embedder of the run. ``on_start(n)`` and ``on_pair()``
+    report progress over the ``n`` pairs aligned. ``known``: when the candidates of a run are
+    aligned in several calls, the sentences the precise model reads (:func:`cascade_needs`
+    over all of them), so that every pair is decided as in one call.
+    """
+    got = _aligner_inputs(table, ca, cb, n_docs, load)
+    if got is None:
+        return table
+    pairs, texts, copied, where = got
+    if on_start is not None:
+        on_start(len(pairs))
+    found = align_candidates(texts.__getitem__, pairs, cache, paraphrase_options(options), copied,
+                             {k: v for k, (_, v) in where.items()}, on_pair=on_pair, stats=stats, known=known)
     if not found:
         return table
     new_a: list[int] = []
