@@ -111,7 +111,8 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
         raise typer.Exit(1)
 
 
-def _size(p: Path) -> int:
+def _size(path: str | Path) -> int:
+    p = Path(path)  # the corpus arguments are strings (a URI stays one)
     try:
         if p.is_dir():
             return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
