@@ -322,6 +322,7 @@ def test_pair_tables_survive_arrow():
     assert json.dumps(back.kinds()) == '["near_duplicate", "partial"]'
 
 
+@pytest.mark.slow
 def test_minilm_scores_as_locally(spark, tmp_path):
     """The paraphrase model loads in the Spark workers (once per Python worker) and decides as the
     local run does, scores to 1e-6, whatever the partitions: with the cascade, the sentences MiniLM
