@@ -325,7 +325,7 @@ def cue_spans(text: str) -> list[tuple[int, int]]:
         if i < tail_from:
             continue
         line = text[s:e].strip()
-        if not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
+        if len(line) > MAX_CUE_CHARS or not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
             continue
         rest = nonempty[i + 1 :]
         if all(e2 - s2 <= MAX_TEASER_CHARS for s2, e2 in rest):

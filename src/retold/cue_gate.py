@@ -75,13 +75,20 @@ def _line_may_be_cue(buf, s: int, e: int, table, lens, first_ok, reserved, max_c
     if i >= e:
         return False
     trail = e
-    while trail > i and (buf[trail - 1] == 0x20 or buf[trail - 1] == 0x09 or buf[trail - 1] == 0x0D):
+    while trail > i and (buf[trail - 1] == 0x20 or 0x09 <= buf[trail - 1] <= 0x0D or 0x1C <= buf[trail - 1] <= 0x1F):
         trail -= 1
-    # a character is at most 4 bytes: a longer line cannot be a cue (unless it ends in what may be
-    # Unicode whitespace, which str.strip() would remove)
-    short = trail - i <= 4 * max_chars or buf[trail - 1] >= 0x80
-    if not short:
-        return False
+    # a line of more than max_chars characters cannot be a cue; most paragraphs of an article are
+    # such lines. A line ending in a non-ASCII byte may end in Unicode whitespace, which
+    # str.strip() would remove: its length is left to the regular expressions.
+    if buf[trail - 1] < 0x80 and trail - i > max_chars:
+        if trail - i > 4 * max_chars:
+            return False
+        chars = 0
+        for k in range(i, trail):
+            if (buf[k] & 0xC0) != 0x80:
+                chars += 1
+        if chars > max_chars:
+            return False
     first, _ = _utf8_char(buf, i, e)
     if first >= 0x80:
         # every cue starts with ASCII but for the copyright sign; letters that case-fold to ASCII

@@ -182,13 +182,6 @@ def scan(paths: Sequence[PathLike], plan: Plan | None = None, options: Options |
     return corpus
 
 
-def _sign_batch(texts: list[str], sites: list[str | None], counts: LineCounts | None, plan: Plan,
-                opt: Options) -> tuple[Signed, list[list[tuple[int, int]]]]:
-    """All pass-1 work for one batch (in the worker thread): furniture, then signing."""
-    masked, spans = sign.evidence_batch(texts, sites, counts, plan, opt)
-    return sign.sign(masked, opt, plan), spans
-
-
 def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCounts | None, total_bytes: int,
               prog: Progress, cfg: LocalSettings, on_message: Callable[[str], None] | None, spooled: bool) -> None:
     """Read ``source`` and sign every document in batches, in a worker thread."""
@@ -201,11 +194,17 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
     sites: list[str | None] = []
     nbytes = 0
     base = 0
-    pending: Future[tuple[Signed, list[list[tuple[int, int]]]]] | None = None
+    pending: tuple[Future[Signed], list[list[tuple[int, int]]]] | None = None
 
-    def collect(fut: Future[tuple[Signed, list[list[tuple[int, int]]]]]) -> None:
+    def prepare(batch: list[str], batch_sites: list[str | None]) -> tuple[list[str], list[list[tuple[int, int]]]]:
+        # Furniture is found here, in the reading thread, while the worker signs the previous
+        # batch: signing is the longer of the two, so the cues cost little wall time.
+        return sign.evidence_batch(batch, batch_sites, counts, plan, opt)
+
+    def collect(job: tuple[Future[Signed], list[list[tuple[int, int]]]]) -> None:
         nonlocal base
-        b, spans = fut.result()
+        fut, spans = job
+        b = fut.result()
         assert corpus.store is not None
         corpus.store.append(b.shingles, b.sh_offsets)
         if corpus.offsets is not None and b.tok_offsets is not None:
@@ -235,15 +234,17 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
             sites.append(site_of_document(doc) if site_level else None)
             nbytes += len(doc.text)
             if len(texts) >= cfg.batch_docs or nbytes >= cfg.batch_bytes:
+                masked, spans = prepare(texts, sites)
                 if pending is not None:
                     collect(pending)
-                pending = pool.submit(_sign_batch, texts, sites, counts, plan, opt)
+                pending = (pool.submit(sign.sign, masked, opt, plan), spans)
                 prog.advance(nbytes)
                 texts, sites, nbytes = [], [], 0
         if pending is not None:
             collect(pending)
         if texts:
-            collect(pool.submit(_sign_batch, texts, sites, counts, plan, opt))
+            masked, spans = prepare(texts, sites)
+            collect((pool.submit(sign.sign, masked, opt, plan), spans))
             prog.advance(nbytes)
     prog.stop()
     if parts["n_tokens"]:
