@@ -29,9 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba as nb
 import numpy as np
 
+from .jit import nb
 from .text import fmix64
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)

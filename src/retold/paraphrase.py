@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-import numba as nb
 import numpy as np
 
+from .jit import nb
 from .records import Passage
 from .semantic import (
     LEXICAL_MODEL,

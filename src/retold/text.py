@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 # Code points that separate words (inclusive ranges). ASCII is handled separately: only
 # [0-9A-Za-z] are word characters there.

@@ -52,6 +52,7 @@ from typing import Any
 
 from . import csv, html, jsonl, parquet, text, warc  # noqa: F401  (each registers its format)
 from .base import MAX_MESSAGES, Document, Format, ReadContext, ReadStats, format_for, formats, register, unregister
+from .memory import Records, Source, Stdin, as_sources
 
 __all__ = [
     "MAX_MESSAGES",
@@ -60,6 +61,10 @@ __all__ = [
     "Format",
     "ReadContext",
     "ReadStats",
+    "Records",
+    "Source",
+    "Stdin",
+    "as_sources",
     "format_for",
     "formats",
     "iter_records_by_index",
@@ -73,9 +78,16 @@ __all__ = [
 SUPPORTED: tuple[str, ...] = tuple(e for f in formats() for e in f.endings)
 
 
-def read_path(ctx: ReadContext, given: str | os.PathLike) -> Iterator[Document]:
-    """The documents of one path (a file, or a directory read recursively), through ``ctx``."""
+def read_path(ctx: ReadContext, given: str | os.PathLike | Source) -> Iterator[Document]:
+    """The documents of one input (a file, a directory read recursively, or a :class:`Source`
+    such as in-memory records or standard input), through ``ctx``."""
+    if isinstance(given, Source):
+        yield from given.read(ctx)
+        return
     path = os.fspath(given)
+    if path == "-":
+        yield from Stdin().read(ctx)
+        return
     if isinstance(path, bytes):  # pragma: no cover - bytes paths are not advertised
         path = os.fsdecode(path)
     if os.path.isdir(path):
@@ -111,11 +123,13 @@ def _read_file(ctx: ReadContext, path: str, name: str, doc_id: str) -> Iterator[
     if not os.path.isfile(path):
         ctx.skip("not_a_file", path, None, "not a regular file, skipped")
         return
+    ctx.name = name
     yield from format_for(name).read(ctx, path, doc_id)
+    ctx.end_file(path)
 
 
 def read_documents(
-    paths: Sequence[str | os.PathLike],
+    paths: Sequence[str | os.PathLike | Source],
     *,
     id_field: str = "id",
     text_field: str = "text",
@@ -124,6 +138,8 @@ def read_documents(
     on_message: Callable[[str], None] | None = None,
     keep_records: bool = True,
     web_options: Any = None,
+    id_prefix: str = "none",
+    encoding: str | None = None,
 ) -> Iterator[Document]:
     """Stream the documents of files and directories, in a deterministic order.
 
@@ -132,14 +148,20 @@ def read_documents(
     or repaired, counted in ``stats`` and reported through ``on_message``; nothing is raised for it.
 
     Args:
-        paths: Files and directories to read.
-        id_field: Field (column) holding the document id in JSONL, CSV and Parquet.
+        paths: Files and directories to read (``-``: standard input, see :class:`Stdin`), or
+            :class:`Source` objects such as :class:`Records`.
+        id_field: Field (column) holding the document id in JSONL, CSV and Parquet; a dotted
+            name (``meta.id``) reaches into nested objects.
         text_field: Field (column) holding the text.
         date_field: Field (column) holding the date, if any.
         stats: Counts are added to it as documents stream out; a fresh one is used when None.
         on_message: Called with every one-line message about a problem.
         keep_records: Keep each input record in :attr:`Document.record` (False saves memory).
         web_options: Limits of the HTML/WARC readers (:class:`retold.readers.html.WebOptions`).
+        id_prefix: ``"file"``: a record's id becomes ``file:id`` (the file's path as given, or
+            relative to its directory), so equal ids in different files name different documents;
+            ``"none"`` (default): ids as they are, a repeated one renamed ``id#2``.
+        encoding: Codec of text, JSON(L) and CSV files (default UTF-8).
 
     Yields:
         One :class:`Document` per readable record or text file.
@@ -152,23 +174,26 @@ def read_documents(
         ...     [(doc.id, doc.text, doc.line) for doc in read_documents([p])]
         [('a', 'hi', 1), ('a#2', 'hi again', 2)]
     """
-    if isinstance(paths, (str, os.PathLike)):
+    if isinstance(paths, (str, os.PathLike, Source)):
         paths = [paths]
     if stats is None:
         stats = ReadStats()
-    ctx = ReadContext(stats, on_message, id_field, text_field, date_field, keep_records, web_options)
+    ctx = ReadContext(stats, on_message, id_field, text_field, date_field, keep_records, web_options,
+                      id_prefix=id_prefix, encoding=encoding)
     for path in paths:
         yield from read_path(ctx, path)
 
 
 def iter_records_by_index(
-    paths: Sequence[str | os.PathLike],
+    paths: Sequence[str | os.PathLike | Source],
     wanted: set[int] | frozenset[int] | Callable[[int], bool],
     *,
     id_field: str = "id",
     text_field: str = "text",
     date_field: str = "date",
     keep_records: bool = True,
+    id_prefix: str = "none",
+    encoding: str | None = None,
 ) -> Iterator[tuple[int, Document]]:
     """Re-read the inputs and yield ``(index, document)`` for the wanted running indices.
 
@@ -183,6 +208,8 @@ def iter_records_by_index(
         text_field: As in :func:`read_documents`.
         date_field: As in :func:`read_documents`.
         keep_records: As in :func:`read_documents`.
+        id_prefix: As in :func:`read_documents`.
+        encoding: As in :func:`read_documents`.
 
     Yields:
         ``(index, document)`` pairs in increasing index order.
@@ -194,6 +221,8 @@ def iter_records_by_index(
         date_field=date_field,
         stats=ReadStats(max_messages=0),
         keep_records=keep_records,
+        id_prefix=id_prefix,
+        encoding=encoding,
     )
     if callable(wanted):
         for index, doc in enumerate(docs):
