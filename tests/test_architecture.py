@@ -108,8 +108,19 @@ def test_every_module_with_behaviour_has_a_test_module() -> None:
     assert not missing, missing
 
 
+HEAVY = ("numpy", "numba", "rich", "pydantic", "retold.engine.local", "retold.stages.decide", "retold.model",
+         "pyarrow", "torch", "fastapi")
+
+
 def test_the_command_line_loads_no_engine_to_show_help() -> None:
-    code = ("import sys, retold.cli; heavy = [m for m in ('numba', 'retold.engine.local', 'retold.stages.decide', "
-            "'pyarrow', 'torch', 'fastapi') if m in sys.modules]; print(heavy)")
+    code = f"import sys, retold.cli; print([m for m in {HEAVY!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+    # the whole of `retold --help`, `retold find -h` and `retold --version`, to the exit (typer
+    # checks a command's options with pydantic, so a command's help loads pydantic, not ours)
+    for args in (["--help"], ["find", "-h"], ["--version"]):
+        heavy = tuple(m for m in HEAVY if m != "pydantic" or args[0] != "find")
+        code = (f"import atexit, sys; atexit.register(lambda: print([m for m in {heavy!r} if m in sys.modules], "
+                f"file=sys.stderr)); sys.argv = ['retold', *{args!r}]; from retold.cli import main; main()")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert r.returncode == 0 and r.stderr.strip() == "[]", (args, r.stderr)

@@ -141,9 +141,10 @@ def explain(pair: Pair, text_a: str | None = None, text_b: str | None = None, op
         po = paraphrase_options(o)
         reworded = len(ps) - len(copied)
         return (f"paraphrase: {reworded} sentences retold in other words and {len(copied)} passages copied "
-                f"(verbatim or nearly), in the same order on both sides; score {pair.score:.2f} = the share of both texts' sentences in "
-                f"aligned pairs (a paraphrase needs {po.min_pairs}+ aligned sentence pairs of {po.min_pair_words}+ "
-                f"words covering {po.min_coverage:.0%} of one text and {po.min_coverage_other:.0%} of the other, "
+                f"(verbatim or nearly), in the same order on both sides; score {pair.score:.2f} = the share of both "
+                f"texts' sentences in aligned pairs (a paraphrase needs {po.min_pairs}+ aligned sentence pairs of "
+                f"{po.min_pair_words}+ words covering {po.min_coverage:.0%} of one text and "
+                f"{po.min_coverage_other:.0%} of the other, "
                 f"more reworded than copied)")
     shared = f"{len(copied)} shared stretches{counted}" if copied else "no shared passage"
     return f"not related: {share} ({near_rule}); {shared} ({partial_rule})"

@@ -20,7 +20,7 @@ from pathlib import Path
 from .jit import kernel_cache_dir, marker, ready
 from .version import __version__
 
-NOTICE = "retold: preparing compiled kernels for this machine (first run only; about a minute)..."
+NOTICE = "retold: preparing compiled kernels for this machine (first run only; a minute or two)..."
 
 
 def _writable(folder: Path) -> bool:
@@ -62,7 +62,7 @@ def sample_corpus() -> list[dict[str, str]]:
     return [
         {"id": "https://example.com/a", "text": " ".join(base) + furniture, "date": "2024-01-02"},
         {"id": "https://example.com/b", "text": " ".join(noisy) + furniture, "date": "2024-01-01"},
-        {"id": "https://example.com/c", "text": " ".join(base).upper()},
+        {"id": "https://example.com/c", "text": (" ".join(base) + furniture).upper()},
         {"id": "https://example.org/d", "text": " ".join(lifted)},
         {"id": "https://example.org/e", "text": " ".join(reworded) + "\n© 2024 Example. All rights reserved."},
         {"id": "https://example.net/f", "text": " ".join(other)},
@@ -138,9 +138,9 @@ def ensure_ready(notice: Callable[[str], None] | None = None) -> bool:
 
 
 def main() -> None:
-    """``python -m retold.warmup``: compile the kernels now (``--force``: even when already done)."""
+    """``python -m retold.warmup``: compile the kernels now (``--force``: even when already done;
+    nothing is printed when there is nothing to do)."""
     if "--force" not in sys.argv[1:] and ready():
-        print("retold: compiled kernels are ready in", kernel_cache_dir(), file=sys.stderr)
         return
     seconds = warm_up(lambda m: print(m, file=sys.stderr, flush=True))
     print(f"retold: kernels ready in {kernel_cache_dir()} ({seconds:.0f} s)", file=sys.stderr)

@@ -156,7 +156,7 @@ def prepare_kernels(console: Console) -> None:
     """Before the first command that computes: compile every kernel once, saying so."""
     from ..warmup import ensure_ready
 
-    ensure_ready(lambda m: console.print(m, highlight=False, markup=False))
+    ensure_ready(lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True))
 
 
 def write_output(output: str, records: Iterable[Any]) -> int:

@@ -267,7 +267,7 @@ def serve_cmd(db: DbOpt,
     app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
                      open_reads=is_loopback(host), index=ix)
     console.print(f"retold serving {db} ({len(ix)} documents) on http://{host}:{port} "
-                  f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False)
+                  f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False, soft_wrap=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level=workers_log)
     finally:

@@ -597,9 +597,9 @@ def clusters(paths: Inputs = None, keep: str = "first", kinds: str | Iterable[st
     return res, res.clusters(keep, ks, min_size)
 
 
-def dedup(paths: Inputs, output: str, keep: str = "first", kinds: str | Iterable[str] | None = None,
-          options: Options | None = None, *, texts: Any = None, fields: Fields | None = None,
-          boilerplate: bool | None = None,
+def dedup(paths: Inputs = None, output: str | None = None, keep: str = "first",
+          kinds: str | Iterable[str] | None = None, options: Options | None = None, *, texts: Any = None,
+          fields: Fields | None = None, boilerplate: bool | None = None,
           progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
           result: FindResult | None = None, strip_boilerplate: bool = False,
           settings: LocalSettings | None = None, removed: str | None = None) -> tuple[FindResult, int]:
@@ -611,6 +611,8 @@ def dedup(paths: Inputs, output: str, keep: str = "first", kinds: str | Iterable
     ``removed``: also write, to that file, ``{"id", "kept"}`` for every document left out: its
     id and the id of the document kept for its family (input order).
     """
+    if output is None:
+        raise TypeError("dedup() needs the output path: dedup(paths, output) or dedup(texts=..., output=...)")
     fields = fields or Fields()
     srcs = as_sources(paths, texts)
     ks = parse_kinds(kinds, FAMILY_KINDS)
