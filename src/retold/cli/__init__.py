@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from ..version import __version__
-from . import align, find, index
+from . import align, find, index, report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -43,6 +43,7 @@ def _main(version: Annotated[bool, typer.Option("--version", "-V", callback=_ver
 find.register(app)
 align.register(app)
 index.register(app)
+report.register(app)
 
 
 def _plain_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,

@@ -5,6 +5,7 @@ to stderr."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -101,13 +102,20 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
              min_score: MinScoreOpt = None, passage_text: PassageTextOpt = False, shingle_size: ShingleOpt = None,
              near_coverage: NearCoverageOpt = None, partial_min_words: PartialWordsOpt = None,
              option: OptionOpt = None, id_prefix: IdPrefixOpt = "none", encoding: EncodingOpt = None,
-             json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+             json: JsonOpt = False, quiet: QuietOpt = False,
+             report: Annotated[Path | None, typer.Option(
+                 "--report", metavar="FILE", help="Also write the HTML report of the pairs (see `retold report`).",
+                 show_default=False)] = None) -> None:
     """Every related pair of documents, verified, with exact scores and passages."""
     ks = kinds_option(kinds)
     emb = embedder_option(embedder)
     check_output(output)
     fields = fields_option(id_field, text_field, date_field, id_prefix, encoding)
     opts = options_option(paraphrase_threshold, shingle_size, near_coverage, partial_min_words, option)
+    if report is not None:
+        from .report import check_html
+
+        check_html(report)
     con = console()
     prepare_kernels(con)
     from ..engine.local import find
@@ -116,8 +124,12 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
     res = find(corpus, ks, opts, fields=fields, boilerplate=boilerplate, embedder=emb, progress=Bar(con),
                on_message=Messages(con, quiet)).filter(min_score)
     n = write_output(output, res.records(passage_text)) if res.stats.documents else 0
-    _done(con, _summary(res, "find", time.perf_counter() - t0, {"records_written": n, "output": output}), json,
-          res, fields)
+    extra: dict[str, object] = {"records_written": n, "output": output}
+    if report is not None and res.stats.documents:
+        from .report import report_find_result
+
+        extra["report"] = report_find_result(res, corpus, report, con, quiet).path
+    _done(con, _summary(res, "find", time.perf_counter() - t0, extra), json, res, fields)
 
 
 def clusters_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first", kinds: KindsOpt = None,
