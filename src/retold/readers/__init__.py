@@ -6,11 +6,18 @@
   the directory. Corpus files inside (``.jsonl``, ``.jsonl.gz``, ``.json``, ``.json.gz``, ``.csv``,
   ``.parquet``) are read with their readers; any other file is one text document whose id is its path
   relative to the directory, with ``/`` separators (``sub/a.txt``);
-* JSON Lines (``.jsonl``, ``.json`` -- read as JSON Lines too -- and their gzipped forms), one object a
-  line, parsed with orjson;
+* JSON Lines (``.jsonl``, ``.ndjson`` and their gzipped forms), one object a line, parsed with orjson;
+* JSON (``.json``, ``.json.gz``): an array of objects (``line`` is then the element's position), one
+  object, or JSON Lines under a ``.json`` name;
 * CSV with a header row (``csv.DictReader``, no limit on the field size);
 * Parquet, streamed batch by batch with ``pyarrow.parquet.ParquetFile.iter_batches``;
-* any other single file: one text document whose id is the path as given.
+* any other single file: one text document whose id is the path as given;
+* ``-``: standard input (JSON Lines, a JSON array, or one text with the id ``-``), and
+  :class:`Source` objects: texts, records and tables in memory (:mod:`retold.readers.memory`).
+
+Record fields may be dotted (``source.text``: the ``text`` of the object in ``source``), ids may be
+prefixed with their file (``id_prefix="file"``: ``business.jsonl:001``), and text, JSON(L) and CSV
+files may be read in another ``encoding``.
 
 Nothing is loaded whole except a single text document, and everything streams: a generator of
 documents comes out, in a deterministic order.
@@ -20,7 +27,8 @@ Choices about bad input (the rule is *never lose text silently*):
 * Text that is not valid UTF-8 is decoded with ``errors="replace"``: each bad byte sequence becomes
   U+FFFD, the document is still yielded, and it is counted under the warning ``invalid_utf8``. We do
   not guess other encodings (latin-1, cp1252...): a guess can be wrong without anyone noticing, while
-  U+FFFD is visible and the count says how many documents were hit. A UTF-8 byte order mark at the start
+  U+FFFD is visible and the count says how many documents were hit; ``encoding=`` names one (bad bytes
+  then count as ``invalid_encoding``). A UTF-8 byte order mark at the start
   of a file is dropped. A text file that starts with a UTF-16 byte order mark is decoded as UTF-16.
 * Empty or whitespace-only text is yielded, with the warning ``empty``.
 * A record whose id repeats an id seen earlier in the same run (in any file) is yielded under the first
@@ -28,6 +36,8 @@ Choices about bad input (the rule is *never lose text silently*):
   gets ``f"{path}:{line}"`` (warning ``missing_id``); an id that is neither a string nor an integer is
   turned into a string (warning ``bad_id_type``).
 * Records that cannot be read are skipped and counted by reason in :attr:`ReadStats.skipped`.
+  Records without the text field give one message a file (naming the fields they do have) and a
+  count at the end of the file, not one message each.
 
 Formats live one per module (``text``, ``jsonl``, ``csv``, ``parquet``, ``html``, ``warc``) behind a
 registry (:func:`register`, :class:`Format`): a new format is one module that registers itself.
@@ -37,7 +47,8 @@ Skip reasons (``ReadStats.skipped``; records or files not yielded):
 ``bad_text_type``, ``truncated_gzip``, ``bad_csv``, ``bad_parquet``.
 
 Warning reasons (``ReadStats.warnings``; documents yielded, with a problem):
-``invalid_utf8``, ``empty``, ``duplicate_id``, ``missing_id``, ``bad_id_type``, ``extra_fields``.
+``invalid_utf8``, ``invalid_encoding``, ``empty``, ``duplicate_id``, ``missing_id``, ``bad_id_type``,
+``extra_fields``.
 
 Every problem also gives one message of one line, ``f"{path}:{line}: {what happened}"`` (``line`` left
 out for file-level problems; for CSV it is the data row, as in :attr:`Document.line`), passed to the
