@@ -27,6 +27,7 @@ import orjson
 
 from ..boilerplate import LineCounts, count_lines, mask, site_of, strip
 from ..cluster import component_labels, representatives
+from ..jit import serial
 from ..model import FAMILY_KINDS, KIND_CODE, KINDS, Corpus, Fields, Options, PairTable, Plan, parse_kinds
 from ..readers import Document, ReadStats, Source, as_sources, format_for, iter_records_by_index, read_documents
 from ..records import Cluster, Pair, open_writer
@@ -35,6 +36,10 @@ from ..stages.sign import Signed
 from ..store import SpillingStore
 
 PathLike = str | os.PathLike
+#: Less text than this (characters of a batch, tokens of a corpus) runs the kernels on one thread:
+#: waking worker threads costs more than such work (see :func:`retold.jit.serial`).
+SMALL_CHARS = 1 << 20
+SMALL_TOKENS = SMALL_CHARS // 6
 #: What the engine reads: paths, or texts, records and tables (see :func:`retold.readers.as_sources`).
 Inputs = Any
 
@@ -196,8 +201,9 @@ def scan(paths: Inputs, plan: Plan | None = None, options: Options | None = None
 def _sign_batch(texts: list[str], sites: list[str | None], counts: LineCounts | None, plan: Plan,
                 opt: Options) -> tuple[Signed, list[list[tuple[int, int]]]]:
     """All pass-1 work for one batch (in the worker thread): furniture, then signing."""
-    masked, spans = sign.evidence_batch(texts, sites, counts, plan, opt)
-    return sign.sign(masked, opt, plan), spans
+    with serial(sum(len(t) for t in texts) < SMALL_CHARS):
+        masked, spans = sign.evidence_batch(texts, sites, counts, plan, opt)
+        return sign.sign(masked, opt, plan), spans
 
 
 def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCounts | None, total_bytes: int,
@@ -462,7 +468,13 @@ def find(paths: Inputs | Corpus = None, kinds: str | Iterable[str] | None = None
         plan = plan or Plan.for_kinds(kinds, boilerplate=boilerplate, embedder=embedder, web=is_web_input(srcs))
         corpus = scan(srcs, plan, opt, fields=fields, progress=progress, on_message=on_message, settings=cfg)
     timings: dict[str, float] = {"read+fingerprint": time.perf_counter() - t0}
+    with serial(int(corpus.n_tokens.sum()) < SMALL_TOKENS):
+        return _decide_all(corpus, opt, plan, cfg, progress, timings, t0)
 
+
+def _decide_all(corpus: Corpus, opt: Options, plan: Plan, cfg: LocalSettings, progress: Progress | None,
+                timings: dict[str, float], t0: float) -> FindResult:
+    """Everything ``find`` does after reading: exact groups, candidates, decisions, the tier."""
     t1 = time.perf_counter()
     rep = exact.exact_groups(corpus.content, corpus.n_tokens)
     reps = exact.representatives_of(rep)
