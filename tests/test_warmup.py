@@ -48,3 +48,19 @@ def test_nothing_is_done_where_the_cache_cannot_be_written(tmp_path, monkeypatch
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(blocker / "numba"))
     told: list[str] = []
     assert ensure_ready(told.append) is False and told == []
+
+
+def test_a_failing_warm_up_never_stops_the_command(tmp_path, monkeypatch) -> None:
+    import retold.warmup as w
+
+    def broken(folder, embedder):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(w, "_workload", broken)
+    told: list[str] = []
+    assert w.ensure_ready(told.append) is True
+    assert told[-1].startswith("retold: preparing the kernels failed (RuntimeError: disk full)")
+    assert w.ready(), "marked, so that the next run does not try again"
+    told.clear()
+    assert w.ensure_ready(told.append) is False and told == []

@@ -112,11 +112,19 @@ def warm_up(notice: Callable[[str], None] | None = None) -> float:
     with tempfile.TemporaryDirectory(prefix="retold-warm-up-") as d:
         _workload(Path(d), "lexical")
         if embedder == "minilm":
-            _prepare_model()
+            try:
+                _prepare_model()
+            except Exception as e:  # noqa: BLE001 - the model has its own fallbacks when it is used
+                if notice is not None:
+                    notice(f"retold: the sentence model could not be prepared ahead ({type(e).__name__}: {e})")
+    _mark(f"retold {__version__}, {time.perf_counter() - t0:.1f} s")
+    return time.perf_counter() - t0
+
+
+def _mark(what: str) -> None:
     done = marker()
     if _writable(done.parent):
-        done.write_text(f"retold {__version__}, {time.perf_counter() - t0:.1f} s\n")
-    return time.perf_counter() - t0
+        done.write_text(what + "\n")
 
 
 def _prepare_model() -> None:
@@ -133,7 +141,12 @@ def ensure_ready(notice: Callable[[str], None] | None = None) -> bool:
     """
     if ready() or not _writable(kernel_cache_dir()):
         return False
-    warm_up(notice)
+    try:
+        warm_up(notice)
+    except Exception as e:  # noqa: BLE001 - never stop the command the user asked for
+        if notice is not None:
+            notice(f"retold: preparing the kernels failed ({type(e).__name__}: {e}); they compile as they are used")
+        _mark(f"retold {__version__}, warm-up failed: {type(e).__name__}: {e}")  # do not try again every run
     return True
 
 
