@@ -276,7 +276,8 @@ def _show(pair: Any, ta: str, tb: str, furniture_a: list[tuple[int, int]], furni
     out.print(why, highlight=False, markup=False)
     kinds = Counter(p.kind for p in passages)
     listed = ", ".join(f"{n} {k}" for k, n in kinds.items())
-    out.print(f"A: {pair.a}\nB: {pair.b}\n{len(passages)} passages{': ' + listed if listed else ''}, marked "
+    n = len(passages)
+    out.print(f"A: {pair.a}\nB: {pair.b}\n{n} passage{'' if n == 1 else 's'}{': ' + listed if listed else ''}, marked "
               f"[n> ... <n]; furniture [~ ... ~]: {len(furniture_a)} lines in A, {len(furniture_b)} in B",
               highlight=False, markup=False)
     grid = Table(show_header=True, expand=True, show_lines=True, pad_edge=False)
