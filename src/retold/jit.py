@@ -29,7 +29,7 @@ from .version import __version__
 
 #: The modules holding cached kernels (the warm-up compiles all of theirs).
 KERNEL_MODULES: tuple[str, ...] = ("text", "fingerprints", "candidates", "scores", "alignment", "cue_gate", "lexical",
-                                   "paraphrase", "store", "cluster")
+                                   "paraphrase", "static_model", "store", "cluster")
 
 
 def kernel_cache_dir() -> Path:

@@ -67,6 +67,7 @@ def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, obj
         "candidates_verified": res.candidates,
         "pairs": res.kind_counts(),
         "boilerplate_documents": len(res.corpus.boilerplate),
+        **({"paraphrase_tier": res.tier} if res.tier else {}),
         **extra,
         "seconds": round(elapsed, 3),
         "stage_seconds": {k: round(v, 3) for k, v in res.timings.items()},
