@@ -1,6 +1,6 @@
 """The one-time warm-up: compile every kernel (and prepare the sentence model) before first use.
 
-Compiling every kernel takes a minute or two of CPU; loading them from the cache
+Compiling every kernel takes about three minutes of CPU (2-core EPYC); loading them from the cache
 (:func:`retold.jit.kernel_cache_dir`) takes a few hundred milliseconds. :func:`warm_up`
 compiles them all once, on a small generated corpus that runs every code path (``find`` with
 every kind, ``clusters``, ``dedup``, a spilling store, the index), and prepares the sentence
@@ -21,7 +21,7 @@ from pathlib import Path
 from .jit import kernel_cache_dir, marker, ready
 from .version import __version__
 
-NOTICE = "retold: preparing compiled kernels for this machine (first run only; a minute or two)..."
+NOTICE = "retold: preparing compiled kernels for this machine (first run only; a few minutes)..."
 
 
 def _writable(folder: Path) -> bool:
