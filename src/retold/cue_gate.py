@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numba as nb
 import numpy as np
 
 from .boilerplate import CUE_STARTS, MAX_CUE_CHARS
+from .jit import nb
 
 
 def _prefix_table(prefixes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
+from .jit import nb
 from .text import FNV_PRIME, breaks_batch, count_tokens, fmix64, hash_tokens, tokenize_batch, tokens
 
 _MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)

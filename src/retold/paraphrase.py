@@ -29,9 +29,9 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-import numba as nb
 import numpy as np
 
+from .jit import nb
 from .languages import languages, tally
 from .records import Passage
 from .semantic import (

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 # Code points that separate words (inclusive ranges). ASCII is handled separately: only
 # [0-9A-Za-z] are word characters there.
