@@ -7,6 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import retold.candidates as C
 from retold.candidates import candidate_pairs, sketch_agreement
 from retold.fingerprints import band_keys, bin_sketch, fingerprint_batch
 
@@ -137,3 +138,20 @@ def test_agreement_filter_drops_documents_that_share_a_band_but_few_words():
     assert (0, 1) not in set(zip(a.tolist(), b.tolist(), strict=True))
     a, b, _ = candidate_pairs(keys)
     assert (0, 1) in set(zip(a.tolist(), b.tolist(), strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 40), st.integers(0, 2**31), st.integers(0, 3))
+def test_a_block_without_room_for_its_pairs_is_counted_first(n, seed, min_agree):
+    # dense collisions: far more pairs than room for them in the one-pass enumeration
+    rng = np.random.default_rng(seed)
+    keys = (rng.integers(0, 2, size=(n, 6)) + 100 * np.arange(6)).astype(np.uint64)
+    sketch = rng.integers(0, 2, size=(n, 8)).astype(np.uint8)
+    want = brute_force(keys, 1, 1000, sketch, min_agree)
+    saved = C._SLOTS_PER_DOC, C._MIN_SLOTS
+    C._SLOTS_PER_DOC, C._MIN_SLOTS = 0, 1
+    try:
+        a, b, h = candidate_pairs(keys, 1, 1000, sketch=sketch, min_agree=min_agree)
+    finally:
+        C._SLOTS_PER_DOC, C._MIN_SLOTS = saved
+    assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want

@@ -209,10 +209,11 @@ def _partners(a, doff, dgroups, goffs, gdocs, counter, touched) -> int:
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _count_pairs(doff, dgroups, goffs, gdocs, n_docs, min_hits, n_chunks):
-    """For each document a, the later documents sharing at least ``min_hits`` keys with it."""
+def _count_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, n_chunks):
+    """For each document a of ``lo..hi-1``, the later documents sharing at least ``min_hits`` keys
+    with it (entries outside the range stay 0)."""
     out = np.zeros(n_docs, dtype=np.int64)
-    bounds = np.linspace(0, n_docs, n_chunks + 1).astype(np.int64)
+    bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
     for c in nb.prange(n_chunks):
         counter = np.zeros(n_docs, dtype=np.int32)
         touched = np.empty(n_docs, dtype=np.int64)
@@ -260,7 +261,46 @@ def _write_pairs(lo, hi, per_doc, doff, dgroups, goffs, gdocs, n_docs, min_hits,
     return out_a[keep], out_b[keep], out_h[keep]
 
 
-_BLOCK_PAIRS = 1 << 22  # pairs (before the agreement test) materialised at a time
+@nb.njit(nogil=True, cache=True, parallel=True)
+def _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, words, rows, min_agree, exempt, n_chunks,
+                cap):
+    """One pass over documents ``lo..hi-1``: each chunk of them writes the pairs that pass into
+    its own ``cap`` slots. Returns the slots, how many each chunk used, and whether a chunk
+    ran out of room (then the caller counts first: :func:`_count_pairs`, :func:`_write_pairs`)."""
+    out_a = np.empty(n_chunks * cap, dtype=np.int64)
+    out_b = np.empty(n_chunks * cap, dtype=np.int64)
+    out_h = np.empty(n_chunks * cap, dtype=np.int32)
+    used = np.zeros(n_chunks, dtype=np.int64)
+    full = np.zeros(n_chunks, dtype=np.bool_)
+    bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
+    for c in nb.prange(n_chunks):
+        counter = np.zeros(n_docs, dtype=np.int32)
+        touched = np.empty(n_docs, dtype=np.int64)
+        pos = c * cap
+        end = pos + cap
+        for a in range(bounds[c], bounds[c + 1]):
+            nt = _partners(a, doff, dgroups, goffs, gdocs, counter, touched)
+            for x in range(nt):
+                b = touched[x]
+                if counter[b] >= min_hits and (min_agree <= 0 or exempt[rows[a]] or exempt[rows[b]]
+                                               or _agree(words, rows[a], rows[b]) >= min_agree):
+                    if pos < end:
+                        out_a[pos] = a
+                        out_b[pos] = b
+                        out_h[pos] = counter[b]
+                        pos += 1
+                    else:
+                        full[c] = True
+                counter[b] = 0
+            if full[c]:
+                break
+        used[c] = pos - c * cap
+    return out_a, out_b, out_h, used, full
+
+
+_BLOCK_DOCS = 1 << 18  # documents enumerated at a time
+_SLOTS_PER_DOC = 4  # room for pairs per document in the one-pass enumeration
+_MIN_SLOTS = 64  # ... and at least this much per chunk
 
 
 def _pairs_of_groups(goffs: np.ndarray, gdocs: np.ndarray, n_docs: int, min_hits: int,
@@ -268,27 +308,32 @@ def _pairs_of_groups(goffs: np.ndarray, gdocs: np.ndarray, n_docs: int, min_hits
                      exempt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs sharing ``min_hits`` groups (and passing the agreement test), sorted by (a, b).
 
-    Why two passes: the first counts each document's partners, so that the second writes
-    them in place, in blocks of documents holding about :data:`_BLOCK_PAIRS` pairs (bounded
-    memory), and tests each pair's agreement once.
+    Documents are enumerated in blocks (bounded memory). Each block is written in one pass
+    into room for :data:`_SLOTS_PER_DOC` pairs per document, enough for all but the densest
+    blocks. Why one pass: enumerating the partners of every document (and testing their
+    agreement) is most of the candidate stage once colliding pairs outnumber documents; a pass
+    that first counted them did it twice. A block that overflows is counted first, then written.
     """
     if words is None or rows is None or exempt is None or min_agree <= 0:
         words, rows, min_agree = np.zeros((0, 0), dtype=np.uint64), np.zeros(0, dtype=np.int64), 0
         exempt = np.zeros(0, dtype=np.bool_)
     exempt = np.asarray(exempt, dtype=np.bool_)
     doff, dgroups = _doc_groups(goffs, gdocs, n_docs)
-    n_chunks = max(1, min(64, n_docs // 256))
-    per_doc = _count_pairs(doff, dgroups, goffs, gdocs, n_docs, min_hits, n_chunks)
-    cum = np.cumsum(per_doc)
     parts = []
-    lo = 0
-    while lo < n_docs:
-        base = cum[lo - 1] if lo else 0
-        hi = int(np.searchsorted(cum, base + _BLOCK_PAIRS, side="right"))
-        hi = min(n_docs, max(hi, lo + 1))
+    for lo in range(0, n_docs, _BLOCK_DOCS):
+        hi = min(n_docs, lo + _BLOCK_DOCS)
+        n_chunks = max(1, min(64, (hi - lo) // 256))
+        cap = max(_MIN_SLOTS, _SLOTS_PER_DOC * -(-(hi - lo) // n_chunks))
+        oa, ob, oh, used, full = _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, words, rows,
+                                             min_agree, exempt, n_chunks, cap)
+        if not full.any():
+            keep = np.concatenate([np.arange(c * cap, c * cap + used[c]) for c in range(n_chunks)])
+            parts.append((oa[keep], ob[keep], oh[keep]))
+            continue
+        del oa, ob, oh
+        per_doc = _count_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, n_chunks)
         parts.append(_write_pairs(lo, hi, per_doc, doff, dgroups, goffs, gdocs, n_docs, min_hits, words, rows,
-                                  min_agree, exempt, max(1, min(64, (hi - lo) // 256))))
-        lo = hi
+                                  min_agree, exempt, n_chunks))
     if len(parts) == 1:
         return parts[0]
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]

@@ -146,9 +146,11 @@ def test_huge_document(tmp_path):
 
 def test_deterministic_and_spill_equivalent(bbc_path):
     a = retold.find([bbc_path])
-    b = retold.find([bbc_path], settings=LocalSettings(memory_budget=0, batch_docs=97))
+    # everything spilled, and verification in chunks of 50 pairs (a family may span chunks)
+    b = retold.find([bbc_path], settings=LocalSettings(memory_budget=0, column_budget=0, batch_docs=97,
+                                                       verify_chunk=50))
     assert [p.to_dict() for p in a.pairs] == [p.to_dict() for p in b.pairs]
-    assert b.corpus.store.spilled
+    assert b.corpus.store.spilled and b.corpus.keys.spilled and b.corpus.sketch.spilled
 
 
 def test_dedup_keeps_one_per_family_in_input_order(tmp_path, bbc_path):
