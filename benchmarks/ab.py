@@ -33,8 +33,8 @@ if embedder:
     os.environ["RETOLD_EMBEDDER"] = embedder
 res = retold.find([corpus], kinds=kinds)
 n = sum(1 for _ in res.records())
-print(json.dumps({"timings": res.timings, "records": n, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "in_process": time.perf_counter() - t0}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"timings": res.timings, "records": n, "peak_mb": peak, "in_process": time.perf_counter() - t0}))
 """
 
 

@@ -49,3 +49,25 @@ def make_corpus(n: int = 400, seed: int = 7) -> list[dict]:
 def write_jsonl(path: Path, docs: list[dict]) -> Path:
     path.write_text("".join(json.dumps(d) + "\n" for d in docs))
     return path
+
+
+VOCAB = [f"w{i}" for i in range(5000)]
+
+
+def random_doc(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(VOCAB) for _ in range(n))
+
+
+def edit(rng: random.Random, text: str, rate: float) -> str:
+    out = []
+    for w in text.split():
+        r = rng.random()
+        if r < rate / 2:
+            out.append(rng.choice(VOCAB))
+        elif r < rate * 3 / 4:
+            continue
+        elif r < rate:
+            out.extend([w, rng.choice(VOCAB)])
+        else:
+            out.append(w)
+    return " ".join(out)

@@ -10,34 +10,14 @@ from hypothesis import strategies as st
 import retold.candidates as C
 from retold.candidates import candidate_pairs, sketch_agreement
 from retold.fingerprints import band_keys, bin_sketch, fingerprint_batch
-
-VOCAB = [f"w{i}" for i in range(5000)]
-
-
-def doc(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(VOCAB) for _ in range(n))
-
-
-def edit(rng: random.Random, text: str, rate: float) -> str:
-    out = []
-    for w in text.split():
-        r = rng.random()
-        if r < rate / 2:
-            out.append(rng.choice(VOCAB))
-        elif r < rate * 3 / 4:
-            continue
-        elif r < rate:
-            out.extend([w, rng.choice(VOCAB)])
-        else:
-            out.append(w)
-    return " ".join(out)
+from tests.corpora import edit, random_doc
 
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0.0, 0.2))
 def test_noisy_copies_become_candidates(seed, rate):
     rng = random.Random(seed)
-    texts = [doc(rng, 300) for _ in range(20)]
+    texts = [random_doc(rng, 300) for _ in range(20)]
     texts.append(edit(rng, texts[3], rate))
     fp = fingerprint_batch(texts)
     a, b, _ = candidate_pairs(band_keys(fp.signature, 5))
@@ -123,9 +103,9 @@ def test_sketch_agreement_counts_equal_bytes(n, words, seed):
 
 def test_agreement_filter_drops_documents_that_share_a_band_but_few_words():
     rng = random.Random(7)
-    base = doc(rng, 300)
+    base = random_doc(rng, 300)
     # shares one long passage with base (a band or two may collide), little else
-    spliced = " ".join(base.split()[:40]) + " " + doc(rng, 260)
+    spliced = " ".join(base.split()[:40]) + " " + random_doc(rng, 260)
     copy = edit(rng, base, 0.15)
     fp = fingerprint_batch([base, spliced, copy])
     keys = band_keys(fp.signature, 5)

@@ -186,3 +186,47 @@ def test_term_candidates_restricted_to_some_documents() -> None:
     assert list(zip(x.tolist(), y.tolist())) == [(0, 1), (0, 2), (1, 2)]
     x, y, _ = term_candidates(fp.terms, fp.term_offsets, np.array([1, 2]))
     assert list(zip(x.tolist(), y.tolist())) == [(1, 2)]  # indices stay the corpus's own
+
+
+def test_the_sentence_model_reads_english_only_and_the_cascade_confirms_the_seed(minilm) -> None:
+    """The seed rewrite is found through the cheap model and MiniLM on the sentences it is unsure
+    of; an Urdu pair (COUNTER's first) goes to the lexical evidence, and the stats say so."""
+    from retold.paraphrase import align_candidates
+
+    a, b = seed_texts()
+    counter = SHARED / "data" / "counter" / "counter_pairs.jsonl"
+    urdu = ("پاکستان نے بنگلہ دیش کو نو وکٹوں سے شکست دے دی۔ میچ لاہور میں کھیلا گیا۔ "
+            "بنگلہ دیش کی ٹیم 101 رنز بنا سکی۔ پاکستان نے ہدف ایک وکٹ پر حاصل کر لیا۔")
+    if counter.exists():
+        row = json.loads(counter.read_text(encoding="utf-8").splitlines()[0])
+        ur_a, ur_b = row["source"]["text"], row["derived"]["text"]
+    else:
+        ur_a, ur_b = urdu, urdu.replace("نو", "9")
+    texts = [a, b, ur_a, ur_b]
+    stats: dict = {}
+    found = align_candidates(texts.__getitem__, [(0, 1), (2, 3)], minilm, stats=stats)
+    assert [(x, y) for x, y, _ in found][:1] == [(0, 1)]
+    assert stats["language:en"] == 2 and stats["language:ur"] == 2
+    assert stats["documents_model"] == 2 and stats["documents_lexical"] == 2
+    from retold import static_model
+
+    if static_model.available():
+        # MiniLM read only the sentences the cheap model was unsure of
+        assert 0 < stats["precise_sentences"] < stats["static_sentences"]
+
+
+def test_a_static_model_that_cannot_be_built_costs_speed_not_results(minilm, monkeypatch) -> None:
+    import retold.paraphrase as P
+
+    class Broken:
+        name, dim, semantic = "static", 256, True
+
+        def table(self):
+            raise OSError("no space left on device")
+
+    monkeypatch.setattr(P, "shared_static", lambda: Broken())
+    a, b = seed_texts()
+    stats: dict = {}
+    with pytest.warns(RuntimeWarning, match="static model unavailable"):
+        found = P.align_candidates([a, b].__getitem__, [(0, 1)], minilm, stats=stats)
+    assert [(x, y) for x, y, _ in found] == [(0, 1)] and "precise_sentences" not in stats

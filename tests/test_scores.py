@@ -9,27 +9,7 @@ from hypothesis import strategies as st
 
 from retold.fingerprints import fingerprint_batch, shingles_of
 from retold.scores import score_pairs
-
-VOCAB = [f"w{i}" for i in range(5000)]
-
-
-def doc(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(VOCAB) for _ in range(n))
-
-
-def edit(rng: random.Random, text: str, rate: float) -> str:
-    out = []
-    for w in text.split():
-        r = rng.random()
-        if r < rate / 2:
-            out.append(rng.choice(VOCAB))
-        elif r < rate * 3 / 4:
-            continue
-        elif r < rate:
-            out.extend([w, rng.choice(VOCAB)])
-        else:
-            out.append(w)
-    return " ".join(out)
+from tests.corpora import edit, random_doc
 
 
 def exact_sets(texts):
@@ -56,7 +36,7 @@ def test_scores_equal_python_set_arithmetic(texts):
 
 def test_identical_documents_are_fully_covered():
     rng = random.Random(1)
-    t = doc(rng, 300)
+    t = random_doc(rng, 300)
     fp = fingerprint_batch([t, t])
     sc = score_pairs(fp.shingles, fp.sh_offsets, fp.n_tokens, np.array([0]), np.array([1]), 3)
     assert sc.jaccard[0] == 1.0 and sc.coverage_a[0] == 1.0 and sc.coverage_b[0] == 1.0
@@ -64,10 +44,10 @@ def test_identical_documents_are_fully_covered():
 
 def test_coverage_separates_noisy_copy_from_shared_paragraph():
     rng = random.Random(7)
-    src = doc(rng, 400)
+    src = random_doc(rng, 400)
     copy = edit(rng, src, 0.15)
     # shares one 60-word passage with src, the rest is unrelated
-    other = doc(rng, 170) + " " + " ".join(src.split()[100:160]) + " " + doc(rng, 170)
+    other = random_doc(rng, 170) + " " + " ".join(src.split()[100:160]) + " " + random_doc(rng, 170)
     fp = fingerprint_batch([src, copy, other])
     sc = score_pairs(fp.shingles, fp.sh_offsets, fp.n_tokens, np.array([0, 0]), np.array([1, 2]), 3)
     assert min(sc.coverage_a[0], sc.coverage_b[0]) > 0.85

@@ -49,3 +49,30 @@ def test_embedding_cache_embeds_each_sentence_once(minilm) -> None:
     assert minilm.misses - before == 1
     v = minilm.encode(["A brand new sentence about cache testing."])
     assert v.dtype == np.float32 and abs(float(np.linalg.norm(v[0])) - 1) < 1e-4
+
+
+def test_cascade_keeps_sure_pairs_and_asks_the_precise_model_only_where_it_read_both():
+    from dataclasses import replace
+
+    from retold.semantic import MINILM_MODEL, STATIC_MODEL, CascadeModel, sentence_features, similarity_matrix
+
+    sents = ["Kim denied Putin any help with the war.", "Oil prices rose by 3% on Monday.",
+             "The talks in Oslo ended early."]
+    f = sentence_features(sents)
+    rng = np.random.default_rng(0)
+    static = rng.normal(size=(3, 8)).astype(np.float32)
+    static /= np.linalg.norm(static, axis=1, keepdims=True)
+    precise = np.eye(3, 4, dtype=np.float32)  # the precise model: every sentence only like itself
+    cascade = CascadeModel()
+    cheap_only = replace(f, emb=f.lex, static=static, known=np.zeros(3, dtype=bool))
+    cheap = similarity_matrix(replace(f, emb=static), replace(f, emb=static), STATIC_MODEL)
+    unsure = cascade.uncertain(cheap)
+    p = similarity_matrix(cheap_only, cheap_only, cascade)
+    # sure pairs keep the cheap probability; unsure ones are no evidence until the precise model reads them
+    assert np.allclose(p[~unsure], cheap[~unsure]) and (p[unsure] == 0).all()
+    both = replace(f, emb=precise[:, :4] / 1.0, static=static, known=np.array([True, True, False]))
+    q = similarity_matrix(both, both, cascade)
+    read = np.array([True, True, False])
+    exact = similarity_matrix(replace(f, emb=precise), replace(f, emb=precise), MINILM_MODEL)
+    assert np.allclose(q[np.ix_(read, read)], exact[np.ix_(read, read)])
+    assert np.allclose(q[2, 2], p[2, 2]) and cascade.threshold == MINILM_MODEL.threshold

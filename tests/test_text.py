@@ -76,3 +76,41 @@ def test_corpus_kernel_offsets_equal_single_document_offsets(texts):
         assert (packed >> np.uint64(32)).tolist() == t.starts.tolist()
         assert (packed & np.uint64(0xFFFFFFFF)).tolist() == t.ends.tolist()
         base += n
+
+
+def test_thai_lao_khmer_burmese_are_split_into_words_with_exact_offsets():
+    from retold.text import segmenter, word_breaks
+
+    samples = {"th": "ปฏิญญาสากลว่าด้วยสิทธิมนุษยชน", "lo": "ປະຕິຍານສາກົນວ່າດ້ວຍສິດທິມະນຸດ",
+               "km": "សេចក្តីប្រកាសជាសកលស្តីពីសិទ្ធិមនុស្ស", "my": "လူ့အခွင့်အရေး ကမ္ဘာ့ကြေညာစာတမ်း"}
+    for lang, text in samples.items():
+        t = tokens("Kim: " + text + " ok")
+        got = [("Kim: " + text + " ok")[s:e] for s, e in zip(t.starts.tolist(), t.ends.tolist())]
+        # no space inside a run of these scripts, yet it holds several words
+        assert len(got) >= 5, (lang, got)
+        assert got[0] == "Kim" and got[-1] == "ok"
+        assert "".join(got[1:-1]).replace(" ", "") == text.replace(" ", ""), lang
+        assert all(len(w) <= len(text) for w in got)
+    assert word_breaks("English, Русский, 中文, اردو").tolist() == []
+    if segmenter() == "icu":  # dictionary words, not letters
+        assert words("ภาษาไทยง่ายนิดเดียว") == ["ภาษา", "ไทย", "ง่าย", "นิด", "เดียว"]
+    else:
+        assert words("ภาษา") == ["ภ", "า", "ษ", "า"]
+
+
+_PIECES = ["ภาษาไทย", "ง่ายนิดเดียว", "ສາກົນ", "សិទ្ធិមនុស្ស", "ကမ္ဘာ့", "東京", "Kim", "İstanbul", " ", "\n", ". ",
+           "2024", "\u201c", "ok"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12))
+def test_thai_and_mixed_text_offsets_agree_between_the_corpus_kernel_and_tokens(parts):
+    text = "".join(parts)
+    t = tokens(text)
+    fp = fingerprint_batch([text], offsets=True)
+    assert fp.token_offsets is not None
+    starts = (fp.token_offsets >> np.uint64(32)).astype(np.int64)
+    ends = (fp.token_offsets & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    assert starts.tolist() == t.starts.tolist() and ends.tolist() == t.ends.tolist()
+    assert all(text[s:e].strip() == text[s:e] and e > s for s, e in zip(starts.tolist(), ends.tolist()))
+    assert (np.diff(starts) > 0).all() if len(starts) > 1 else True

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from .text import FNV_PRIME, count_tokens, fmix64, hash_tokens, tokenize_batch, tokens
+from .text import FNV_PRIME, breaks_batch, count_tokens, fmix64, hash_tokens, tokenize_batch, tokens
 
 _MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint32(0xFFFFFFFF)
@@ -224,7 +224,7 @@ def _compact_terms(buf, tok_offs, nterms):
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets, want_terms):
+def _fingerprint_kernel(buf, bounds, brk, brk_offs, k, stop_tab, sentinel, n_bins, want_offsets, want_terms):
     """Tokenise, shingle, sign and hash every document of a batch in one pass per document.
 
     Why fused: the separate kernels each re-read the batch's token hashes from memory (and
@@ -242,7 +242,7 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets
     nd = bounds.shape[0] - 1
     ntok = np.empty(nd, dtype=np.int64)
     for d in nb.prange(nd):
-        ntok[d] = count_tokens(buf, bounds[d], bounds[d + 1])
+        ntok[d] = count_tokens(buf, bounds[d], bounds[d + 1], brk, brk_offs[d], brk_offs[d + 1])
     sh_counts = np.zeros(nd + 1, dtype=np.int64)
     for d in range(nd):
         sh_counts[d + 1] = _n_shingles(ntok[d], k)
@@ -259,7 +259,7 @@ def _fingerprint_kernel(buf, bounds, k, stop_tab, sentinel, n_bins, want_offsets
     nterms = np.zeros(nd, dtype=np.int64)
     for d in nb.prange(nd):
         toks = np.empty(ntok[d], dtype=np.uint64)
-        hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d])
+        hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d], brk, brk_offs[d], brk_offs[d + 1])
         _shingle_doc(toks, k, shingles, sh_offs[d])
         content[d] = _content_doc(toks)
         filled = np.zeros(n_bins, dtype=np.bool_)
@@ -344,19 +344,22 @@ class Fingerprints:
     term_offsets: np.ndarray | None = None
 
 
-def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Lowercase and UTF-8 encode texts into one buffer plus boundaries (the kernels' input).
+def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lowercase and UTF-8 encode texts into one buffer plus boundaries, with the word breaks of
+    scripts written without spaces (:func:`retold.text.breaks_batch`): the kernels' input.
 
     ASCII texts are not lowercased here: the tokeniser folds A-Z itself and hashes no other
     ASCII character, so only texts with non-ASCII characters (whose case mapping needs
     Python's Unicode tables) pay for ``str.lower``.
     """
-    parts = [(t if t.isascii() else t.lower()).encode("utf-8", errors="surrogatepass") for t in texts]
+    lowered = [t if t.isascii() else t.lower() for t in texts]
+    parts = [t.encode("utf-8", errors="surrogatepass") for t in lowered]
     lens = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
     bounds = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(lens, out=bounds[1:])
     buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
-    return buf, bounds
+    brk, brk_offs = breaks_batch(lowered)
+    return buf, bounds, brk, brk_offs
 
 
 def token_hashes(words: list[str]) -> np.ndarray:
@@ -365,8 +368,7 @@ def token_hashes(words: list[str]) -> np.ndarray:
     >>> len(token_hashes(["The", "the", "cat"]))
     2
     """
-    buf, bounds = encode_batch([" ".join(words)])
-    hashes, _, _ = tokenize_batch(buf, bounds)
+    hashes, _, _ = tokenize_batch(*encode_batch([" ".join(words)]))
     return np.unique(hashes)
 
 
@@ -388,10 +390,10 @@ def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
     >>> fp.signature.shape
     (2, 320)
     """
-    buf, bounds = encode_batch(texts)
+    buf, bounds, brk, brk_offs = encode_batch(texts)
     stop_tab, sentinel = (STOP_TABLE, STOP_SENTINEL) if stop is None else stop_table(stop)
     n_tokens, content, sig, sh, sh_offsets, packed, tset, toffs = _fingerprint_kernel(
-        buf, bounds, shingle_size, stop_tab, sentinel, n_bins, offsets, terms)
+        buf, bounds, brk, brk_offs, shingle_size, stop_tab, sentinel, n_bins, offsets, terms)
     if offsets:
         # the kernel counted characters of text.lower(); where lowercasing changed the length
         # (rare: e.g. a dotted capital I), map back to the original text per document

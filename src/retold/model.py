@@ -135,8 +135,9 @@ class Options:
         passage_min_words: shortest passage listed in a record once the pair qualifies.
         passage_min_score: lowest share of matched words inside a reported passage.
         paraphrase_threshold: sentence-pair probability from which sentences align (None = the
-            embedder's default fitted on MSRP train, 0.48 for MiniLM). Lower finds more retold
-            stories and more same-event articles (``benchmarks/README.md``, paraphrase tier).
+            embedder's default fitted on MSRP train and the reuse development corpus, 0.45 for
+            MiniLM). Lower finds more retold stories and more same-event articles
+            (``benchmarks/README.md``, paraphrase tier).
         boilerplate: thresholds of the site-furniture detector.
     """
 

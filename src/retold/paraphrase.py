@@ -25,15 +25,18 @@ names and numbers); only candidates are aligned.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numba as nb
 import numpy as np
 
+from .languages import languages, tally
 from .records import Passage
 from .semantic import (
     LEXICAL_MODEL,
+    CascadeModel,
     Embedder,
     EmbeddingCache,
     LexicalEmbedder,
@@ -42,6 +45,7 @@ from .semantic import (
     model_for,
     sentence_features,
     shared_embedder,
+    shared_static,
     similarity_matrix,
 )
 from .sentences import split_sentences
@@ -55,8 +59,8 @@ class ParaphraseOptions:
 
     Attributes:
         threshold: paraphrase probability from which two sentences may align (None = the
-            embedder's default, fitted on MSRP train: 0.48 for MiniLM). Every aligned unit counts
-            for the document decision.
+            embedder's default, fitted on MSRP train and the dev corpus: 0.45 for MiniLM). Every
+            aligned unit counts for the document decision.
         passage_min_score: units listed as passages need this probability: marginal units are
             evidence for the decision but too uncertain to show as a rewritten sentence.
         merge_margin: a neighbour joins an aligned pair (a sentence split in two, or two joined)
@@ -284,8 +288,15 @@ def join_features(f: SentenceFeatures, first: int, last: int) -> SentenceFeature
         norm = np.linalg.norm(v)
         emb = (v / norm if norm > 0 else v).astype(np.float32)
     nums = f.nums.pool(first, last, weights, union=True)
+    static = known = None
+    if f.static is not None:
+        v = (f.static[sl] * weights[:, None]).sum(axis=0, keepdims=True)
+        norm = np.linalg.norm(v)
+        static = (v / norm if norm > 0 else v).astype(np.float32)
+    if f.known is not None:
+        known = np.array([bool(f.known[sl].all())])
     return SentenceFeatures(emb, lex, nums, nums.counts(), f.n_words[sl].sum(keepdims=True),
-                            f.n_content[sl].sum(keepdims=True))
+                            f.n_content[sl].sum(keepdims=True), static=static, known=known)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,6 +639,86 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
     return out
 
 
+#: the cascade's sure band (:class:`retold.semantic.CascadeModel`)
+CASCADE = CascadeModel()
+#: sentence threshold of the lexical evidence for documents not in English: their function words
+#: are not known as stop words, so two unrelated sentences share more of their words
+FOREIGN_THRESHOLD = 0.7
+
+
+def foreign_options(options: ParaphraseOptions) -> ParaphraseOptions:
+    """The decision for documents the sentence model does not serve (not English): lexical
+    evidence only, with a stricter sentence threshold (:data:`FOREIGN_THRESHOLD`)."""
+    return replace(options, threshold=max(FOREIGN_THRESHOLD, options.threshold or 0.0))
+
+
+def static_screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
+    """Slightly looser thresholds for the cheap model's decision before the precise model runs:
+    it must keep every pair the cascade accepts (sentence threshold 0.4, one aligned unit and a
+    quarter of the coverage less)."""
+    return replace(options, threshold=0.4, min_pairs=max(2, options.min_pairs - 1),
+                   min_coverage=0.75 * options.min_coverage, min_coverage_other=0.75 * options.min_coverage_other,
+                   min_coverage_other_many=0.75 * options.min_coverage_other_many,
+                   min_pair_words=min(6, options.min_pair_words))
+
+
+def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], static: Embedder,
+             cache: EmbeddingCache, opt: ParaphraseOptions) -> tuple[list, dict[int, DocSentences], dict[str, int]]:
+    """The cheap model on the screened pairs, then the precise one on the sentences of the
+    survivors whose pairs the cheap model is unsure of (:class:`retold.semantic.CascadeModel`).
+
+    Returns the surviving pairs, their documents' features for the cascade, and counts."""
+    cascade = CASCADE
+    involved = sorted({d for a, b, _, _ in kept for d in (a, b)})
+    vecs = static.encode([raw[x][s:e] for x in involved for s, e in lexical[x].spans])
+    cheap: dict[int, DocSentences] = {}
+    row = 0
+    for x in involved:
+        n = len(lexical[x])
+        cheap[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]))
+        row += n
+    screen = static_screen_options(opt)
+    survivors = []
+    need = {x: np.zeros(len(lexical[x]), dtype=bool) for x in involved}
+    unknown = {x: np.zeros(len(lexical[x]), dtype=bool) for x in involved}
+    sure = 0
+    for a, b, flags, v in kept:
+        s = compare_prepared(cheap[a], cheap[b], cascade.cheap, screen, *flags, extend=False)
+        if not (s.paraphrase and s.reworded >= 0.75 * v):
+            continue
+        survivors.append((a, b, flags, v))
+        fa, fb = cheap[a].features, cheap[b].features
+        # a pair the cheap model accepts on its sure sentence pairs alone needs no confirmation
+        da = DocSentences(lexical[a].spans, replace(lexical[a].features, static=fa.emb, known=unknown[a]))
+        db = DocSentences(lexical[b].spans, replace(lexical[b].features, static=fb.emb, known=unknown[b]))
+        r = compare_prepared(da, db, cascade, opt, *flags)
+        if r.paraphrase and r.reworded >= v:
+            sure += 1
+            continue
+        p = similarity_matrix(fa, fb, cascade.cheap)
+        unsure = cascade.uncertain(p)
+        unsure &= (fa.n_content >= opt.min_content)[:, None] & (fb.n_content >= opt.min_content)[None, :]
+        # a sentence aligns with one other at most, nearly always its best match
+        unsure &= (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
+        need[a] |= unsure.any(axis=1)
+        need[b] |= unsure.any(axis=0)
+    docs: dict[int, DocSentences] = {}
+    used = sorted({d for a, b, _, _ in survivors for d in (a, b)})
+    texts = [raw[x][s:e] for x in used for (s, e), k in zip(lexical[x].spans, need[x]) if k]
+    precise = cache.encode(texts) if texts else np.zeros((0, cache.embedder.dim), dtype=np.float32)
+    row = 0
+    for x in used:
+        k = need[x]
+        emb = np.zeros((len(k), cache.embedder.dim), dtype=np.float32)
+        m = int(k.sum())
+        emb[k] = precise[row : row + m]
+        row += m
+        docs[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=emb, static=cheap[x].features.emb,
+                                                         known=k))
+    return survivors, docs, {"static_screened": len(survivors), "static_sure": sure, "precise_sentences": len(texts),
+                             "static_sentences": int(vecs.shape[0])}
+
+
 def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int]],
                      embed: EmbeddingCache | None = None, options: ParaphraseOptions | None = None,
                      copied: dict[tuple[int, int], list[tuple[int, int, int, int]]] | None = None,
@@ -643,8 +734,12 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     reworded as copied (a noisy copy whose edits broke some passages is still a copy); the screen
     asks for half that. Each document is split and its lexical features computed once;
     model embeddings are computed once per distinct sentence (``embed`` caches them) and only
-    for documents of pairs that pass the screen. Returns ``(a, b, result)`` for pairs decided
-    ``paraphrase``; ``stats`` (optional) receives the counts of each stage.
+    for documents of pairs that pass the screen. The sentence model reads English pairs only
+    (:func:`retold.languages.language_of`): with MiniLM, the static model decides the sentence
+    pairs it is sure of and MiniLM reads the rest (:func:`_cascade`); pairs in other languages
+    are decided on lexical evidence (:func:`foreign_options`). Returns ``(a, b, result)`` for
+    pairs decided ``paraphrase``, sorted; ``stats`` (optional) receives the counts of each stage
+    and the documents per language.
     """
     opt = options or ParaphraseOptions()
     cache = embed if embed is not None else EmbeddingCache(LexicalEmbedder())
@@ -678,20 +773,50 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             kept.append((a, b, flags, v))
         elif on_pair is not None:
             on_pair()
+    n_screened = len(kept)
+    # the sentence model knows English: other languages are decided on lexical evidence alone
+    langs = languages({d: raw[d] for d in involved})
+    foreign = [k for k in kept if langs[k[0]] != "en" or langs[k[1]] != "en"]
+    kept = [k for k in kept if langs[k[0]] == "en" and langs[k[1]] == "en"]
     docs: dict[int, DocSentences] = lexical
+    model: SimilarityModel | CascadeModel = final_model if semantic else lex_model
+    counts: dict[str, int] = {}
     if semantic and kept:
-        # the model sees every document that passed the screen in a few large calls: batches of
-        # similar-length sentences from many documents pad less than one document at a time
-        docs = embed_documents(sorted({d for a, b, _, _ in kept for d in (a, b)}), lexical, raw, cache)
-    for a, b, flags, v in kept:
-        r = compare_prepared(docs[a], docs[b], final_model if semantic else lex_model, opt, *flags)
-        if r.paraphrase and r.reworded >= v:
-            out.append((a, b, r))
-        if on_pair is not None:
-            on_pair()
+        static = shared_static() if cache.embedder.name == "minilm" else None
+        if static is not None:
+            try:
+                static.table()  # type: ignore[attr-defined]
+            except Exception as e:  # noqa: BLE001 - a failed build only costs speed: MiniLM reads everything
+                warnings.warn(f"static model unavailable ({type(e).__name__}: {e}); MiniLM reads every screened "
+                              "sentence (slower, same kind of result)", RuntimeWarning, stacklevel=2)
+                static = None
+        if static is not None:
+            n_kept = len(kept)
+            kept, docs, counts = _cascade(kept, lexical, raw, static, cache, opt)
+            for _ in range(n_kept - len(kept)):
+                if on_pair is not None:
+                    on_pair()
+            model = CascadeModel(precise=final_model)
+        else:
+            # the model sees every document that passed the screen in a few large calls: batches
+            # of similar-length sentences from many documents pad less than one document at a time
+            docs = embed_documents(sorted({d for a, b, _, _ in kept for d in (a, b)}), lexical, raw, cache)
+    lexical_opt = foreign_options(opt)
+    for group, m, o, ds in ((kept, model, opt, docs), (foreign, lex_model, lexical_opt, lexical)):
+        for a, b, flags, v in group:
+            r = compare_prepared(ds[a], ds[b], m, o, *flags)
+            if r.paraphrase and r.reworded >= v:
+                out.append((a, b, r))
+            if on_pair is not None:
+                on_pair()
+    out.sort(key=lambda t: (t[0], t[1]))
     if stats is not None:
-        stats.update(candidates=len(pairs), documents=len(involved), screened=len(kept),
-                     embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out))
+        english = sum(lang == "en" for lang in langs.values())
+        stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened,
+                     embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out),
+                     documents_model=english if semantic else 0,
+                     documents_lexical=len(langs) - english if semantic else len(langs), **counts)
+        stats.update({f"language:{k}": v for k, v in tally(langs).items()})
     return out
 
 

@@ -43,6 +43,7 @@ from .engine.incremental import Index, UnknownDocument
 from .engine.index_storage import IndexAccessError, IndexError_
 from .model import KINDS, parse_kinds
 from .records import Pair
+from .report.ui import mount as mount_ui
 
 log = logging.getLogger("retold.service")
 
@@ -230,8 +231,11 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
         if index is None:
             ix.close()
 
-    app = FastAPI(title="retold", version=__version__, lifespan=lifespan,
-                  description="Find reused text: add documents as they arrive, ask what a document reuses.")
+    # /docs comes from report.ui, which serves Swagger UI itself (FastAPI's loads it from a CDN)
+    app = FastAPI(title="retold", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Find reused text: add documents as they arrive, ask what a document reuses. "
+                  "Pages: /ui/ (look up a document, paste a text) and /docs.")
+    mount_ui(app, ix.options)
     app.state.index = ix
 
     def _authorized(cred: HTTPAuthorizationCredentials | None) -> bool:

@@ -15,7 +15,9 @@ path and the offset path can never disagree on what a token is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numba as nb
 import numpy as np
@@ -147,14 +149,17 @@ def _is_ascii_word(c) -> bool:
 
 
 @nb.njit(inline="always")
-def count_tokens(buf, start, end) -> int:
+def count_tokens(buf, start, end, brk, b0, b1) -> int:
     """Number of tokens :func:`hash_tokens` finds in buf[start:end], without hashing them.
 
     ASCII bytes are classified inline (most text is ASCII); other characters go through
-    :func:`_char_at`, so the token boundaries are exactly the tokeniser's.
+    :func:`_char_at`, so the token boundaries are exactly the tokeniser's. ``brk[b0:b1]``: the
+    document's word breaks (see :func:`hash_tokens`).
     """
     count = 0
     i = start
+    ci = 0
+    k = b0
     in_tok = False
     while i < end:
         c = buf[i]
@@ -165,7 +170,13 @@ def count_tokens(buf, start, end) -> int:
                 count += 1
                 in_tok = False
             i += 1
+            ci += 1
             continue
+        while k < b1 and brk[k] < ci:
+            k += 1
+        if in_tok and k < b1 and brk[k] == ci:
+            count += 1
+            in_tok = False
         cp, n, cls = _char_at(buf, i, end)
         if cls == 1:
             in_tok = True
@@ -176,14 +187,19 @@ def count_tokens(buf, start, end) -> int:
             if cls == 2:
                 count += 1
         i += n
+        ci += 1
     if in_tok:
         count += 1
     return count
 
 
 @nb.njit(inline="always")
-def hash_tokens(buf, start, end, out, offs, o0) -> int:
+def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1) -> int:
     """Token hashes of buf[start:end] into out[0:] (the one tokeniser: every path calls this).
+
+    ``brk[b0:b1]``: sorted character offsets (relative to the document) where a word ends inside
+    a run of word characters: the word breaks of scripts written without spaces (Thai, Lao,
+    Khmer, Burmese; :func:`word_breaks`). Empty for other text.
 
     When ``offs`` is not empty, also writes each token's ``[start, end)`` *character* offsets
     (relative to the document, packed ``start << 32 | end``) into offs[o0:]: a character
@@ -195,6 +211,7 @@ def hash_tokens(buf, start, end, out, offs, o0) -> int:
     i = start
     ci = 0  # characters before byte i
     tok_c = 0
+    k = b0
     in_tok = False
     h = FNV_OFFSET
     while i < end:
@@ -218,6 +235,14 @@ def hash_tokens(buf, start, end, out, offs, o0) -> int:
             i += 1
             ci += 1
             continue
+        while k < b1 and brk[k] < ci:
+            k += 1
+        if in_tok and k < b1 and brk[k] == ci:
+            out[count] = fmix64(h)
+            if want:
+                offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
+            count += 1
+            in_tok = False
         cp, n, cls = _char_at(buf, i, end)
         if cls == 1:
             if not in_tok:
@@ -254,12 +279,14 @@ def hash_tokens(buf, start, end, out, offs, o0) -> int:
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def tokenize_batch(buf: np.ndarray, bounds: np.ndarray):
+def tokenize_batch(buf: np.ndarray, bounds: np.ndarray, brk: np.ndarray, brk_offs: np.ndarray):
     """Token hashes and character offsets of every document in a batch.
 
     Args:
         buf: uint8 UTF-8 bytes of the lowercased documents, concatenated.
         bounds: int64 array of length ndocs + 1; document d is ``buf[bounds[d]:bounds[d+1]]``.
+        brk, brk_offs: word breaks (int64 character offsets) of each document, CSR
+            (:func:`breaks_batch`).
 
     Returns:
         (hashes uint64, tok_offsets int64 [ndocs+1], packed uint64 ``start << 32 | end``
@@ -269,14 +296,85 @@ def tokenize_batch(buf: np.ndarray, bounds: np.ndarray):
     nd = bounds.shape[0] - 1
     counts = np.zeros(nd + 1, dtype=np.int64)
     for d in nb.prange(nd):
-        counts[d + 1] = count_tokens(buf, bounds[d], bounds[d + 1])
+        counts[d + 1] = count_tokens(buf, bounds[d], bounds[d + 1], brk, brk_offs[d], brk_offs[d + 1])
     offs = np.cumsum(counts)
     hashes = np.empty(offs[nd], dtype=np.uint64)
     packed = np.empty(offs[nd], dtype=np.uint64)
     for d in nb.prange(nd):
-        hash_tokens(buf, bounds[d], bounds[d + 1], hashes[offs[d] : offs[d + 1]], packed, offs[d])
+        hash_tokens(buf, bounds[d], bounds[d + 1], hashes[offs[d] : offs[d + 1]], packed, offs[d], brk, brk_offs[d],
+                    brk_offs[d + 1])
     return hashes, offs, packed
 
+
+
+# Scripts written without spaces between words whose letters are not words on their own:
+# Thai, Lao, Burmese (Myanmar and its extensions), Khmer (and Khmer symbols)
+_NO_SPACE_RUN = re.compile("[\u0e00-\u0eff\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f\u1780-\u17ff\u19e0-\u19ff]+")
+
+
+@lru_cache(maxsize=1)
+def _icu_words():
+    try:
+        import icu
+    except ImportError:
+        return None
+    return icu
+
+
+def segmenter() -> str:
+    """How words of Thai, Lao, Khmer and Burmese are found: ``icu`` (dictionary-based word
+    boundaries, the ``lang`` extra: ``pip install pyicu-wheels``) or ``characters`` (each
+    letter a token, so shingles are character n-grams: copies still match, but a passage lifted
+    into another text is not reliably told from a near-duplicate)."""
+    return "icu" if _icu_words() is not None else "characters"
+
+
+def word_breaks(text: str) -> np.ndarray:
+    """Character offsets where a word ends inside a run of Thai, Lao, Khmer or Burmese letters.
+
+    Those scripts put no space between words; the tokeniser splits their runs at these offsets
+    (ICU's dictionary-based word boundaries, or every character without ICU). Offsets are into
+    ``text`` (the tokeniser passes its lowercased form, which has the same letters here).
+
+    >>> t = "ภาษาไทย ง่ายนิดเดียว"
+    >>> [t[s:e] for s, e in zip(tokens(t).starts, tokens(t).ends)] if segmenter() == "icu" else ['ภาษา', 'ไทย']
+    ['ภาษา', 'ไทย', 'ง่าย', 'นิด', 'เดียว']
+    >>> word_breaks("plain English").tolist()
+    []
+    """
+    if text.isascii():
+        return _NO_BREAKS
+    runs = list(_NO_SPACE_RUN.finditer(text))
+    if not runs:
+        return _NO_BREAKS
+    icu = _icu_words()
+    out: list[int] = []
+    if icu is None:
+        for m in runs:
+            out.extend(range(m.start() + 1, m.end()))
+        return np.asarray(out, dtype=np.int64)
+    it = icu.BreakIterator.createWordInstance(icu.Locale.getRoot())
+    for m in runs:
+        # the runs hold only BMP letters: ICU's UTF-16 offsets are character offsets
+        it.setText(m.group())
+        out.extend(m.start() + b for b in it if 0 < b < m.end() - m.start())
+    return np.asarray(out, dtype=np.int64)
+
+
+_NO_BREAKS = np.zeros(0, dtype=np.int64)
+
+
+def breaks_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`word_breaks` of many (lowercased) texts, CSR: (offsets int64, bounds int64 [n + 1]).
+
+    >>> b, o = breaks_batch(["abc", "def"])
+    >>> b.tolist(), o.tolist()
+    ([], [0, 0, 0])
+    """
+    parts = [word_breaks(t) for t in texts]
+    offs = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([p.shape[0] for p in parts], out=offs[1:])
+    return (np.concatenate(parts) if any(p.shape[0] for p in parts) else _NO_BREAKS), offs
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +434,8 @@ def tokens(text: str) -> Tokens:
     enc = low.encode("utf-8", errors="surrogatepass")
     buf = np.frombuffer(enc, dtype=np.uint8)
     bounds = np.array([0, len(enc)], dtype=np.int64)
-    hashes, _, packed = tokenize_batch(buf, bounds)
+    brk, brk_offs = breaks_batch([low])
+    hashes, _, packed = tokenize_batch(buf, bounds, brk, brk_offs)
     starts = (packed >> np.uint64(32)).astype(np.int64)
     ends = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
     if cmap is not None:

@@ -337,3 +337,46 @@ def test_pairs_whose_passages_were_not_computed_carry_none(tmp_path, bbc_path):
     near = [x for x in res.pairs if x.kind == "near_duplicate"]
     assert near and all(x.passages and x.passages == full[(x.a, x.b)].passages for x in near)
     assert all(x.passages is None for x in retold.find([p], kinds="exact,near_duplicate").pairs)
+
+
+def test_every_script_near_duplicates_and_partial_reuse_found_unrelated_texts_not(tmp_path):
+    """Real text in ten languages and scripts (Thai, Lao, Khmer and Burmese have no spaces between
+    words; Chinese and Japanese are read character by character): an edited copy is a
+    near-duplicate, a spliced passage is partial reuse, texts of different sources are unrelated."""
+    from retold.text import segmenter
+
+    from ..conftest import SHARED
+
+    d = SHARED / "data" / "mling"
+    if not d.exists():
+        pytest.skip(f"multilingual samples not found at {d}")
+    langs = ["ar", "hi", "ja", "ko", "ru", "zh"]
+    if segmenter() == "icu":  # letters as tokens (no ICU) are too coarse a unit for these
+        langs += ["km", "lo", "my", "th"]
+    for lang in langs:
+        docs = [json.loads(line) for line in open(d / f"{lang}.jsonl", encoding="utf-8")]
+        docs = [x for x in docs if len(x["text"]) >= 400][:40]
+        a, b = docs[0], docs[1]
+        host = max(docs[2:], key=lambda x: len(x["text"]))
+        near = "".join(ch for k, ch in enumerate(a["text"]) if k % 97 != 50)  # a letter lost every 97
+        lifted = b["text"][: int(len(b["text"]) * 0.4)]
+        mid = len(host["text"]) // 2
+        part = host["text"][:mid] + "\n\n" + lifted + "\n\n" + host["text"][mid:]
+        recs = [{"id": x["id"], "text": x["text"]} for x in docs] + [{"id": "NEAR", "text": near},
+                                                                     {"id": "PART", "text": part}]
+        path = tmp_path / f"{lang}.jsonl"
+        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs), encoding="utf-8")
+        got = {(p.a, p.b): p for p in retold.find([path]).records()}
+        assert got[(a["id"], "NEAR")].kind == "near_duplicate", lang
+        p = got[(b["id"], "PART")]
+        assert p.kind == "partial", (lang, p.kind)
+        # the passage's offsets point at the lifted text on both sides
+        longest = max(p.passages, key=lambda q: q.a_end - q.a_start)
+        assert b["text"][longest.a_start:longest.a_end] in lifted, lang
+        assert part[longest.b_start:longest.b_end] == b["text"][longest.a_start:longest.a_end], lang
+        source = {r["id"]: r["id"].split(":")[0] for r in recs}
+        for (x, y), q in got.items():
+            if "NEAR" in (x, y) or "PART" in (x, y):
+                continue
+            assert source[x] == source[y], (lang, x, y, q.kind)  # nothing across sources
+            assert q.kind != "paraphrase", (lang, x, y)  # lexical evidence is no paraphrase in other languages

@@ -1,10 +1,7 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""The reader accounting: ids, duplicate ids, records kept or not, ReadStats (retold.readers.base)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import orjson
 
 from retold.readers import (
     MAX_MESSAGES,
@@ -13,21 +10,7 @@ from retold.readers import (
     ReadStats,
     read_documents,
 )
-
-
-def read(paths, **kw):
-    """Read everything; return (docs, stats, messages passed to on_message)."""
-    stats = ReadStats()
-    seen: list[str] = []
-    docs = list(read_documents([str(p) for p in paths], stats=stats, on_message=seen.append, **kw))
-    assert seen == stats.messages  # below the cap, every message is kept and passed on
-    assert stats.documents == len(docs)
-    return docs, stats, seen
-
-
-def write_jsonl(path: Path, records) -> Path:
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
-    return path
+from tests.readers.common import read, write_jsonl
 
 
 def test_missing_and_odd_ids(tmp_path):

@@ -1,22 +1,9 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""CSV input: header row, custom columns, BOM, bad UTF-8, short rows, missing columns (retold.readers.csv)."""
 from __future__ import annotations
 
 import csv
 
-from retold.readers import (
-    ReadStats,
-    read_documents,
-)
-
-
-def read(paths, **kw):
-    """Read everything; return (docs, stats, messages passed to on_message)."""
-    stats = ReadStats()
-    seen: list[str] = []
-    docs = list(read_documents([str(p) for p in paths], stats=stats, on_message=seen.append, **kw))
-    assert seen == stats.messages  # below the cap, every message is kept and passed on
-    assert stats.documents == len(docs)
-    return docs, stats, seen
+from tests.readers.common import read
 
 
 def test_csv(tmp_path):

@@ -1,4 +1,4 @@
-"""HTML files and WARC crawls as documents (retold.readers.html, retold.readers.warc)."""
+"""HTML pages as documents: main text through trafilatura, encodings, size limits (retold.readers.html)."""
 from __future__ import annotations
 
 import time
@@ -7,38 +7,15 @@ from pathlib import Path
 import pytest
 
 from retold.readers import (  # noqa: E402
-    ReadStats,  # noqa: E402
     format_for,
-    read_documents,
 )
 from retold.readers.html import WebOptions, decode_html  # noqa: E402
+from tests.readers.common import PARA1, PARA2, page, read_web
 
 pytest.importorskip("trafilatura", reason="trafilatura not installed (pip install 'retold[web]')")
 
 
 pytest.importorskip("fastwarc", reason="fastwarc not installed (pip install 'retold[web]')")
-
-
-PARA1 = "The harbour committee met on Tuesday to discuss the new ferry timetable and what it will cost the town."
-
-
-PARA2 = "Members said the works planned for the pier next spring would be paid for out of the council budget."
-
-
-def page(title: str, paras: list[str], charset: str = "utf-8", head: str = "") -> bytes:
-    body = "".join(f"<p>{p}</p>\n" for p in paras)
-    html = (
-        f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title} | The Gazette</title>{head}</head>'
-        f"<body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
-        f"<article><h1>{title}</h1>\n{body}</article><footer>Contact us</footer></body></html>"
-    )
-    return html.encode(charset)
-
-
-def read(paths, **kw) -> tuple[list, ReadStats]:
-    stats = ReadStats()
-    docs = list(read_documents([str(p) for p in paths], stats=stats, web_options=kw.get("options")))
-    return docs, stats
 
 
 warcio = pytest.importorskip("warcio", reason="warcio (used to write test WARCs) not installed")
@@ -57,7 +34,7 @@ def test_html_title_date_url_and_record(tmp_path: Path):
     )
     p = tmp_path / "harbour.html"
     p.write_bytes(page("Harbour vote delayed", [PARA1, PARA2], head=head))
-    (doc,), stats = read([p])
+    (doc,), stats = read_web([p])
     # Title, a blank line, then the main text (the <h1> is not repeated); no navigation or footer.
     assert doc.text == f"Harbour vote delayed\n\n{PARA1}\n{PARA2}"
     assert doc.date == "2021-03-04"
@@ -82,7 +59,7 @@ def test_html_title_date_url_and_record(tmp_path: Path):
 def test_legacy_encoding_declared_in_meta(tmp_path: Path, charset: str, title: str, para: str):
     p = tmp_path / "legacy.htm"
     p.write_bytes(page(title, [para], charset=charset))
-    (doc,), stats = read([p])
+    (doc,), stats = read_web([p])
     assert doc.text.startswith(title + "\n\n")
     assert para.strip() in doc.text
     assert "\ufffd" not in doc.text and stats.warnings_total == 0
@@ -100,7 +77,7 @@ def test_page_without_body_is_skipped_with_a_message(tmp_path: Path):
     (tmp_path / "empty.html").write_bytes(b"<html><head><title>Nothing here</title></head></html>")
     (tmp_path / "blank.html").write_bytes(b"<html><head><title>x</title></head><body>  </body></html>")
     (tmp_path / "ok.html").write_bytes(page("Harbour vote", [PARA1, PARA2]))
-    docs, stats = read(sorted(tmp_path.iterdir()))
+    docs, stats = read_web(sorted(tmp_path.iterdir()))
     assert [Path(d.source).name for d in docs] == ["ok.html"]
     assert stats.skipped == {"no_text": 2}
     assert any("empty.html" in m and "no main text" in m for m in stats.messages)
@@ -116,12 +93,12 @@ def test_20mb_pages_do_not_hang(tmp_path: Path):
     script = "<script>var data = '" + "x" * 20_000_000 + "';</script>"
     scripted.write_bytes(page("Harbour vote", [PARA1, PARA2], head=script))
     t0 = time.perf_counter()
-    docs, stats = read([p, scripted])
+    docs, stats = read_web([p, scripted])
     elapsed = time.perf_counter() - t0
     assert [d.text.split("\n")[0] for d in docs] == ["Harbour vote"]
     assert stats.skipped == {"too_large": 1}
     assert any("big.html" in m and "max_html_bytes" in m for m in stats.messages)
     assert elapsed < 30, elapsed
     # The limit is an option.
-    docs, stats = read([scripted], options=WebOptions(max_html_bytes=100))
+    docs, stats = read_web([scripted], options=WebOptions(max_html_bytes=100))
     assert docs == [] and stats.skipped == {"too_large": 1}

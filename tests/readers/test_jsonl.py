@@ -1,31 +1,12 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""JSON Lines input, plain and gzipped: fields, broken lines, missing text, truncated gzip (retold.readers.jsonl)."""
 from __future__ import annotations
 
 import gzip
 import random
-from pathlib import Path
 
 import orjson
 
-from retold.readers import (
-    ReadStats,
-    read_documents,
-)
-
-
-def read(paths, **kw):
-    """Read everything; return (docs, stats, messages passed to on_message)."""
-    stats = ReadStats()
-    seen: list[str] = []
-    docs = list(read_documents([str(p) for p in paths], stats=stats, on_message=seen.append, **kw))
-    assert seen == stats.messages  # below the cap, every message is kept and passed on
-    assert stats.documents == len(docs)
-    return docs, stats, seen
-
-
-def write_jsonl(path: Path, records) -> Path:
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
-    return path
+from tests.readers.common import read, write_jsonl
 
 
 def test_jsonl_fields_lines_dates_records(tmp_path):

@@ -1,22 +1,12 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""Parquet input: columns, binary text, missing text column, corrupt files (retold.readers.parquet)."""
 from __future__ import annotations
 
 import pytest
 
 from retold.readers import (
-    ReadStats,
     read_documents,
 )
-
-
-def read(paths, **kw):
-    """Read everything; return (docs, stats, messages passed to on_message)."""
-    stats = ReadStats()
-    seen: list[str] = []
-    docs = list(read_documents([str(p) for p in paths], stats=stats, on_message=seen.append, **kw))
-    assert seen == stats.messages  # below the cap, every message is kept and passed on
-    assert stats.documents == len(docs)
-    return docs, stats, seen
+from tests.readers.common import read
 
 
 def test_parquet(tmp_path):

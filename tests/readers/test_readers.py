@@ -1,4 +1,4 @@
-"""Tests for retold.documents: the corpus readers and their bad-input accounting."""
+"""Reading corpora: directories, paths, re-reading by index, determinism, the BBC corpus (retold.readers)."""
 from __future__ import annotations
 
 import csv
@@ -14,23 +14,9 @@ from retold.readers import (
     iter_records_by_index,
     read_documents,
 )
+from tests.readers.common import read, write_jsonl
 
 BBC = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bbc" / "bbc.jsonl"
-
-
-def read(paths, **kw):
-    """Read everything; return (docs, stats, messages passed to on_message)."""
-    stats = ReadStats()
-    seen: list[str] = []
-    docs = list(read_documents([str(p) for p in paths], stats=stats, on_message=seen.append, **kw))
-    assert seen == stats.messages  # below the cap, every message is kept and passed on
-    assert stats.documents == len(docs)
-    return docs, stats, seen
-
-
-def write_jsonl(path: Path, records) -> Path:
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
-    return path
 
 
 def make_mixed_corpus(root: Path) -> list[Path]:

@@ -1,4 +1,4 @@
-"""HTML files and WARC crawls as documents (retold.readers.html, retold.readers.warc)."""
+"""WARC crawls as documents: HTML responses, encodings, broken records (retold.readers.warc)."""
 from __future__ import annotations
 
 import gzip
@@ -9,37 +9,12 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
-from retold.readers import (  # noqa: E402
-    ReadStats,  # noqa: E402
-    read_documents,
-)
+from tests.readers.common import PARA1, PARA2, page, read_web
 
 pytest.importorskip("trafilatura", reason="trafilatura not installed (pip install 'retold[web]')")
 
 
 pytest.importorskip("fastwarc", reason="fastwarc not installed (pip install 'retold[web]')")
-
-
-PARA1 = "The harbour committee met on Tuesday to discuss the new ferry timetable and what it will cost the town."
-
-
-PARA2 = "Members said the works planned for the pier next spring would be paid for out of the council budget."
-
-
-def page(title: str, paras: list[str], charset: str = "utf-8", head: str = "") -> bytes:
-    body = "".join(f"<p>{p}</p>\n" for p in paras)
-    html = (
-        f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title} | The Gazette</title>{head}</head>'
-        f"<body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
-        f"<article><h1>{title}</h1>\n{body}</article><footer>Contact us</footer></body></html>"
-    )
-    return html.encode(charset)
-
-
-def read(paths, **kw) -> tuple[list, ReadStats]:
-    stats = ReadStats()
-    docs = list(read_documents([str(p) for p in paths], stats=stats, web_options=kw.get("options")))
-    return docs, stats
 
 
 warcio = pytest.importorskip("warcio", reason="warcio (used to write test WARCs) not installed")
@@ -82,7 +57,7 @@ def write_warc(path: Path, gz: bool = True, extra: list | None = None) -> None:
 def test_warc_html_responses_become_documents(tmp_path: Path, name: str):
     p = tmp_path / name
     write_warc(p, gz=name.endswith(".gz"))
-    docs, stats = read([p])
+    docs, stats = read_web([p])
     assert [(d.id, d.line, d.date) for d in docs] == [
         ("https://gazette.example/a", 1, DATE),
         ("https://vesti.example/b", 4, DATE),
@@ -109,7 +84,7 @@ def test_warc_content_encoding_and_status(tmp_path: Path):
     ]
     p = tmp_path / "enc.warc.gz"
     write_warc(p, extra=extra)
-    docs, stats = read([p])
+    docs, stats = read_web([p])
     assert docs[-1].id == "https://gazette.example/gz" and docs[-1].text.startswith("Zipped vote\n\n")
     assert stats.documents == 3 and stats.skipped == {"not_html": 1, "http_status": 1}
     assert f"{p}: 1 responses with a non-2xx status skipped (404 1)" in stats.messages
@@ -120,7 +95,7 @@ def test_truncated_warc_gz_keeps_records_before_the_break(tmp_path: Path):
     write_warc(p)
     data = p.read_bytes()
     p.write_bytes(data[: len(data) - 40])  # cut inside the last record
-    docs, stats = read([p])
+    docs, stats = read_web([p])
     assert [d.id for d in docs] == ["https://gazette.example/a"]
     assert stats.skipped == {"truncated_gzip": 1, "not_html": 1}
     (msg,) = [m for m in stats.messages if "cut short" in m]
@@ -135,7 +110,7 @@ def test_wrong_content_length_is_counted_and_the_rest_is_read(tmp_path: Path):
     length = int(data[:head_end].split(b"Content-Length: ")[1].split(b"\r\n")[0])
     bad = data[:head_end].replace(f"Content-Length: {length}".encode(), f"Content-Length: {length + 25}".encode())
     p.write_bytes(bad + data[head_end:])
-    docs, stats = read([p])
+    docs, stats = read_web([p])
     # Record 1 is dropped (its length is wrong), records 2-4 are read again from the next header.
     assert [d.id for d in docs] == ["https://vesti.example/b"]
     assert stats.skipped == {"bad_record": 1, "not_html": 1}
@@ -145,5 +120,5 @@ def test_wrong_content_length_is_counted_and_the_rest_is_read(tmp_path: Path):
 def test_not_a_warc_and_missing_file(tmp_path: Path):
     p = tmp_path / "junk.warc"
     p.write_bytes(b"hello world\n" * 50)
-    docs, stats = read([p, tmp_path / "missing.warc.gz"])
+    docs, stats = read_web([p, tmp_path / "missing.warc.gz"])
     assert docs == [] and stats.skipped == {"bad_record": 1, "missing_path": 1}

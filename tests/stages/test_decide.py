@@ -55,3 +55,20 @@ def test_near_needs_both_sides_covered() -> None:
     got = classify_near(np.array([100, 100, 100]), np.array([120, 400, 100]), np.array([0.85, 0.95, 0.79]),
                         np.array([0.7, 0.3, 0.9]), Options())
     assert got.tolist() == [True, False, False]
+
+
+def test_one_sentence_in_other_words_is_not_partial_reuse_one_copied_is():
+    """Two short articles on one event state one fact in near-identical words (half the words of
+    the sentence shared): that is no reuse. The same sentence copied verbatim is."""
+    fact = ("Peterson was convicted on November 12 of first degree murder for the death of Laci Peterson and "
+            "second degree murder for the death of their unborn son")
+    reworded = ("The jury foreman announced a finding of first degree murder in the death of Laci and second "
+                "degree murder in the death of their near term son Conner")
+    a = "Scott Peterson will be sentenced next month in Redwood City. " + fact + ". His lawyers plan an appeal."
+    b = ("A California jury recommended the death penalty on Monday after a five month trial. " + reworded +
+         ". Relatives of Laci wept in the courtroom.")
+    c = ("A California jury recommended the death penalty on Monday after a five month trial. " + fact +
+         ". Relatives of Laci wept in the courtroom.")
+    s = sign([a, b, c], Options(), Plan())
+    d = decide(s.shingles, s.sh_offsets, s.n_tokens, np.array([0, 0]), np.array([1, 2]), Options(), Plan())
+    assert d.kind.tolist() == [-1, KIND_CODE["partial"]]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import typer
 
-from . import find, index
+from . import find, index, report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Find where text was told again: exact copies, near-duplicates, lifted passages and "
                        "paraphrased rewrites, verified.")
 find.register(app)
 index.register(app)
+report.register(app)
 
 
 def main() -> None:

@@ -116,7 +116,7 @@ def print_summary(console: Console, summary: dict[str, object], as_json: bool) -
 
     for key in ("documents_read", "files_read", "skipped", "warnings", "candidates_verified", "pairs",
                 "boilerplate_documents", "clusters", "multi_document_clusters", "records_written",
-                "documents_removed", "output", "seconds", "peak_memory_mb"):
+                "documents_removed", "paraphrase_tier", "output", "seconds", "peak_memory_mb"):
         if key in summary:
             t.add_row(key.replace("_", " "), fmt(summary[key]))
     console.print(t)
@@ -146,7 +146,7 @@ EmbedderOpt = Annotated[str | None, typer.Option(
     "$RETOLD_EMBEDDER.", show_default=False)]
 ParaThresholdOpt = Annotated[float | None, typer.Option(
     "--paraphrase-threshold", min=0.05, max=0.95, help="Sentence-pair probability from which rewritten sentences "
-    "align (default: fitted on MSRP train, 0.48 with MiniLM). Lower catches more rewrites and more independent "
+    "align (default: fitted on MSRP train, 0.45 with MiniLM). Lower catches more rewrites and more independent "
     "articles on the same event.", show_default=False)]
 KeepOpt = Annotated[str, typer.Option("--keep", help="Representative of a family: first (input order), "
                                       "longest (most words) or earliest (date field).")]

@@ -53,6 +53,7 @@ def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, obj
         "candidates_verified": res.candidates,
         "pairs": res.kind_counts(),
         "boilerplate_documents": len(res.corpus.boilerplate),
+        **({"paraphrase_tier": res.tier} if res.tier else {}),
         **extra,
         "seconds": round(elapsed, 3),
         "stage_seconds": {k: round(v, 3) for k, v in res.timings.items()},
@@ -78,7 +79,10 @@ def _check_keep(keep: str) -> None:
 def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None, id_field: IdOpt = "id",
              text_field: TextOpt = "text", date_field: DateOpt = "date", boilerplate: BoilerplateOpt = None,
              embedder: EmbedderOpt = None, paraphrase_threshold: ParaThresholdOpt = None, json: JsonOpt = False,
-             quiet: QuietOpt = False) -> None:
+             quiet: QuietOpt = False,
+             report: Annotated[Path | None, typer.Option(
+                 "--report", help="Also write the HTML report of the pairs (see `retold report`).",
+                 show_default=False)] = None) -> None:
     """Every related pair of documents, verified, with exact scores and passages."""
     from ..engine.local import find
     from ..model import Options
@@ -87,6 +91,10 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
     ks = kinds_option(kinds)
     emb = embedder_option(embedder)
     check_output(output)
+    if report is not None:
+        from .report import check_html
+
+        check_html(report)
     console = Console(stderr=True)
     t0 = time.perf_counter()
     res = find(corpus, ks, Options(paraphrase_threshold=paraphrase_threshold),
@@ -95,8 +103,12 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
     if _nothing_read(res, console):
         raise typer.Exit(1)
     n = write_records(output, res.records())
-    print_summary(console, _summary(res, "find", time.perf_counter() - t0, {"records_written": n, "output": output}),
-                  json)
+    extra: dict[str, object] = {"records_written": n, "output": output}
+    if report is not None:
+        from .report import report_find_result
+
+        extra["report"] = report_find_result(res, corpus, report, console, quiet).path
+    print_summary(console, _summary(res, "find", time.perf_counter() - t0, extra), json)
 
 
 def clusters_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first", kinds: KindsOpt = None,

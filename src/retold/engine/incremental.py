@@ -37,7 +37,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numba
@@ -48,7 +48,7 @@ from ..candidates import set_overlap
 from ..model import FAMILY_KINDS, KINDS, Options, PairTable, Plan
 from ..readers import Document
 from ..records import Cluster, Pair
-from ..stages import assemble, decide, sign
+from ..stages import assemble, decide, exact, sign
 from ..stages.candidates import Rule, agreement_filter, anchor_rule, band_rule, probe_hits
 from ..stages.sign import Signed, doc_slice
 from .index_storage import SCHEMA_VERSION, DocRow, IndexError_, IndexStorage, SQLiteStorage
@@ -419,33 +419,26 @@ class Index:
         st = self.storage
         rep = st.rep_of(q.content, q.n_tokens)
         if rep is not None and rep != q.idx:  # rep < idx: an earlier copy holds the group
-            found = [(rep, q.idx)] if plan.reports("exact") else []
-            table = PairTable.from_columns(a=[0] * len(found), b=[1] * len(found), kind=[0] * len(found),
-                                           **{c: [1.0] * len(found) for c in PairTable.COLUMNS[3:]})
-            return self._records(table, [rep, q.idx], q, plan)
+            if not plan.reports("exact"):
+                return []
+            return self._records(exact.exact_pairs(np.zeros(2, dtype=np.int64)), [rep, q.idx], q)
         docs = [q.idx]
         parts: list[PairTable] = []
         if plan.reports("exact") and q.stored:
-            members = [m for m, _ in st.members(q.content, q.n_tokens) if m != q.idx]
-            docs += members
-            ones = [1.0] * len(members)
-            parts.append(PairTable.from_columns(a=[0] * len(members), b=list(range(1, len(members) + 1)),
-                                                kind=[0] * len(members),
-                                                **{c: ones for c in PairTable.COLUMNS[3:]}))
+            docs += [m for m, _ in st.members(q.content, q.n_tokens) if m != q.idx]
+            parts.append(exact.exact_pairs(np.zeros(len(docs), dtype=np.int64)))  # q and its later copies
         local_of: dict[int, int] = {d: i for i, d in enumerate(docs)}
         texts: dict[int, str] = {0: q.text}
         if plan.bands:
             table, cand_rows = self._verified(q, plan, local_of, docs)
             parts.append(table)
             texts.update({local_of[i]: r.text for i, r in cand_rows.items()})
-        table = PairTable.concat(parts) if parts else PairTable()
-        table = PairTable(*(getattr(table, c) for c in PairTable.COLUMNS), passages=table.passages,
-                          has_passages=plan.passages)
+        table = replace(PairTable.concat(parts), has_passages=plan.passages)
         if plan.paraphrase:
             table = self._paraphrase(q, plan, table, local_of, docs, texts)
-        return self._records(table.filter_kinds(plan.kinds), docs, q, plan)
+        return self._records(table.filter_kinds(plan.kinds), docs, q)
 
-    def _records(self, table: PairTable, docs: list[int], q: _Probe, plan: Plan) -> list[tuple[Pair, int, int]]:
+    def _records(self, table: PairTable, docs: list[int], q: _Probe) -> list[tuple[Pair, int, int]]:
         """Records of a table over local document numbers ``docs`` (insertion indices), sorted by
         the insertion indices of (a, b); local pairs are oriented so that a comes first."""
         if len(table) == 0:
@@ -458,8 +451,7 @@ class Index:
         order = np.lexsort((idx[table.b], idx[table.a]))
         t = table.take(order)
         p = t.passages
-        t = PairTable(*(getattr(t, c) for c in PairTable.COLUMNS), passages=p.take(
-            np.lexsort((p.b_start, p.a_start, p.pair))), has_passages=t.has_passages)
+        t = replace(t, passages=p.take(np.lexsort((p.b_start, p.a_start, p.pair))))
         return [(pair, int(idx[a]), int(idx[b])) for pair, a, b in
                 zip(assemble.records(t, ids, dates), t.a.tolist(), t.b.tolist())]
 

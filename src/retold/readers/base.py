@@ -1,44 +1,8 @@
-"""Documents, the accounting of a read, and the registry of input formats.
+"""Documents, the accounting of one read and the registry of input formats.
 
-``read_documents`` turns a list of paths into a stream of :class:`Document` records. It reads
-
-* directories, recursively: every non-hidden file under it, in sorted order of the path relative to
-  the directory. Corpus files inside (``.jsonl``, ``.jsonl.gz``, ``.json``, ``.json.gz``, ``.csv``,
-  ``.parquet``) are read with their readers; any other file is one text document whose id is its path
-  relative to the directory, with ``/`` separators (``sub/a.txt``);
-* JSON Lines (``.jsonl``, ``.json`` -- read as JSON Lines too -- and their gzipped forms), one object a
-  line, parsed with orjson;
-* CSV with a header row (``csv.DictReader``, no limit on the field size);
-* Parquet, streamed batch by batch with ``pyarrow.parquet.ParquetFile.iter_batches``;
-* any other single file: one text document whose id is the path as given.
-
-Nothing is loaded whole except a single text document, and everything streams: a generator of
-documents comes out, in a deterministic order.
-
-Choices about bad input (the rule is *never lose text silently*):
-
-* Text that is not valid UTF-8 is decoded with ``errors="replace"``: each bad byte sequence becomes
-  U+FFFD, the document is still yielded, and it is counted under the warning ``invalid_utf8``. We do
-  not guess other encodings (latin-1, cp1252...): a guess can be wrong without anyone noticing, while
-  U+FFFD is visible and the count says how many documents were hit. A UTF-8 byte order mark at the start
-  of a file is dropped. A text file that starts with a UTF-16 byte order mark is decoded as UTF-16.
-* Empty or whitespace-only text is yielded, with the warning ``empty``.
-* A record whose id repeats an id seen earlier in the same run (in any file) is yielded under the first
-  free id of ``f"{id}#{k}"``, k = 2, 3, ..., with the warning ``duplicate_id``. A record without an id
-  gets ``f"{path}:{line}"`` (warning ``missing_id``); an id that is neither a string nor an integer is
-  turned into a string (warning ``bad_id_type``).
-* Records that cannot be read are skipped and counted by reason in :attr:`ReadStats.skipped`.
-
-Skip reasons (``ReadStats.skipped``; records or files not yielded):
-``missing_path``, ``unreadable``, ``not_a_file``, ``binary``, ``bad_json``, ``missing_text``,
-``bad_text_type``, ``truncated_gzip``, ``bad_csv``, ``bad_parquet``.
-
-Warning reasons (``ReadStats.warnings``; documents yielded, with a problem):
-``invalid_utf8``, ``empty``, ``duplicate_id``, ``missing_id``, ``bad_id_type``, ``extra_fields``.
-
-Every problem also gives one message of one line, ``f"{path}:{line}: {what happened}"`` (``line`` left
-out for file-level problems; for CSV it is the data row, as in :attr:`Document.line`), passed to the
-``on_message`` callback and kept (the first 1000) in :attr:`ReadStats.messages`.
+:class:`ReadContext` carries what every format reader shares (field names, counts, messages, the
+ids seen so far); :class:`Format` and :func:`register` make a format one module. The rules for bad
+input, the skip and warning reasons and the message form are in :mod:`retold.readers`.
 """
 
 from __future__ import annotations

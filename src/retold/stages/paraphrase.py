@@ -9,8 +9,11 @@ It runs after the text-reuse kinds, on their table, and returns a new table:
    copied text.
 2. **Texts** of the candidates' documents only, through the caller's ``load`` (the engine
    knows where texts live: a file re-read, the index's rows, a Spark partition).
-3. **Decision** (:func:`retold.paraphrase.align_candidates`): a lexical screen on every pair,
-   the sentence model on the pairs it keeps, sentence alignment, the document rule.
+3. **Decision** (:func:`retold.paraphrase.align_candidates`): a lexical screen on every pair;
+   for pairs of English documents (:mod:`retold.languages`) the cheap static model, then MiniLM
+   on the sentence pairs the cheap model is unsure of (:class:`retold.semantic.CascadeModel`);
+   for other languages the lexical evidence with a stricter sentence threshold; sentence
+   alignment, the document rule.
 
 A partial pair whose other sentences are retold becomes ``paraphrase``: it keeps its verbatim
 passages and gains the rewritten ones.

@@ -44,7 +44,7 @@ def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: Li
     """:func:`evidence` for a batch; with single-page cues only, a compiled gate
     (:func:`retold.cue_gate.may_have_cues`) passes over the documents that cannot hold one.
 
-    >>> t, spans = evidence_batch(["Story\nShare this article", "Story"], [None, None], None, Plan(), Options())
+    >>> t, spans = evidence_batch(["Story\\nShare this article", "Story"], [None, None], None, Plan(), Options())
     >>> spans
     [[(6, 24)], []]
     """
