@@ -2,7 +2,7 @@
 """How retold's fast pass grows with the corpus: two builds side by side, and rensa beside them.
 
     python benchmarks/scale.py --corpus benchmarks/data/corpus_100k.jsonl benchmarks/data/corpus_1000k.jsonl \\
-        --today benchmarks/data/today/src --new src --reps 3 --rensa
+        --today cb397dd --reps 1 --rensa --partial --warmup benchmarks/data/corpus_20k.jsonl
 
 For every corpus, each repetition runs, each in a fresh process under ``/usr/bin/time -v``
 and in an order rotated every repetition (the machine is shared: alternating spreads its
@@ -21,8 +21,10 @@ the ground truth: copy-to-source recall and pair precision (``evaluate.py``). Th
 each figure from the smallest to the largest corpus. The table goes to stdout and to
 ``benchmarks/results/scale_<tag>.md``; every run, raw, to ``benchmarks/results/scale_<tag>.json``.
 
-A build is a ``src`` folder; ``git archive <commit> src | tar -x -C DIR`` makes one of any
-commit. One untimed warm-up run per build loads (or compiles) its kernels first.
+A build is a ``src`` folder or a commit (``--today cb397dd``: its ``src`` is unpacked once into
+``benchmarks/data/builds/``). One untimed warm-up run per build loads (or compiles) its kernels
+first. The corpora come from ``make_corpus.py -n 100000`` and ``-n 1000000`` (the 1M one is 2.4 GB,
+with its truth file beside it).
 """
 
 from __future__ import annotations
@@ -106,13 +108,15 @@ def summary_of(log: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", nargs="+", required=True, help="corpora, smallest first (each with its .truth.jsonl)")
-    ap.add_argument("--today", required=True, help="src folder of the build measured today")
+    ap.add_argument("--today", required=True,
+                    help="the build measured today: a src folder, or a commit (its src is unpacked with git archive)")
     ap.add_argument("--new", default=str(HERE.parent / "src"), help="src folder of the new build")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--rensa", action="store_true", help="run rensa on every corpus too")
     ap.add_argument("--partial", action="store_true", help="also the new build's find with every kind but paraphrase")
     ap.add_argument("--skip-today-above", type=int, default=0,
                     help="run the today build once only (not --reps times) on corpora with more documents than this")
+    ap.add_argument("--warmup", default=None, help="corpus of the untimed warm-up runs (default: the first)")
     ap.add_argument("--tag", default=None)
     ap.add_argument("--timeout", type=float, default=3600)
     args = ap.parse_args()
@@ -122,14 +126,14 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     results_dir = HERE / "results"
     results_dir.mkdir(exist_ok=True)
-    builds = {"today": str(Path(args.today).resolve()), "new": str(Path(args.new).resolve())}
+    builds = {"today": build_of(args.today), "new": str(Path(args.new).resolve())}
 
     def retold_cmd(src: str, corpus: str, kinds: str, out: str) -> tuple[list[str], dict]:
         env = {**os.environ, "PYTHONPATH": src, "HF_HUB_OFFLINE": "1"}
         return [sys.executable, "-m", "retold", "find", corpus, "--kinds", kinds, "-o", out, "--json", "-q"], env
 
     for name, src in builds.items():  # warm-up: kernels compiled or loaded once, untimed
-        cmd, env = retold_cmd(src, args.corpus[0], FAST, str(work / f"warmup_{name}.jsonl"))
+        cmd, env = retold_cmd(src, args.warmup or args.corpus[0], FAST, str(work / f"warmup_{name}.jsonl"))
         subprocess.run(cmd, env=env, check=True, capture_output=True)
 
     raw: dict = {"date": datetime.date.today().isoformat(), "machine": machine(), "builds": builds,
@@ -168,6 +172,7 @@ def main() -> None:
                     s = summary_of(log)
                     r["stages"] = s.get("stage_seconds", {})
                     r["candidates"] = s.get("candidates_verified")
+                    r["spilled_mb"] = s.get("spilled_to_disk_mb")
                     if rep == 0 or "quality" not in (runs.get(key) or [{}])[0]:
                         r["quality"] = score_output(out, truth, id2i)
                     os.unlink(out)
@@ -183,6 +188,21 @@ def main() -> None:
     (results_dir / f"scale_{tag}.md").write_text(table)
 
 
+def build_of(today: str) -> str:
+    """A src folder as given, or the src of a commit, unpacked once into benchmarks/data/builds/."""
+    if Path(today).is_dir():
+        return str(Path(today).resolve())
+    commit = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "--short", today], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    dest = HERE / "data" / "builds" / commit
+    if not (dest / "src").is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", commit, "src"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return str((dest / "src").resolve())
+
+
 def med(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
@@ -192,7 +212,8 @@ def figures(runs: list[dict]) -> dict:
     stages = {k: med([r["stages"].get(k, 0.0) for r in runs]) for k in ("read+fingerprint", "candidates", "verify")} \
         if runs and "stages" in runs[0] else {}
     return {"wall": med([r["proc_wall_s"] for r in runs]), "rss": med([r["rss_mb"] for r in runs]),
-            "stages": stages, "candidates": runs[0].get("candidates") if runs else None, "q": q, "n": len(runs)}
+            "stages": stages, "candidates": runs[0].get("candidates") if runs else None, "q": q, "n": len(runs),
+            "spilled": runs[0].get("spilled_mb") if runs else None}
 
 
 def render(raw: dict) -> str:
@@ -226,6 +247,7 @@ def render(raw: dict) -> str:
     row("pairs reported", lambda r: r and r["q"].get("pairs"), "{:,}")
     row("of them true pairs", lambda r: r and r["q"].get("true_pairs"), "{:,}")
     row("peak memory MB", lambda r: r and r["rss"], "{:,.0f}")
+    row("spilled to disk MB", lambda r: r and r["spilled"], "{:,.0f}")
     row("copy-to-source recall", lambda r: r and r["q"].get("copy_recall"), "{:.4f}")
     row("pair precision", lambda r: r and r["q"].get("pair_precision"), "{:.4f}")
     row("runs (n)", lambda r: r and r["n"], "{}")

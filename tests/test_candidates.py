@@ -135,3 +135,23 @@ def test_a_block_without_room_for_its_pairs_is_counted_first(n, seed, min_agree)
     finally:
         C._SLOTS_PER_DOC, C._MIN_SLOTS = saved
     assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 80), st.integers(0, 2**31), st.integers(0, 3), st.integers(1, 9), st.integers(1, 4),
+       st.sampled_from([(0, 1), (4, 64)]))
+def test_blocks_chunks_and_workers_do_not_change_the_pairs(n, seed, min_agree, block, per_chunk, slots):
+    # many blocks of documents, several chunks (and worker threads) a block, with and without
+    # room for every pair in the one-pass enumeration
+    rng = np.random.default_rng(seed)
+    keys = (rng.integers(0, 3, size=(n, 6)) + 100 * np.arange(6)).astype(np.uint64)
+    sketch = rng.integers(0, 2, size=(n, 8)).astype(np.uint8)
+    want = brute_force(keys, 1, 1000, sketch, min_agree)
+    saved = C._BLOCK_DOCS, C._DOCS_PER_CHUNK, C._SLOTS_PER_DOC, C._MIN_SLOTS
+    C._BLOCK_DOCS, C._DOCS_PER_CHUNK = block, per_chunk
+    C._SLOTS_PER_DOC, C._MIN_SLOTS = slots
+    try:
+        a, b, h = candidate_pairs(keys, 1, 1000, sketch=sketch, min_agree=min_agree)
+    finally:
+        C._BLOCK_DOCS, C._DOCS_PER_CHUNK, C._SLOTS_PER_DOC, C._MIN_SLOTS = saved
+    assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want

@@ -209,61 +209,66 @@ def _partners(a, doff, dgroups, goffs, gdocs, counter, touched) -> int:
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _count_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, n_chunks):
+def _count_pairs(lo, hi, doff, dgroups, goffs, gdocs, min_hits, n_chunks, counters, touched):
     """For each document a of ``lo..hi-1``, the later documents sharing at least ``min_hits`` keys
-    with it (entries outside the range stay 0)."""
-    out = np.zeros(n_docs, dtype=np.int64)
+    with it (``out[a - lo]``). ``counters``/``touched``: one zeroed row of scratch per worker
+    (left zeroed)."""
+    out = np.zeros(hi - lo, dtype=np.int64)
     bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
-    for c in nb.prange(n_chunks):
-        counter = np.zeros(n_docs, dtype=np.int32)
-        touched = np.empty(n_docs, dtype=np.int64)
-        for a in range(bounds[c], bounds[c + 1]):
-            nt = _partners(a, doff, dgroups, goffs, gdocs, counter, touched)
-            m = 0
-            for x in range(nt):
-                b = touched[x]
-                m += counter[b] >= min_hits
-                counter[b] = 0
-            out[a] = m
+    n_workers = counters.shape[0]
+    for w in nb.prange(n_workers):
+        counter = counters[w]
+        tt = touched[w]
+        for c in range(w, n_chunks, n_workers):
+            for a in range(bounds[c], bounds[c + 1]):
+                nt = _partners(a, doff, dgroups, goffs, gdocs, counter, tt)
+                m = 0
+                for x in range(nt):
+                    b = tt[x]
+                    m += counter[b] >= min_hits
+                    counter[b] = 0
+                out[a - lo] = m
     return out
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _write_pairs(lo, hi, per_doc, doff, dgroups, goffs, gdocs, n_docs, min_hits, words, rows, min_agree, exempt,
-                 n_chunks):
+def _write_pairs(lo, hi, per_doc, doff, dgroups, goffs, gdocs, min_hits, words, rows, min_agree, exempt,
+                 n_chunks, counters, touched):
     """The pairs of documents ``lo..hi-1`` with later ones (``per_doc`` from :func:`_count_pairs`),
     each tested once for agreement; returns those that pass, sorted by (a, b)."""
     offs = np.zeros(hi - lo + 1, dtype=np.int64)
     for a in range(lo, hi):
-        offs[a - lo + 1] = offs[a - lo] + per_doc[a]
+        offs[a - lo + 1] = offs[a - lo] + per_doc[a - lo]
     n = offs[hi - lo]
     out_a = np.empty(n, dtype=np.int64)
     out_b = np.empty(n, dtype=np.int64)
     out_h = np.empty(n, dtype=np.int32)
     keep = np.empty(n, dtype=np.bool_)
     bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
-    for c in nb.prange(n_chunks):
-        counter = np.zeros(n_docs, dtype=np.int32)
-        touched = np.empty(n_docs, dtype=np.int64)
-        for a in range(bounds[c], bounds[c + 1]):
-            nt = _partners(a, doff, dgroups, goffs, gdocs, counter, touched)
-            pos = offs[a - lo]
-            for x in range(nt):
-                b = touched[x]
-                if counter[b] >= min_hits:
-                    out_a[pos] = a
-                    out_b[pos] = b
-                    out_h[pos] = counter[b]
-                    keep[pos] = (min_agree <= 0 or exempt[rows[a]] or exempt[rows[b]]
-                                 or _agree(words, rows[a], rows[b]) >= min_agree)
-                    pos += 1
-                counter[b] = 0
+    n_workers = counters.shape[0]
+    for w in nb.prange(n_workers):
+        counter = counters[w]
+        tt = touched[w]
+        for c in range(w, n_chunks, n_workers):
+            for a in range(bounds[c], bounds[c + 1]):
+                nt = _partners(a, doff, dgroups, goffs, gdocs, counter, tt)
+                pos = offs[a - lo]
+                for x in range(nt):
+                    b = tt[x]
+                    if counter[b] >= min_hits:
+                        out_a[pos] = a
+                        out_b[pos] = b
+                        out_h[pos] = counter[b]
+                        keep[pos] = (min_agree <= 0 or exempt[rows[a]] or exempt[rows[b]]
+                                     or _agree(words, rows[a], rows[b]) >= min_agree)
+                        pos += 1
+                    counter[b] = 0
     return out_a[keep], out_b[keep], out_h[keep]
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, words, rows, min_agree, exempt, n_chunks,
-                cap):
+def _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, min_hits, words, rows, min_agree, exempt, n_chunks, cap,
+                counters, touched):
     """One pass over documents ``lo..hi-1``: each chunk of them writes the pairs that pass into
     its own ``cap`` slots. Returns the slots, how many each chunk used, and whether a chunk
     ran out of room (then the caller counts first: :func:`_count_pairs`, :func:`_write_pairs`)."""
@@ -273,32 +278,35 @@ def _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, words, ro
     used = np.zeros(n_chunks, dtype=np.int64)
     full = np.zeros(n_chunks, dtype=np.bool_)
     bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
-    for c in nb.prange(n_chunks):
-        counter = np.zeros(n_docs, dtype=np.int32)
-        touched = np.empty(n_docs, dtype=np.int64)
-        pos = c * cap
-        end = pos + cap
-        for a in range(bounds[c], bounds[c + 1]):
-            nt = _partners(a, doff, dgroups, goffs, gdocs, counter, touched)
-            for x in range(nt):
-                b = touched[x]
-                if counter[b] >= min_hits and (min_agree <= 0 or exempt[rows[a]] or exempt[rows[b]]
-                                               or _agree(words, rows[a], rows[b]) >= min_agree):
-                    if pos < end:
-                        out_a[pos] = a
-                        out_b[pos] = b
-                        out_h[pos] = counter[b]
-                        pos += 1
-                    else:
-                        full[c] = True
-                counter[b] = 0
-            if full[c]:
-                break
-        used[c] = pos - c * cap
+    n_workers = counters.shape[0]
+    for w in nb.prange(n_workers):
+        counter = counters[w]
+        tt = touched[w]
+        for c in range(w, n_chunks, n_workers):
+            pos = c * cap
+            end = pos + cap
+            for a in range(bounds[c], bounds[c + 1]):
+                nt = _partners(a, doff, dgroups, goffs, gdocs, counter, tt)
+                for x in range(nt):
+                    b = tt[x]
+                    if counter[b] >= min_hits and (min_agree <= 0 or exempt[rows[a]] or exempt[rows[b]]
+                                                   or _agree(words, rows[a], rows[b]) >= min_agree):
+                        if pos < end:
+                            out_a[pos] = a
+                            out_b[pos] = b
+                            out_h[pos] = counter[b]
+                            pos += 1
+                        else:
+                            full[c] = True
+                    counter[b] = 0
+                if full[c]:
+                    break
+            used[c] = pos - c * cap
     return out_a, out_b, out_h, used, full
 
 
 _BLOCK_DOCS = 1 << 18  # documents enumerated at a time
+_DOCS_PER_CHUNK = 256  # documents a worker takes at a time (at most 64 chunks a block)
 _SLOTS_PER_DOC = 4  # room for pairs per document in the one-pass enumeration
 _MIN_SLOTS = 64  # ... and at least this much per chunk
 
@@ -313,27 +321,33 @@ def _pairs_of_groups(goffs: np.ndarray, gdocs: np.ndarray, n_docs: int, min_hits
     blocks. Why one pass: enumerating the partners of every document (and testing their
     agreement) is most of the candidate stage once colliding pairs outnumber documents; a pass
     that first counted them did it twice. A block that overflows is counted first, then written.
+    Each worker thread keeps one counter row over all documents for the whole run. Why: a
+    counter per chunk of documents, allocated and zeroed per chunk, cost (chunks x documents),
+    the square of the corpus size once the number of chunks grows with it.
     """
     if words is None or rows is None or exempt is None or min_agree <= 0:
         words, rows, min_agree = np.zeros((0, 0), dtype=np.uint64), np.zeros(0, dtype=np.int64), 0
         exempt = np.zeros(0, dtype=np.bool_)
     exempt = np.asarray(exempt, dtype=np.bool_)
     doff, dgroups = _doc_groups(goffs, gdocs, n_docs)
+    n_workers = max(1, min(nb.get_num_threads(), -(-n_docs // _DOCS_PER_CHUNK)))
+    counters = np.zeros((n_workers, n_docs), dtype=np.int32)
+    touched = np.empty((n_workers, n_docs), dtype=np.int32)
     parts = []
     for lo in range(0, n_docs, _BLOCK_DOCS):
         hi = min(n_docs, lo + _BLOCK_DOCS)
-        n_chunks = max(1, min(64, (hi - lo) // 256))
+        n_chunks = max(1, min(64, (hi - lo) // _DOCS_PER_CHUNK))
         cap = max(_MIN_SLOTS, _SLOTS_PER_DOC * -(-(hi - lo) // n_chunks))
-        oa, ob, oh, used, full = _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, words, rows,
-                                             min_agree, exempt, n_chunks, cap)
+        oa, ob, oh, used, full = _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, min_hits, words, rows,
+                                             min_agree, exempt, n_chunks, cap, counters, touched)
         if not full.any():
             keep = np.concatenate([np.arange(c * cap, c * cap + used[c]) for c in range(n_chunks)])
             parts.append((oa[keep], ob[keep], oh[keep]))
             continue
         del oa, ob, oh
-        per_doc = _count_pairs(lo, hi, doff, dgroups, goffs, gdocs, n_docs, min_hits, n_chunks)
-        parts.append(_write_pairs(lo, hi, per_doc, doff, dgroups, goffs, gdocs, n_docs, min_hits, words, rows,
-                                  min_agree, exempt, n_chunks))
+        per_doc = _count_pairs(lo, hi, doff, dgroups, goffs, gdocs, min_hits, n_chunks, counters, touched)
+        parts.append(_write_pairs(lo, hi, per_doc, doff, dgroups, goffs, gdocs, min_hits, words, rows,
+                                  min_agree, exempt, n_chunks, counters, touched))
     if len(parts) == 1:
         return parts[0]
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]

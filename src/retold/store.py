@@ -108,6 +108,11 @@ class SpillingStore:
     def spilled(self) -> bool:
         return self._file is not None
 
+    @property
+    def spilled_bytes(self) -> int:
+        """Bytes written to the spill file."""
+        return (self._n_elems - self._file_base) * 8 if self._file is not None else 0
+
     def append(self, seqs: np.ndarray, offsets: np.ndarray) -> None:
         seqs = np.ascontiguousarray(seqs, dtype=np.uint64)
         offsets = np.asarray(offsets, dtype=np.int64)
@@ -241,6 +246,11 @@ class ColumnStore:
     @property
     def spilled(self) -> bool:
         return self._files is not None
+
+    @property
+    def spilled_bytes(self) -> int:
+        """Bytes written to the slab files."""
+        return self._rows * self.width * self.dtype.itemsize if self._files is not None else 0
 
     def __len__(self) -> int:
         return self._rows

@@ -12,6 +12,7 @@ import pytest
 
 import retold
 from retold import LocalSettings
+from retold.engine import local
 
 from ..conftest import EXAMPLES, seed_texts
 
@@ -151,6 +152,37 @@ def test_deterministic_and_spill_equivalent(bbc_path):
                                                        verify_chunk=50))
     assert [p.to_dict() for p in a.pairs] == [p.to_dict() for p in b.pairs]
     assert b.corpus.store.spilled and b.corpus.keys.spilled and b.corpus.sketch.spilled
+    n = len(b.corpus)
+    # shingles (8 bytes each), band keys (8 bytes a band), signature bytes (one a bin) on disk
+    want = 8 * int(b.corpus.store._n_elems) + n * (8 * b.corpus.options.bands + b.corpus.sketch.width)
+    assert local.spilled_bytes(b.corpus) == want + (b.corpus.offsets.spilled_bytes if b.corpus.offsets else 0)
+    assert local.spilled_bytes(a.corpus) == 0
+
+
+def test_progress_of_a_compressed_corpus_counts_without_a_total(tmp_path, bbc_path):
+    # a gzip file's size says nothing of the text inside: no total, rather than a wrong one
+    recs = bbc_records(bbc_path, 30)
+    plain = tmp_path / "c.jsonl"
+    plain.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in recs))
+    packed = tmp_path / "c.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+
+    class Seen(local.Progress):
+        def __init__(self) -> None:
+            self.starts: dict[str, float | None] = {}
+            self.done = 0.0
+
+        def start(self, stage: str, total: float | None = None) -> None:
+            self.starts[stage] = total
+
+        def advance(self, amount: float = 1) -> None:
+            self.done += amount
+
+    for path, total in ((plain, plain.stat().st_size), (packed, None)):
+        seen = Seen()
+        retold.scan([path], progress=seen)
+        assert seen.starts["reading"] == total
+        assert seen.done == sum(len(r["text"]) for r in recs)
 
 
 def test_dedup_keeps_one_per_family_in_input_order(tmp_path, bbc_path):

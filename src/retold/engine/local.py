@@ -100,16 +100,29 @@ def site_of_document(doc: Document) -> str | None:
 
 
 def _tree_size(path: str) -> int:
+    """Bytes under ``path``; -1 when a file is gzip-compressed. Why: progress counts characters
+    of text, which a compressed file's size does not tell (a bar would fill at a third)."""
     if os.path.isdir(path):
         total = 0
         for root, _dirs, files in os.walk(path):
             for f in files:
+                if f.endswith(".gz"):
+                    return -1
                 try:
                     total += os.path.getsize(os.path.join(root, f))
                 except OSError:
                     pass
         return total
-    return os.path.getsize(path)
+    return -1 if path.endswith(".gz") else os.path.getsize(path)
+
+
+def spilled_bytes(corpus: Corpus) -> int:
+    """Bytes the corpus's stores wrote to temporary files (0 when everything fit in memory).
+
+    >>> spilled_bytes(Corpus())
+    0
+    """
+    return sum(getattr(s, "spilled_bytes", 0) for s in (corpus.store, corpus.offsets, corpus.keys, corpus.sketch))
 
 
 def _read_args(fields: Fields) -> dict[str, str]:
@@ -148,9 +161,13 @@ def scan(paths: Sequence[PathLike], plan: Plan | None = None, options: Options |
     total_bytes = 0
     for p in paths:
         try:
-            total_bytes += _tree_size(p)
+            size = _tree_size(p)
         except OSError:
-            pass
+            continue
+        if size < 0:  # compressed input: progress counts characters without a total
+            total_bytes = 0
+            break
+        total_bytes += size
     counts = None
     source: list[str] = paths
     source_fields = fields
