@@ -116,6 +116,10 @@ def main() -> None:
     ap.add_argument("--partial", action="store_true", help="also the new build's find with every kind but paraphrase")
     ap.add_argument("--skip-today-above", type=int, default=0,
                     help="run the today build once only (not --reps times) on corpora with more documents than this")
+    ap.add_argument("--today-max-docs", type=int, default=0,
+                    help="run the today build only on corpora of at most this many documents (0: on all)")
+    ap.add_argument("--no-fast", action="store_true",
+                    help="with --partial: only the every-kind-but-paraphrase run of the new build (and rensa)")
     ap.add_argument("--warmup", default=None, help="corpus of the untimed warm-up runs (default: the first)")
     ap.add_argument("--tag", default=None)
     ap.add_argument("--timeout", type=float, default=3600)
@@ -144,7 +148,7 @@ def main() -> None:
         truth = evaluate.load_truth(truth_path)
         id2i = {t["id"]: i for i, t in enumerate(truth)}
         n_docs = len(truth)
-        jobs = [("today", FAST), ("new", FAST)]
+        jobs = [] if args.no_fast else [("today", FAST), ("new", FAST)]
         if args.partial:
             jobs.append(("new", PARTIAL))
         if args.rensa:
@@ -154,6 +158,8 @@ def main() -> None:
             k = rep % len(jobs)
             for who, kinds in jobs[k:] + jobs[:k]:
                 if who == "today" and args.skip_today_above and n_docs > args.skip_today_above and rep > 0:
+                    continue
+                if who == "today" and args.today_max_docs and n_docs > args.today_max_docs:
                     continue
                 key = f"{who}:{kinds}" if who != "rensa" else "rensa"
                 ext = "json" if who == "rensa" else "jsonl"

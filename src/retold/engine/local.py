@@ -119,7 +119,7 @@ def _tree_size(path: str) -> int:
 def spilled_bytes(corpus: Corpus) -> int:
     """Bytes the corpus's stores wrote to temporary files (0 when everything fit in memory).
 
-    >>> spilled_bytes(Corpus())
+    >>> spilled_bytes(Corpus(plan=Plan(), options=Options()))
     0
     """
     return sum(getattr(s, "spilled_bytes", 0) for s in (corpus.store, corpus.offsets, corpus.keys, corpus.sketch))
