@@ -303,6 +303,22 @@ def band_keys(sig: np.ndarray, rows: int = 1) -> np.ndarray:
     return out
 
 
+def bin_sketch(signature: np.ndarray) -> np.ndarray:
+    """One byte per bin of a one-permutation signature (its low 8 bits): uint8 [ndocs, bins].
+
+    Why: two documents agree on a bin with probability J (the Jaccard similarity of their
+    content-word sets), so the share of agreeing bins estimates J; a byte keeps that estimate
+    (chance agreement 1/256) at a quarter of the memory of the 32-bit bins, and the candidate
+    filter compares 8 bins per machine word (:func:`retold.candidates.sketch_agreement`).
+
+    >>> fp = fingerprint_batch(["Kim was quick to deny Putin", "Kim was quick to deny Putin again"])
+    >>> sk = bin_sketch(fp.signature)
+    >>> sk.shape, sk.dtype.name, int((sk[0] == sk[1]).sum()) > 160
+    ((2, 320), 'uint8', True)
+    """
+    return (signature & np.uint32(0xFF)).astype(np.uint8)
+
+
 @dataclass(slots=True)
 class Fingerprints:
     """Fingerprints of a batch of documents (plain arrays, one row per document).

@@ -46,7 +46,7 @@ from .vocabulary import (  # noqa: F401
 
 if TYPE_CHECKING:  # pragma: no cover
     from .readers import ReadStats
-    from .store import SequenceStore
+    from .store import ColumnStore, SequenceStore
 
 @dataclass(frozen=True)
 class Options:
@@ -59,6 +59,14 @@ class Options:
             (probability J**rows per band for word-set Jaccard J).
         min_hits: bands two documents must share to become a candidate pair.
         max_postings: band keys held by more documents than this are ignored as evidence.
+        band_min_agreement: a band candidate is verified only when at least this share of the
+            content-word signature's bins agree (one byte kept per bin): an estimate of the
+            pair's content-word Jaccard, computed when the bands collide. Measured on the
+            generated corpus at 1M documents: every reported near-duplicate agrees on >= 0.28
+            of its bins, while 90% of colliding pairs that are not near-duplicates agree on
+            < 0.15 (documents spliced from the same sentences collide in a band or two).
+        agreement_min_tokens: pairs with a document of fewer tokens skip that test: a few
+            content words make the estimate coarse.
         gap: largest gap (in shingles) bridged inside one matching region.
         min_run: matched shingles a region needs to count.
         near_min_coverage: share of the shorter document's tokens that must lie in matching
@@ -93,6 +101,8 @@ class Options:
     rows: int = 5
     min_hits: int = 1
     max_postings: int = 1000
+    band_min_agreement: float = 0.2
+    agreement_min_tokens: int = 100
     gap: int = 8
     min_run: int = 3
     near_min_coverage: float = 0.8
@@ -199,7 +209,10 @@ class Corpus:
     Attributes:
         ids, dates: document ids (unique in the run) and date strings (or None).
         n_tokens, content: token counts and hashes of the normalised token sequence.
-        keys: uint64 [ndocs, bands] LSH keys of the content-word signature.
+        keys: uint64 [ndocs, bands] LSH keys of the content-word signature (an array, or a
+            :class:`~retold.store.ColumnStore` that reads as one).
+        sketch: uint8 [ndocs, bands * rows] one byte of each signature bin (the band
+            candidates' agreement test); an array or a column store, like ``keys``.
         anchors, anchor_docs: sampled shingle hashes and the document holding each.
         terms, term_offsets: each document's distinct content words (uint32 hashes, CSR),
             when the plan keeps them.
@@ -219,7 +232,8 @@ class Corpus:
     dates: list[str | None] = field(default_factory=list)
     n_tokens: np.ndarray = field(default_factory=lambda: _empty(np.int64))
     content: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
-    keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
+    keys: np.ndarray | ColumnStore = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
+    sketch: np.ndarray | ColumnStore = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))
     anchors: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
     anchor_docs: np.ndarray = field(default_factory=lambda: _empty(np.int64))
     terms: np.ndarray | None = None

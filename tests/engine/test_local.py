@@ -12,6 +12,7 @@ import pytest
 
 import retold
 from retold import LocalSettings
+from retold.engine import local
 
 from ..conftest import EXAMPLES, seed_texts
 
@@ -146,9 +147,42 @@ def test_huge_document(tmp_path):
 
 def test_deterministic_and_spill_equivalent(bbc_path):
     a = retold.find([bbc_path])
-    b = retold.find([bbc_path], settings=LocalSettings(memory_budget=0, batch_docs=97))
+    # everything spilled, and verification in chunks of 50 pairs (a family may span chunks)
+    b = retold.find([bbc_path], settings=LocalSettings(memory_budget=0, column_budget=0, batch_docs=97,
+                                                       verify_chunk=50))
     assert [p.to_dict() for p in a.pairs] == [p.to_dict() for p in b.pairs]
-    assert b.corpus.store.spilled
+    assert b.corpus.store.spilled and b.corpus.keys.spilled and b.corpus.sketch.spilled
+    n = len(b.corpus)
+    # shingles (8 bytes each), band keys (8 bytes a band), signature bytes (one a bin) on disk
+    want = 8 * int(b.corpus.store._n_elems) + n * (8 * b.corpus.options.bands + b.corpus.sketch.width)
+    assert local.spilled_bytes(b.corpus) == want + (b.corpus.offsets.spilled_bytes if b.corpus.offsets else 0)
+    assert local.spilled_bytes(a.corpus) == 0
+
+
+def test_progress_of_a_compressed_corpus_counts_without_a_total(tmp_path, bbc_path):
+    # a gzip file's size says nothing of the text inside: no total, rather than a wrong one
+    recs = bbc_records(bbc_path, 30)
+    plain = tmp_path / "c.jsonl"
+    plain.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in recs))
+    packed = tmp_path / "c.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+
+    class Seen(local.Progress):
+        def __init__(self) -> None:
+            self.starts: dict[str, float | None] = {}
+            self.done = 0.0
+
+        def start(self, stage: str, total: float | None = None) -> None:
+            self.starts[stage] = total
+
+        def advance(self, amount: float = 1) -> None:
+            self.done += amount
+
+    for path, total in ((plain, plain.stat().st_size), (packed, None)):
+        seen = Seen()
+        retold.scan([path], progress=seen)
+        assert seen.starts["reading"] == total
+        assert seen.done == sum(len(r["text"]) for r in recs)
 
 
 def test_dedup_keeps_one_per_family_in_input_order(tmp_path, bbc_path):

@@ -213,7 +213,8 @@ def print_summary(console: Console, summary: dict[str, object], as_json: bool) -
 
     for key in ("documents_read", "files_read", "skipped", "warnings", "candidates_verified", "pairs",
                 "boilerplate_documents", "clusters", "multi_document_clusters", "records_written",
-                "documents_removed", "paraphrase_tier", "output", "removed_output", "seconds", "peak_memory_mb"):
+                "documents_removed", "paraphrase_tier", "output", "removed_output", "seconds", "peak_memory_mb",
+                "spilled_to_disk_mb"):
         if key in summary:
             t.add_row(key.replace("_", " "), fmt(summary[key]))
     console.print(t)

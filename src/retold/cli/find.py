@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, object]) -> dict[str, object]:
-    from ..engine.local import peak_memory_mb
+    from ..engine.local import peak_memory_mb, spilled_bytes
     from ..version import __version__
 
     st = res.stats
@@ -72,6 +72,7 @@ def _summary(res: FindResult, command: str, elapsed: float, extra: dict[str, obj
         "seconds": round(elapsed, 3),
         "stage_seconds": {k: round(v, 3) for k, v in res.timings.items()},
         "peak_memory_mb": round(peak_memory_mb(), 1),
+        "spilled_to_disk_mb": round(spilled_bytes(res.corpus) / 2**20, 1),
         "retold_version": __version__,
     }
 

@@ -49,7 +49,7 @@ from ..model import FAMILY_KINDS, KINDS, Options, PairTable, Plan
 from ..readers import Document
 from ..records import Cluster, Pair
 from ..stages import assemble, decide, exact, sign
-from ..stages.candidates import Rule, anchor_rule, band_rule, probe_hits
+from ..stages.candidates import Rule, agreement_filter, anchor_rule, band_rule, probe_hits
 from ..stages.sign import Signed, doc_slice
 from .index_storage import SCHEMA_VERSION, DocRow, IndexError_, IndexStorage, SQLiteStorage
 
@@ -60,6 +60,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _STORED_OPTIONS = ("shingle_size", "bands", "rows", "anchor_bits")
 #: What the index stores of every document: the evidence of every kind.
 _STORE_PLAN = Plan.for_kinds(KINDS, embedder="lexical")
+#: What the band candidates' agreement test needs of a stored document: its signature only.
+_SKETCH_PLAN = Plan.for_kinds(FAMILY_KINDS)
 
 
 class UnknownDocument(KeyError):
@@ -456,10 +458,23 @@ class Index:
     def _candidates(self, q: _Probe, plan: Plan) -> np.ndarray:
         """Representatives that pass ``find``'s candidate rule with ``q`` (document frequencies
         over the index's representatives, plus ``q`` itself when it is not stored)."""
-        rules: list[tuple[str, np.ndarray, Rule]] = [("band", q.signed.keys[0], band_rule(self.options))]
+        band = band_rule(self.options)
+        cand = self._agreeing(q, self._probe_rules(q, [("band", q.signed.keys[0], band)]), band)
         if plan.anchors:
-            rules.append(("anchor", q.signed.anchors, anchor_rule(self.options)))
-        return self._probe_rules(q, rules)
+            anchored = self._probe_rules(q, [("anchor", q.signed.anchors, anchor_rule(self.options))])
+            cand = np.union1d(cand, anchored)
+        return cand
+
+    def _agreeing(self, q: _Probe, cand: np.ndarray, rule: Rule) -> np.ndarray:
+        """The band candidates whose signature bins agree with ``q``'s as the rule requires (the
+        stored documents' bins are recomputed from their texts: a pure function of the text)."""
+        if cand.shape[0] == 0 or rule.agreeing_bins(q.signed.sketch.shape[1]) == 0:
+            return cand
+        rows = self.storage.docs_by_idx(cand.tolist())
+        masked, _ = sign.evidence_batch([rows[int(d)].text for d in cand.tolist()], [None] * cand.shape[0], None,
+                                        _STORE_PLAN, self.options)
+        other = sign.sign(masked, self.options, _SKETCH_PLAN)
+        return cand[agreement_filter(q.signed.sketch[0], q.n_tokens, other.sketch, other.n_tokens, rule)]
 
     def _probe_rules(self, q: _Probe, rules: list[tuple[str, np.ndarray, Rule]]) -> np.ndarray:
         extra = 0 if q.stored else 1

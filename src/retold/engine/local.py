@@ -6,8 +6,10 @@ Pass 1 streams the input once: each batch of documents is masked and signed (in 
 thread, so that parsing the next batch overlaps with hashing this one), and only fixed-size
 fingerprints stay in memory; shingle sequences (and, when the plan computes passages, token
 offsets) go to :class:`~retold.store.SpillingStore`\\ s that spill to a temporary file past the
-memory budget. Candidates are verified chunk by chunk, reading both documents' sequences from
-the store. The paraphrase tier re-reads only the texts of its candidates.
+memory budget, and the band keys and signature bytes to :class:`~retold.store.ColumnStore`\\ s,
+which the candidate stage reads a slab at a time. Candidates are verified chunk by chunk, a
+family of pairs together, reading both documents' sequences from the store. The paraphrase
+tier re-reads only the texts of its candidates.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 import orjson
 
 from ..boilerplate import LineCounts, count_lines, mask, site_of, strip
+from ..candidates import DEFAULT_SLAB as KEY_SLAB
 from ..cluster import component_labels, representatives
 from ..jit import serial
 from ..model import FAMILY_KINDS, KIND_CODE, KINDS, Corpus, Fields, Options, PairTable, Plan, parse_kinds
@@ -33,7 +36,7 @@ from ..readers import Document, ReadStats, Source, as_sources, format_for, iter_
 from ..records import Cluster, Pair, open_writer
 from ..stages import assemble, candidates, decide, exact, sign
 from ..stages.sign import Signed
-from ..store import SpillingStore
+from ..store import ColumnStore, SpillingStore
 
 PathLike = str | os.PathLike
 #: Less text than this (characters of a batch, tokens of a corpus) runs the kernels on one thread:
@@ -53,6 +56,8 @@ class LocalSettings:
             characters.
         memory_budget: bytes of shingle sequences (and token offsets) kept in memory before the
             stores spill to a temporary file.
+        column_budget: bytes of band keys, and of signature bytes, kept in memory before they
+            spill to temporary files (read back by the candidate stage, a slab at a time).
         verify_chunk: candidate pairs verified at a time.
         threads: pieces the passage alignment is split into (the kernels release the GIL).
     """
@@ -60,6 +65,7 @@ class LocalSettings:
     batch_docs: int = 4096
     batch_bytes: int = 16 << 20
     memory_budget: int = 256 << 20
+    column_budget: int = 64 << 20
     verify_chunk: int = 65536
     threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
@@ -104,18 +110,31 @@ def site_of_document(doc: Document) -> str | None:
 
 
 def _tree_size(path: Any) -> int:
+    """Bytes under ``path``; -1 when a file is gzip-compressed. Why: progress counts characters
+    of text, which a compressed file's size does not tell (a bar would fill at a third)."""
     if isinstance(path, Source):
         return 0
     if os.path.isdir(path):
         total = 0
         for root, _dirs, files in os.walk(path):
             for f in files:
+                if f.endswith(".gz"):
+                    return -1
                 try:
                     total += os.path.getsize(os.path.join(root, f))
                 except OSError:
                     pass
         return total
-    return os.path.getsize(path)
+    return -1 if path.endswith(".gz") else os.path.getsize(path)
+
+
+def spilled_bytes(corpus: Corpus) -> int:
+    """Bytes the corpus's stores wrote to temporary files (0 when everything fit in memory).
+
+    >>> spilled_bytes(Corpus(plan=Plan(), options=Options()))
+    0
+    """
+    return sum(getattr(s, "spilled_bytes", 0) for s in (corpus.store, corpus.offsets, corpus.keys, corpus.sketch))
 
 
 def _read_args(fields: Fields) -> dict[str, Any]:
@@ -152,13 +171,19 @@ def scan(paths: Inputs, plan: Plan | None = None, options: Options | None = None
     budget = cfg.memory_budget * 2 // 3 if plan.passages else cfg.memory_budget
     corpus = Corpus(plan=plan, options=opt, sources=paths, fields=fields, stats=ReadStats(),
                     store=SpillingStore(budget),
-                    offsets=SpillingStore(cfg.memory_budget - budget) if plan.passages else None)
+                    offsets=SpillingStore(cfg.memory_budget - budget) if plan.passages else None,
+                    keys=ColumnStore(opt.bands, np.uint64, slab=KEY_SLAB, budget_bytes=cfg.column_budget),
+                    sketch=ColumnStore(opt.bands * opt.rows, np.uint8, budget_bytes=cfg.column_budget))
     total_bytes = 0
     for p in paths:
         try:
-            total_bytes += _tree_size(p)
+            size = _tree_size(p)
         except OSError:
-            pass
+            continue
+        if size < 0:  # compressed input: progress counts characters without a total
+            total_bytes = 0
+            break
+        total_bytes += size
     counts = None
     source: list[Any] = paths
     source_fields = fields
@@ -210,8 +235,8 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
     plan, opt = corpus.plan, corpus.options
     assert corpus.store is not None and corpus.stats is not None
     prog.start("reading", total=total_bytes or None)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs",
-                                                           "terms", "tsizes")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "anchors", "adocs", "terms",
+                                                           "tsizes")}
     texts: list[str] = []
     sites: list[str | None] = []
     nbytes = 0
@@ -233,7 +258,8 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
             corpus.offsets.append(b.tok_offsets, b.tok_bounds)
         parts["n_tokens"].append(b.n_tokens)
         parts["content"].append(b.content)
-        parts["keys"].append(b.keys)
+        corpus.keys.append(b.keys)
+        corpus.sketch.append(b.sketch)
         parts["anchors"].append(b.anchors)
         parts["adocs"].append(b.anchor_docs + base)
         if b.terms is not None and b.term_offsets is not None:
@@ -272,7 +298,6 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
     if parts["n_tokens"]:
         corpus.n_tokens = np.concatenate(parts["n_tokens"])
         corpus.content = np.concatenate(parts["content"])
-        corpus.keys = np.concatenate(parts["keys"])
         corpus.anchors = np.concatenate(parts["anchors"])
         corpus.anchor_docs = np.concatenate(parts["adocs"])
         if plan.terms:
@@ -280,7 +305,6 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
             corpus.term_offsets = np.zeros(len(corpus) + 1, dtype=np.int64)
             np.cumsum(np.concatenate(parts["tsizes"]), out=corpus.term_offsets[1:])
     else:
-        corpus.keys = np.zeros((0, opt.bands), dtype=np.uint64)
         if plan.terms:
             corpus.terms = np.zeros(0, dtype=np.uint32)
             corpus.term_offsets = np.zeros(1, dtype=np.int64)
@@ -490,7 +514,8 @@ def _decide_all(corpus: Corpus, opt: Options, plan: Plan, cfg: LocalSettings, pr
     n_cand = 0
     if plan.bands:
         t2 = time.perf_counter()
-        pa, pb = candidates.candidates(corpus.keys, corpus.anchors, corpus.anchor_docs, reps, len(corpus), opt, plan)
+        pa, pb = candidates.candidates(corpus.keys, corpus.anchors, corpus.anchor_docs, reps, len(corpus), opt, plan,
+                                       corpus.sketch, corpus.n_tokens)
         n_cand = int(pa.shape[0])
         timings["candidates"] = time.perf_counter() - t2
         t3 = time.perf_counter()
@@ -523,15 +548,24 @@ def _check_scanned_for(corpus: Corpus, plan: Plan) -> None:
 
 def _verify(corpus: Corpus, pa: np.ndarray, pb: np.ndarray, opt: Options, plan: Plan, cfg: LocalSettings,
             progress: Progress | None) -> list[PairTable]:
-    """Decide the candidates chunk by chunk, reading their sequences from the stores."""
+    """Decide the candidates chunk by chunk, reading their sequences from the stores.
+
+    The pairs are taken in order of the connected components they form (pairs of one family
+    together), so that a chunk needs the sequences of few documents and most documents are
+    read in one chunk only. Why: in input order a chunk of 65k pairs touched documents all
+    over the spill file, and every chunk read most of it again (verification grew 61x from
+    100k to 1M documents).
+    """
     assert corpus.store is not None
     n_cand = int(pa.shape[0])
     if progress is not None:
         progress.start("verifying", total=float(n_cand) or None)
+    order = _family_order(len(corpus), pa, pb)
     out: list[PairTable] = []
     with ThreadPoolExecutor(max_workers=cfg.threads) as pool:
         for s in range(0, n_cand, cfg.verify_chunk):
-            a, b = pa[s : s + cfg.verify_chunk], pb[s : s + cfg.verify_chunk]
+            take = np.sort(order[s : s + cfg.verify_chunk])  # (a, b) order inside the chunk
+            a, b = pa[take], pb[take]
             docs = np.unique(np.concatenate([a, b]))
             seqs, offs = corpus.store.get_many(docs)
             la, lb = np.searchsorted(docs, a), np.searchsorted(docs, b)
@@ -547,6 +581,18 @@ def _verify(corpus: Corpus, pa: np.ndarray, pb: np.ndarray, opt: Options, plan: 
     if progress is not None:
         progress.stop()
     return out
+
+
+def _family_order(n_docs: int, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """The pairs (sorted by (a, b)) in order of their connected component, then of (a, b).
+
+    >>> _family_order(6, np.array([0, 1, 3]), np.array([5, 2, 5])).tolist()
+    [0, 2, 1]
+    """
+    if pa.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    label = component_labels(n_docs, pa, pb)[pa]
+    return np.argsort(label, kind="stable")
 
 
 def _char_spans(corpus: Corpus, docs: np.ndarray, tok0: np.ndarray, tok1: np.ndarray

@@ -18,7 +18,7 @@ import numpy as np
 from ..boilerplate import LineCounts, boilerplate_spans, cue_spans, mask
 from ..candidates import sample_anchors
 from ..cue_gate import cue_lines
-from ..fingerprints import band_keys, fingerprint_batch
+from ..fingerprints import band_keys, bin_sketch, fingerprint_batch
 from ..model import Options, Plan
 
 
@@ -73,6 +73,7 @@ class Signed:
     Attributes:
         n_tokens, content: token counts and hashes of the normalised token sequence.
         keys: uint64 [n, bands] LSH band keys.
+        sketch: uint8 [n, bands * rows] one byte of each signature bin (the bands' agreement filter).
         shingles, sh_offsets: word k-gram shingle hashes, CSR by document.
         anchors, anchor_docs: sampled shingles (empty unless the plan has anchors).
         tok_offsets, tok_bounds: packed ``start << 32 | end`` character offsets of every token and
@@ -87,6 +88,7 @@ class Signed:
     sh_offsets: np.ndarray
     anchors: np.ndarray
     anchor_docs: np.ndarray
+    sketch: np.ndarray
     tok_offsets: np.ndarray | None = None
     tok_bounds: np.ndarray | None = None
     terms: np.ndarray | None = None
@@ -114,7 +116,7 @@ def sign(texts: list[str], options: Options, plan: Plan) -> Signed:
     if plan.passages:
         tbounds = np.zeros(fp.n_tokens.shape[0] + 1, dtype=np.int64)
         np.cumsum(fp.n_tokens, out=tbounds[1:])
-    return Signed(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs,
+    return Signed(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs, bin_sketch(fp.signature),
                   fp.token_offsets, tbounds, fp.terms, fp.term_offsets)
 
 
