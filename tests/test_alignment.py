@@ -86,3 +86,80 @@ def test_passages_are_inside_the_texts_and_cover_whole_tokens(a, b):
         assert a[p.a_start:p.a_end] == a[p.a_start:p.a_end].strip(" .")
         assert b[p.b_start:p.b_end] == b[p.b_start:p.b_end].strip(" .")
         assert 0.3 <= p.score <= 1.0
+
+
+def _reference_merge(a0, a1, b0, b1, cnt, gap, max_shift):
+    """The merge of segments as it was before its scan window (rescanning from the next segment
+    after every join: quadratic in a long passage), kept to check the window changes nothing."""
+    n = len(a0)
+    order = sorted(range(n), key=lambda s: (a0[s], b0[s]))
+    used = [False] * n
+    out = []
+    for x in range(n):
+        s = order[x]
+        if used[s]:
+            continue
+        used[s] = True
+        ca0, ca1, cb0, cb1, cc, ns = a0[s], a1[s], b0[s], b1[s], cnt[s], 1
+        progress = True
+        while progress:
+            progress = False
+            best, best_gap = -1, gap + 1
+            for y in range(x + 1, n):
+                t = order[y]
+                if a0[t] - ca1 > gap:
+                    break
+                if used[t]:
+                    continue
+                da, db = a0[t] - ca1, b0[t] - cb1
+                if da < -gap or db < -gap or db > gap or abs(da - db) > max_shift:
+                    continue
+                if max(da, db) < best_gap:
+                    best_gap, best = max(da, db), t
+            if best >= 0:
+                used[best] = True
+                ca1, cb1, cc, ns = max(ca1, a1[best]), max(cb1, b1[best]), cc + cnt[best], ns + 1
+                progress = True
+        out.append((ca0, ca1, cb0, cb1, cc, ns))
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12), st.integers(-6, 6), st.integers(1, 5)),
+                min_size=1, max_size=40, unique_by=lambda t: (t[0], t[2])))
+def test_merge_window_equals_the_full_rescan(segs):
+    from retold.alignment import MAX_SHIFT, _merge
+
+    a0 = np.array([s[0] for s in segs], dtype=np.int64)
+    a1 = a0 + np.array([s[1] for s in segs], dtype=np.int64)
+    b0 = a0 + 10 + np.array([s[2] for s in segs], dtype=np.int64)
+    b1 = b0 + (a1 - a0)
+    cnt = np.array([s[3] for s in segs], dtype=np.int64)
+    got = list(zip(*(x.tolist() for x in _merge(a0, a1, b0, b1, cnt, 8, MAX_SHIFT))))
+    assert got == _reference_merge(a0.tolist(), a1.tolist(), b0.tolist(), b1.tolist(), cnt.tolist(), 8, MAX_SHIFT)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([30, 400]), st.sampled_from([0, 50, 200]))
+def test_seeds_through_the_sorted_index_give_the_same_passages(seed, vocab, large):
+    """Pairs with a long document find their seeds through doc_index (time in proportion to the
+    other document); the passages must not change."""
+    from retold.alignment import MAX_SEED_REPEATS, MAX_SHIFT, align_batch
+    from retold.fingerprints import fingerprint_batch
+    from retold.scores import doc_index
+
+    from .test_scores import _related_texts
+
+    texts = _related_texts(seed, 12, vocab)
+    fp = fingerprint_batch(texts)
+    n = len(texts)
+    pa = np.array([i for i in range(n) for j in range(n) if i != j])
+    pb = np.array([j for i in range(n) for j in range(n) if i != j])
+
+    def run(limit):
+        ix = doc_index(fp.shingles, fp.sh_offsets, np.arange(n), large=limit)
+        return align_batch(fp.shingles, fp.sh_offsets, pa, pb, 3, 8, MAX_SHIFT, 8, 0.5, MAX_SEED_REPEATS,
+                           ix[0], ix[1], ix[2])
+
+    for x, y in zip(run(10**9), run(large)):
+        assert np.array_equal(x, y)

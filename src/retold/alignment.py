@@ -27,6 +27,7 @@ import numpy as np
 from .fingerprints import shingle_batch
 from .records import Passage
 from .text import Tokens, tokens
+from .scores import _lower
 
 DEFAULT_SHINGLE = 3
 DEFAULT_GAP = 8
@@ -85,6 +86,65 @@ def _seeds(sa: np.ndarray, sb: np.ndarray, max_repeats: int):
     return oi[:n], oj[:n]
 
 
+@nb.njit(inline="always")
+def _push(oi, oj, n, i, j):
+    if n == oi.shape[0]:
+        oi2 = np.empty(2 * n, dtype=np.int64)
+        oj2 = np.empty(2 * n, dtype=np.int64)
+        oi2[:n] = oi[:n]
+        oj2[:n] = oj[:n]
+        oi, oj = oi2, oj2
+    oi[n] = i
+    oj[n] = j
+    return oi, oj, n + 1
+
+
+@nb.njit(inline="always")
+def _value_range(vals, i0, i1, h):
+    lo = _lower(vals, i0, i1, h)
+    if h == np.uint64(0xFFFFFFFFFFFFFFFF):
+        return lo, i1
+    return lo, _lower(vals, lo, i1, h + np.uint64(1))
+
+
+@nb.njit(nogil=True, cache=True)
+def _seeds_in_b(sa, ix, vals, i0, i1, max_repeats):
+    """:func:`_seeds` when B has a sorted index (:func:`retold.verify.doc_index`): time in
+    proportion to A, not to B (the same seeds, in another order)."""
+    oi = np.empty(1024, dtype=np.int64)
+    oj = np.empty(1024, dtype=np.int64)
+    n = 0
+    for i in range(sa.shape[0]):
+        lo, hi = _value_range(vals, i0, i1, sa[i])
+        if hi - lo == 0 or hi - lo > max_repeats:
+            continue
+        for t in range(lo, hi):
+            oi, oj, n = _push(oi, oj, n, i, ix[t])
+    return oi[:n], oj[:n]
+
+
+@nb.njit(nogil=True, cache=True)
+def _seeds_in_a(sb, ix, vals, i0, i1, max_repeats):
+    """:func:`_seeds` when A has a sorted index: time in proportion to B and to the seeds."""
+    ob = np.argsort(sb, kind="mergesort")
+    sbs = sb[ob]
+    oi = np.empty(1024, dtype=np.int64)
+    oj = np.empty(1024, dtype=np.int64)
+    n = 0
+    g0 = 0
+    while g0 < sbs.shape[0]:
+        g1 = g0 + 1
+        while g1 < sbs.shape[0] and sbs[g1] == sbs[g0]:
+            g1 += 1
+        if g1 - g0 <= max_repeats:
+            lo, hi = _value_range(vals, i0, i1, sbs[g0])
+            for t in range(lo, hi):
+                for u in range(g0, g1):
+                    oi, oj, n = _push(oi, oj, n, ix[t], ob[u])
+        g0 = g1
+    return oi[:n], oj[:n]
+
+
 @nb.njit(nogil=True, cache=True)
 def _segments(si: np.ndarray, sj: np.ndarray, gap: int):
     """Runs of seeds on one diagonal, consecutive seeds at most ``gap`` apart.
@@ -133,6 +193,7 @@ def _merge(a0, a1, b0, b1, cnt, gap, max_shift):
     n = a0.shape[0]
     span = np.int64(b0.max() + 1) if n else np.int64(1)
     order = np.argsort(a0 * span + b0, kind="mergesort")
+    a0_sorted = a0[order]
     used = np.zeros(n, dtype=np.bool_)
     out_a0 = np.empty(n, dtype=np.int64)
     out_a1 = np.empty(n, dtype=np.int64)
@@ -153,7 +214,11 @@ def _merge(a0, a1, b0, b1, cnt, gap, max_shift):
             progress = False
             best = -1
             best_gap = gap + 1
-            for y in range(x + 1, n):
+            # segments starting before ca1 - gap cannot continue this one (da < -gap), and every
+            # segment before x is used: start where a continuation can start. Why: rescanning
+            # from x + 1 after each join made a long passage of many segments quadratic.
+            y0 = max(x + 1, np.searchsorted(a0_sorted, ca1 - gap))
+            for y in range(y0, n):
                 t = order[y]
                 if a0[t] - ca1 > gap:
                     break
@@ -206,6 +271,12 @@ def align_shingles(sa, sb, k, gap, max_shift, min_words, min_score, max_repeats)
     corpus path runs it on the stored sequences and maps tokens to characters at the end.
     """
     si, sj = _seeds(sa, sb, max_repeats)
+    return _align_seeds(si, sj, k, gap, max_shift, min_words, min_score)
+
+
+@nb.njit(nogil=True, cache=True)
+def _align_seeds(si, sj, k, gap, max_shift, min_words, min_score):
+    """:func:`align_shingles` from its seeds (in any order)."""
     n0 = si.shape[0]
     ra0 = np.empty(n0, dtype=np.int64)
     ra1 = np.empty(n0, dtype=np.int64)
@@ -239,8 +310,13 @@ def align_shingles(sa, sb, k, gap, max_shift, min_words, min_score, max_repeats)
 
 
 @nb.njit(nogil=True, cache=True)
-def align_batch(seqs, offs, pa, pb, k, gap, max_shift, min_words, min_score, max_repeats):
+def align_batch(seqs, offs, pa, pb, k, gap, max_shift, min_words, min_score, max_repeats, ix_offs, ix_pos,
+                ix_val):
     """:func:`align_shingles` for many pairs of stored documents (``seqs``/``offs`` as in a store).
+
+    ``ix_offs``/``ix_pos``/``ix_val``: :func:`retold.verify.doc_index` of the long documents. A pair with one
+    of them finds its seeds through the index, in time proportional to the other document (and
+    to the seeds), so that a long document paired with many others is not sorted once a pair.
 
     Returns flat arrays (pair, a_tok0, a_tok1, b_tok0, b_tok1, score, verbatim), grouped by pair.
     """
@@ -259,7 +335,15 @@ def align_batch(seqs, offs, pa, pb, k, gap, max_shift, min_words, min_score, max
         sb = seqs[offs[b] : offs[b + 1]]
         if sa.shape[0] == 0 or sb.shape[0] == 0:
             continue
-        a0, a1, b0, b1, sc, vb = align_shingles(sa, sb, k, gap, max_shift, min_words, min_score, max_repeats)
+        a_ix = ix_offs[a + 1] > ix_offs[a]
+        b_ix = ix_offs[b + 1] > ix_offs[b]
+        if b_ix and (not a_ix or sa.shape[0] <= sb.shape[0]):
+            si, sj = _seeds_in_b(sa, ix_pos, ix_val, ix_offs[b], ix_offs[b + 1], max_repeats)
+        elif a_ix:
+            si, sj = _seeds_in_a(sb, ix_pos, ix_val, ix_offs[a], ix_offs[a + 1], max_repeats)
+        else:
+            si, sj = _seeds(sa, sb, max_repeats)
+        a0, a1, b0, b1, sc, vb = _align_seeds(si, sj, k, gap, max_shift, min_words, min_score)
         n = a0.shape[0]
         if m + n > cap:
             while m + n > cap:

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from retold.cli.index import register
 from retold.engine.incremental import Index
 from retold.engine.index_storage import SCHEMA_VERSION, IndexAccessError, NewerVersionError, NotAnIndexError
+from tests.corpora import make_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,3 +88,24 @@ def test_read_only_file(tmp_path: Path) -> None:  # pragma: no cover - CI runs a
     db.chmod(0o444)
     with Index.open(db) as ix, pytest.raises(IndexAccessError, match="read-only"):
         ix.add([{"id": "b", "text": "more"}])
+
+
+def test_postings_in_batches_equal_one_lookup_per_key(tmp_path: Path) -> None:
+    """Postings are read in batches of keys (json_each); each key must still get its own
+    documents, at most ``limit`` of them, in key order, absent keys none."""
+    db = tmp_path / "x.retold"
+    with Index.open(db) as ix:
+        ix.add(make_corpus(150))
+    conn = sqlite3.connect(db)
+    with Index.open(db, readonly=True) as ix:
+        for kind in ("band", "anchor"):
+            stored = [k for (k,) in conn.execute(f"SELECT DISTINCT key FROM {kind}_postings")]
+            keys = np.array(stored[:9000] + [123456789, -5], dtype=np.int64).view(np.uint64)
+            for limit in (2, 1000):
+                got = ix.storage.postings(kind, keys, limit)
+                assert len(got) == len(keys)
+                for k, docs in zip(keys.view(np.int64).tolist(), got):
+                    want = [d for (d,) in conn.execute(f"SELECT doc FROM {kind}_postings WHERE key=? LIMIT ?",
+                                                       (k, limit))]
+                    assert docs.tolist() == want
+    conn.close()

@@ -470,11 +470,18 @@ class SQLiteStorage:
         caps document frequency at ``limit - 1`` never needs more)."""
         table = _posting_table(kind)
         c = self._reader()
-        sql = f"SELECT doc FROM {table} WHERE key=? LIMIT ?"
-        out = []
+        ks = np.asarray(keys, dtype=np.uint64).view(np.int64).tolist()
+        empty = np.zeros(0, dtype=np.int64)
+        out = [empty] * len(ks)
+        # Why batches through json_each: a long text has a million anchors, and one statement
+        # per key cost 11 s of the 16 s of a 50 MB query (measured); here SQLite loops over a
+        # batch of keys itself and returns only the keys that have postings (5x faster).
+        sql = (f"SELECT i, g FROM (SELECT k.key AS i, (SELECT group_concat(doc) FROM (SELECT doc FROM {table} "
+               "WHERE key = k.value LIMIT ?2)) AS g FROM json_each(?1) AS k) WHERE g IS NOT NULL")
         try:
-            for k in np.asarray(keys, dtype=np.uint64).view(np.int64).tolist():
-                out.append(np.fromiter((r[0] for r in c.execute(sql, (k, limit))), dtype=np.int64))
+            for s in range(0, len(ks), 8192):
+                for i, g in c.execute(sql, (json.dumps(ks[s : s + 8192]), limit)):
+                    out[s + i] = np.array(g.split(","), dtype=np.int64)
         except sqlite3.Error as e:
             raise _friendly(self.path, e) from None
         return out
