@@ -109,7 +109,7 @@ def _value_range(vals, i0, i1, h):
 
 @nb.njit(nogil=True, cache=True)
 def _seeds_in_b(sa, ix, vals, i0, i1, max_repeats):
-    """:func:`_seeds` when B has a sorted index (:func:`retold.verify.doc_index`): time in
+    """:func:`_seeds` when B has a sorted index (:func:`retold.scores.doc_index`): time in
     proportion to A, not to B (the same seeds, in another order)."""
     oi = np.empty(1024, dtype=np.int64)
     oj = np.empty(1024, dtype=np.int64)
@@ -482,7 +482,7 @@ def align_batch(seqs, offs, pa, pb, k, gap, max_shift, min_words, min_score, max
                 ix_val):
     """:func:`align_shingles` for many pairs of stored documents (``seqs``/``offs`` as in a store).
 
-    ``ix_offs``/``ix_pos``/``ix_val``: :func:`retold.verify.doc_index` of the long documents. A pair with one
+    ``ix_offs``/``ix_pos``/``ix_val``: :func:`retold.scores.doc_index` of the long documents. A pair with one
     of them finds its seeds through the index, in time proportional to the other document (and
     to the seeds), so that a long document paired with many others is not sorted once a pair.
 

@@ -18,7 +18,9 @@ Writes need ``Authorization: Bearer TOKEN`` (401 without or with a wrong one; a 
 started without a token refuses every write). Reads are open, unless the app is made with
 ``open_reads=False`` (what ``retold serve`` does off loopback). Bodies over
 ``max_body_bytes`` get 413 before they are parsed; wrong types and malformed JSON 422; unknown
-ids 404; a read-only or busy index 503. A 500 means a bug, and is logged.
+ids 404; an index that cannot do it now (read-only, busy, disk full, damaged) 503. A file that
+fails SQLite's quick check is refused at start; damage found while serving makes the service
+refuse writes and answer 503 from ``/health``. A 500 means a bug, and is logged.
 
 Why plain ``def`` endpoints: FastAPI runs them in its thread pool, the numba kernels and
 SQLite release the GIL, and each thread has its own read connection, so queries run in
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -40,7 +43,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from .engine.incremental import Index, UnknownDocument
-from .engine.index_storage import IndexAccessError, IndexError_
+from .engine.index_storage import DamagedIndexError, IndexError_, NotAnIndexError
 from .model import KINDS, parse_kinds
 from .records import Pair
 from .report.ui import mount as mount_ui
@@ -132,7 +135,7 @@ class ClusterOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "damaged"] = Field(description="damaged: the index failed a check while serving (503)")
     documents: int
     schema_version: int
     retold_version: str
@@ -211,9 +214,20 @@ def _parse_kinds(kinds: str | list[str] | None) -> tuple[str, ...]:
         raise HTTPException(422, str(e)) from None
 
 
+def check_file(ix: Index) -> None:
+    """Raise :class:`~retold.engine.index_storage.DamagedIndexError` when the index file fails
+    SQLite's quick check (every page read once; why at start: a damaged file must not be served,
+    nor written into)."""
+    problems = ix.storage.integrity()
+    if problems:
+        raise DamagedIndexError(f"{ix.storage.path}: the index file is damaged ({'; '.join(problems[:3])}); "
+                                "restore it from a backup (`retold backup`) or rebuild it with `retold index`")
+
+
 def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY,
                open_reads: bool = True, index: Index | None = None) -> FastAPI:
-    """The service for the index at ``db_path`` (created when missing).
+    """The service for the index at ``db_path`` (created when missing); an index file that
+    fails its checks is refused (:class:`~retold.engine.index_storage.DamagedIndexError`).
 
     >>> import tempfile, os
     >>> app = create_app(os.path.join(tempfile.mkdtemp(), "x.retold"), token="t")
@@ -224,6 +238,13 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
     from .version import __version__
 
     ix = index if index is not None else Index.open(db_path, durable=True)
+    try:
+        check_file(ix)
+    except IndexError_:
+        if index is None:
+            ix.close()
+        raise
+    damage: list[str] = []  # set once damage is seen while serving: no more writes
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -243,6 +264,8 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
                 and hmac.compare_digest(cred.credentials.encode(), token.encode()))
 
     def need_write(cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+        if damage:
+            raise HTTPException(503, f"writes are refused: {damage[0]}")
         if token is None:
             raise HTTPException(401, "writes are disabled: the service was started without a token",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -264,11 +287,17 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
 
     @app.exception_handler(IndexError_)
     async def _index_error(_r: Request, e: IndexError_) -> JSONResponse:
-        # read-only file, locked past the timeout, closed: the service cannot do it now
-        status = 503 if isinstance(e, IndexAccessError) else 500
-        if status == 500:
-            log.error("index error: %s", e)
-        return JSONResponse({"detail": str(e)}, status_code=status)
+        # read-only file, locked past the timeout, disk full, closed, damaged: the service
+        # cannot do it now (never a 500: the request was fine)
+        if isinstance(e, (DamagedIndexError, NotAnIndexError)) and not damage:
+            damage.append(str(e))
+            log.error("index damaged, refusing writes from now on: %s", e)
+        return JSONResponse({"detail": str(e)}, status_code=503)
+
+    @app.exception_handler(sqlite3.Error)
+    async def _sqlite_error(_r: Request, e: sqlite3.Error) -> JSONResponse:  # pragma: no cover - db.py wraps them
+        log.error("unwrapped SQLite error: %s", e)
+        return JSONResponse({"detail": f"the index cannot answer now ({e})"}, status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_r: Request, e: RequestValidationError) -> JSONResponse:
@@ -318,9 +347,13 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
         """The reuse family (exact and near-duplicate pairs) of a document."""
         return ix.cluster(doc_id).to_dict()
 
-    @app.get("/health", response_model=HealthOut)
-    def health() -> dict[str, Any]:
-        """Liveness and the number of documents (always open: load balancers ask it)."""
+    @app.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
+    def health() -> Any:
+        """Liveness and the number of documents (always open: load balancers ask it); 503 once
+        the index was found damaged."""
+        if damage:
+            return JSONResponse({"status": "damaged", "documents": 0, "schema_version": SCHEMA_VERSION,
+                                 "retold_version": __version__}, status_code=503)
         return {"status": "ok", "documents": len(ix), "schema_version": SCHEMA_VERSION,
                 "retold_version": __version__}
 

@@ -237,8 +237,13 @@ def serve_cmd(db: DbOpt,
         console.print(f"[red]error[/]: the HTTP service needs fastapi and uvicorn ({e})")
         raise typer.Exit(1) from None
     ix = _open(console, db, create=True, durable=True, embedder=embedder_option(embedder))
-    app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
-                     open_reads=is_loopback(host), index=ix)
+    try:
+        app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
+                         open_reads=is_loopback(host), index=ix)
+    except IndexError_ as e:  # a damaged file is not served
+        ix.close()
+        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     console.print(f"retold serving {db} ({len(ix)} documents) on http://{host}:{port} "
                   f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False)
     try:

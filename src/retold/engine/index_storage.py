@@ -78,6 +78,11 @@ class IndexAccessError(IndexError_):
     """The file or its folder cannot be read or written (missing, read-only, permissions)."""
 
 
+class DamagedIndexError(IndexError_):
+    """The file is a retold index (or was one), but its contents fail SQLite's or retold's checks."""
+
+
+
 @dataclass(slots=True)
 class DocRow:
     """One stored document (``idx`` = insertion order; ``rep`` = exact-group representative)."""
@@ -165,17 +170,39 @@ def _u64(i: int) -> int:
     return i + (1 << 64) if i < 0 else i
 
 
-def _friendly(path: str, e: sqlite3.Error) -> IndexError_:
+def _friendly(path: str, e: sqlite3.Error, writing: bool = False) -> IndexError_:
+    """An SQLite error as an :class:`IndexError_` that says what happened and what to do.
+
+    >>> type(_friendly("x.retold", sqlite3.DatabaseError("database disk image is malformed"))).__name__
+    'DamagedIndexError'
+    """
     msg = str(e)
     low = msg.lower()
     if "readonly" in low or "read-only" in low:
         return IndexAccessError(f"{path}: the index is read-only here ({msg}); open it somewhere writable")
+    if writing and "disk i/o" in low:
+        return IndexAccessError(f"{path}: the disk refused a write ({msg}): is it full, or failing? This write was "
+                                "undone, everything acknowledged before it is kept")
     if "unable to open" in low or "disk i/o" in low:
         return IndexAccessError(f"{path}: cannot open the index file or create its journal beside it ({msg}); "
                                 "check that the folder exists and is writable")
-    if "not a database" in low or "malformed" in low or "file is encrypted" in low:
+    if "malformed" in low or "corrupt" in low:
+        return DamagedIndexError(f"{path}: the index file is damaged ({msg}); restore it from a backup "
+                                 "(`retold backup`) or rebuild it with `retold index`")
+    if "not a database" in low or "file is encrypted" in low:
         return NotAnIndexError(f"{path}: not a retold index (not an SQLite database: {msg})")
     return IndexAccessError(f"{path}: {msg}")
+
+
+def _quiet_rollback(c: sqlite3.Connection) -> None:
+    """Roll back what is left of a transaction. Why quiet: after a full disk or an I/O error SQLite
+    may already have rolled back by itself, and ``ROLLBACK`` then fails with "no transaction is
+    active", which would hide the error that matters."""
+    if c.in_transaction:
+        try:
+            c.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 class _SQLiteWriter:
@@ -402,17 +429,20 @@ class SQLiteStorage:
             try:
                 c.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as e:
-                raise _friendly(self.path, e) from None
+                raise _friendly(self.path, e, writing=True) from None
             try:
                 yield _SQLiteWriter(c)
+            except sqlite3.Error as e:
+                _quiet_rollback(c)
+                raise _friendly(self.path, e, writing=True) from None
             except BaseException:
-                c.execute("ROLLBACK")
+                _quiet_rollback(c)
                 raise
             try:
                 c.execute("COMMIT")
             except sqlite3.Error as e:
-                c.execute("ROLLBACK")
-                raise _friendly(self.path, e) from None
+                _quiet_rollback(c)
+                raise _friendly(self.path, e, writing=True) from None
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -420,11 +450,21 @@ class SQLiteStorage:
         if c.in_transaction:  # nested: the outer snapshot already holds one state
             yield
             return
-        c.execute("BEGIN")
+        try:
+            c.execute("BEGIN")
+        except sqlite3.Error as e:
+            raise _friendly(self.path, e) from None
         try:
             yield
-        finally:
+        except BaseException:
+            # the error of the read is the one to report, not one of ending the transaction
+            _quiet_rollback(c)
+            raise
+        try:
             c.execute("COMMIT")
+        except sqlite3.Error as e:
+            _quiet_rollback(c)
+            raise _friendly(self.path, e) from None
 
     # -- reads ---------------------------------------------------------------------------
 

@@ -1,0 +1,137 @@
+"""Faults around the index file, injected for real: bytes overwritten in a copy, a full file
+system (a small tmpfs), two processes creating one index, read-only media, truncated files.
+
+Each fault must end in a message meant for people (exit status 1 on the command line, 503 from
+the service), never a traceback or a 500, and must never lose or hide acknowledged documents.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from retold.cli_index import register
+from retold.db import IndexError_
+from retold.index import Index
+
+from .test_index import make_corpus, write_jsonl
+
+PAGE = 4096
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def _run(*args: str):
+    """The CLI in process; an exception other than the exit is a traceback the user would see."""
+    r = CliRunner().invoke(_app(), list(args))
+    assert r.exception is None or isinstance(r.exception, SystemExit), (r.exception, r.output)
+    return r
+
+
+def _indexed(tmp_path: Path, n: int = 150, name: str = "good.retold") -> tuple[Path, list[dict]]:
+    docs = make_corpus(n, seed=3)
+    db = tmp_path / name
+    with Index.open(db) as ix:
+        ix.add(docs)
+    return db, docs
+
+
+def _clobber(path: Path, first_page: int = 4) -> None:
+    """Overwrite the header of every B-tree page from ``first_page`` on (1-based), as a bad sector
+    or a half-written copy would. Pages 1-3 hold the schema and the meta table (made first), so
+    by default the file still opens as an index and its documents and postings do not read."""
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        for page in range(first_page - 1, size // PAGE):
+            f.seek(page * PAGE)
+            f.write(b"\x5a" * 12)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- 3. a damaged index ------------------------------------------------------------------------
+
+def test_damaged_copy_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
+    good, docs = _indexed(tmp_path)
+    bad = tmp_path / "bad.retold"
+    shutil.copy(good, bad)
+    _clobber(bad)
+    worse = tmp_path / "worse.retold"
+    shutil.copy(good, worse)
+    _clobber(worse, first_page=2)
+    r = _run("query", "-", "--db", str(worse))
+    assert r.exit_code == 1 and "damaged" in r.output, r.output
+    q = tmp_path / "q.txt"
+    q.write_text(docs[5]["text"])
+    r = _run("query", str(q), "--db", str(bad), "-o", str(tmp_path / "out.jsonl"))
+    assert r.exit_code == 1 and "damaged" in r.output, r.output
+    r = _run("check", "--db", str(bad))
+    assert r.exit_code == 1 and "damaged" in r.output, r.output
+    r = _run("index", str(write_jsonl(tmp_path / "more.jsonl", make_corpus(5, seed=9))), "--db", str(bad))
+    assert r.exit_code == 1 and "damaged" in r.output, r.output
+
+
+def test_serve_refuses_a_damaged_index(tmp_path: Path) -> None:
+    from retold.service import create_app
+
+    good, _ = _indexed(tmp_path)
+    bad = tmp_path / "bad.retold"
+    shutil.copy(good, bad)
+    _clobber(bad)
+    before = bad.read_bytes()
+    with pytest.raises(IndexError_, match="damaged"):
+        create_app(str(bad), token="t")
+    # the real command: it must exit, not start serving (a timeout here means it served)
+    r = subprocess.run([sys.executable, "-m", "retold", "serve", "--db", str(bad), "--port", str(_free_port())],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "damaged" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert bad.read_bytes() == before
+
+
+def test_damage_found_while_serving_is_503_and_stops_writes(tmp_path: Path) -> None:
+    from retold.service import create_app
+
+    from .test_service import AUTH, TOKEN, Server
+
+    db, docs = _indexed(tmp_path)
+    with Server(create_app(str(db), token=TOKEN)) as c:
+        assert c.get(f"/documents/{docs[3]['id']}").status_code == 200
+        _clobber(db)
+        statuses = set()
+        for d in docs[:40]:  # new threads open new connections: they read the damaged pages
+            statuses.add(c.get(f"/documents/{d['id']}/matches").status_code)
+            statuses.add(c.post("/query", json={"text": d["text"]}).status_code)
+        assert 503 in statuses and 500 not in statuses, statuses
+        r = c.post("/documents", json={"id": "new", "text": "a new text to store"}, headers=AUTH)
+        assert r.status_code == 503 and "refused" in r.json()["detail"]
+        h = c.get("/health")
+        assert h.status_code == 503 and h.json()["status"] == "damaged"
+
+
+def test_snapshot_reports_the_read_error_not_the_commit(tmp_path: Path) -> None:
+    """A read that fails inside a snapshot used to be replaced by the error of its COMMIT."""
+    good, docs = _indexed(tmp_path)
+    bad = tmp_path / "bad.retold"
+    shutil.copy(good, bad)
+    _clobber(bad)
+    with Index.open(bad, create=False, readonly=True) as ix, pytest.raises(IndexError_, match="damaged"):
+        ix.query(docs[0]["text"])
+    conn = sqlite3.connect(good)
+    assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    conn.close()
