@@ -7,11 +7,17 @@ the service), never a traceback or a 500, and must never lose or hide acknowledg
 
 from __future__ import annotations
 
+import re
+import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -135,3 +141,106 @@ def test_snapshot_reports_the_read_error_not_the_commit(tmp_path: Path) -> None:
     conn = sqlite3.connect(good)
     assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     conn.close()
+
+
+# -- 4. a full disk ----------------------------------------------------------------------------
+
+@contextmanager
+def small_disk(tmp_path: Path, nbytes: int) -> Iterator[tuple[Path, object]]:
+    """A folder where writes fail past about ``nbytes``, and how to give it room again.
+
+    A tmpfs of that size where this process may mount one (root with CAP_SYS_ADMIN): the real
+    ENOSPC. Elsewhere the file-size limit (RLIMIT_FSIZE) of the child processes, which SQLite
+    sees as a short write: the same SQLITE_FULL, or an I/O error once a file is at the limit.
+    Yields (folder, limit): ``limit`` is None for the tmpfs, else the limit to set in children.
+    """
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={nbytes}", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        yield mnt, nbytes
+        return
+    try:
+        yield mnt, None
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def _more_room(mnt: Path, limit: object) -> None:
+    if limit is None:
+        subprocess.run(["mount", "-o", "remount,size=256m", str(mnt)], check=True)
+
+
+def _child(limit: object):
+    """preexec_fn for a child that must meet the disk limit (RLIMIT_FSIZE fallback)."""
+    if limit is None:
+        return None
+
+    def set_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), int(limit)))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+    return set_limit
+
+
+FULL = re.compile(r"disk is full|disk refused a write")
+
+
+def test_index_on_a_full_disk_says_so_and_keeps_what_it_stored(tmp_path: Path) -> None:
+    docs = make_corpus(600, seed=3)
+    corpus = write_jsonl(tmp_path / "c.jsonl", docs)
+    with small_disk(tmp_path, 1 << 20) as (mnt, limit):
+        db = mnt / "x.retold"
+        cmd = [sys.executable, "-m", "retold", "index", str(corpus), "--db", str(db), "--batch-docs", "50"]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, preexec_fn=_child(limit))
+        assert r.returncode == 1, r.stderr
+        assert FULL.search(r.stderr) and "Traceback" not in r.stderr and "no transaction" not in r.stderr, r.stderr
+        stored = int(re.search(r"(\d+) documents of this run were stored", r.stderr).group(1))
+        assert 0 < stored < len(docs)
+        with Index.open(db, create=False, readonly=True) as ix:
+            assert len(ix) == stored and ix.check() == []
+            assert [ix.get(d["id"]).index for d in docs[:stored]] == list(range(stored))
+        _more_room(mnt, limit)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        with Index.open(db, create=False, readonly=True) as ix:
+            assert len(ix) == len(docs) and ix.check() == []
+
+
+def test_service_on_a_full_disk_answers_503_and_loses_nothing(tmp_path: Path) -> None:
+    import httpx
+
+    docs = make_corpus(600, seed=4)
+    with small_disk(tmp_path, 1 << 20) as (mnt, limit):
+        port = _free_port()
+        server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(mnt / "s.retold"),
+                                   "--port", str(port), "--token", "t"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, preexec_fn=_child(limit))
+        try:
+            c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+            deadline = time.time() + 60
+            while True:
+                try:
+                    c.get("/health")
+                    break
+                except httpx.TransportError:
+                    assert time.time() < deadline and server.poll() is None, "server did not start"
+                    time.sleep(0.1)
+            acked: list[str] = []
+            statuses = []
+            for s in range(0, len(docs), 25):
+                batch = docs[s : s + 25]
+                r = c.post("/documents", json={"documents": batch}, headers={"Authorization": "Bearer t"})
+                statuses.append(r.status_code)
+                if r.status_code == 200:
+                    acked += [d["id"] for d in batch]
+                else:
+                    assert r.status_code == 503 and FULL.search(r.json()["detail"]), r.text
+            assert 503 in statuses and 200 in statuses, statuses
+            for doc_id in acked:
+                assert c.get(f"/documents/{doc_id}").status_code == 200
+            assert c.get("/health").json()["documents"] == len(acked)
+            assert c.post("/query", json={"text": docs[1]["text"]}).status_code == 200
+        finally:
+            server.send_signal(signal.SIGTERM)
+            err = server.communicate(timeout=60)[1].decode()
+        assert "Traceback" not in err, err

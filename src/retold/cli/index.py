@@ -78,6 +78,7 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
                                                       help="Documents per transaction.")] = 4096,
               json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """Create or extend an index: add the documents whose ids it does not hold yet."""
+    from ..engine.incremental import AddResult
     from ..engine.index_storage import IndexError_
     from ..readers import ReadStats, read_documents
 
@@ -89,13 +90,23 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
     bar = Bar(console)
     total_bytes = sum(_size(p) for p in corpus)
     bar.start("indexing", total=total_bytes or None)
+    done = AddResult()
+
+    def on_batch(r: AddResult, nchars: int) -> None:
+        done.merge(r)
+        bar.advance(nchars)
+
     try:
         docs = read_documents(corpus, id_field=id_field, text_field=text_field, date_field=date_field,
                               stats=stats, on_message=Messages(console, quiet), keep_records=False)
-        res = ix.add(docs, on_batch=lambda _r, nchars: bar.advance(nchars))
+        res = ix.add(docs, on_batch=on_batch)
     except IndexError_ as e:
         bar.stop()
         error(console, str(e))
+        # what was committed stays: say so, and that running again adds only the rest
+        console.print(f"{done.added} documents of this run were stored before the error, in {done.batches} "
+                      "transactions; run the same command again to add the rest", highlight=False)
+        ix.close()
         raise typer.Exit(1) from None
     finally:
         bar.stop()

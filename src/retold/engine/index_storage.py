@@ -82,6 +82,10 @@ class DamagedIndexError(IndexError_):
     """The file is a retold index (or was one), but its contents fail SQLite's or retold's checks."""
 
 
+class IndexFullError(IndexAccessError):
+    """A write failed because the disk (or the file system's quota) is full; nothing of that
+    transaction was kept, everything committed before it still is."""
+
 
 @dataclass(slots=True)
 class DocRow:
@@ -173,11 +177,17 @@ def _u64(i: int) -> int:
 def _friendly(path: str, e: sqlite3.Error, writing: bool = False) -> IndexError_:
     """An SQLite error as an :class:`IndexError_` that says what happened and what to do.
 
+    >>> str(_friendly("x.retold", sqlite3.OperationalError("database or disk is full"), writing=True))[:32]
+    'x.retold: the disk is full: this'
     >>> type(_friendly("x.retold", sqlite3.DatabaseError("database disk image is malformed"))).__name__
     'DamagedIndexError'
     """
     msg = str(e)
     low = msg.lower()
+    code = getattr(e, "sqlite_errorcode", None)
+    if "disk is full" in low or code == 13:  # SQLITE_FULL
+        return IndexFullError(f"{path}: the disk is full: this write was undone, everything acknowledged before it "
+                              f"is kept ({msg}); free some space and run again")
     if "readonly" in low or "read-only" in low:
         return IndexAccessError(f"{path}: the index is read-only here ({msg}); open it somewhere writable")
     if writing and "disk i/o" in low:
