@@ -181,3 +181,32 @@ def test_bad_database_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IndexError_, match="not a retold index"):
         create_app(str(p), token=TOKEN)
     assert p.read_bytes() == b"not a database at all"
+
+
+def _raw_post(port: int, path: str, headers: str, declared: int, sent: bytes) -> bytes:
+    """A POST that declares ``declared`` bytes of body and sends only ``sent``: a server that
+    reads the body before looking at the token never answers it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall((f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{headers}"
+                   f"Content-Length: {declared}\r\n\r\n").encode() + sent)
+        s.settimeout(20)
+        try:
+            return s.recv(4096)
+        except TimeoutError:
+            return b""
+
+
+def test_the_token_is_checked_before_the_body_is_read(tmp_path: Path) -> None:
+    app = create_app(str(tmp_path / "t.retold"), token=TOKEN, max_body_bytes=64 << 20, open_reads=False)
+    srv = Server(app)
+    with srv as c:
+        for path, headers in (("/documents", ""), ("/documents", "Authorization: Bearer wrong\r\n"),
+                              ("/query", ""), ("/query", "Authorization: Basic xyz\r\n")):
+            reply = _raw_post(srv.port, path, headers, 15_000_000, b'{"id": "a", "text": "')
+            assert reply.startswith(b"HTTP/1.1 401"), (path, headers, reply[:200])
+            assert b"www-authenticate: Bearer" in reply.lower().replace(b"bearer", b"Bearer")
+        # the right token still reaches the app, which waits for (and then reads) the body
+        r = c.post("/documents", json={"id": "a", "text": "some words to keep"}, headers=AUTH)
+        assert r.status_code == 200
+        assert c.post("/query", json={"text": "some words"}, headers=AUTH).status_code == 200
+        assert c.get("/health").status_code == 200
