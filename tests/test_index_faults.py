@@ -244,3 +244,75 @@ def test_service_on_a_full_disk_answers_503_and_loses_nothing(tmp_path: Path) ->
             server.send_signal(signal.SIGTERM)
             err = server.communicate(timeout=60)[1].decode()
         assert "Traceback" not in err, err
+
+
+# -- 6. two processes create one index ---------------------------------------------------------
+
+_RACER = """
+import os, sys, time
+from pathlib import Path
+from retold.index import Index
+
+db_path, name, barrier = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+
+def wait_for(f):
+    while not (barrier / f).exists():
+        time.sleep(0.01)
+
+def widen(real):
+    # the worst order: both processes find no index; the first publishes its file and writes
+    # into it; only then does the second publish its own, and then the first writes again
+    def publish(src, dst, *a, **k):
+        if str(dst) != db_path:
+            return real(src, dst, *a, **k)
+        (barrier / f"arrived-{name}").touch()
+        while len([f for f in barrier.iterdir() if f.name.startswith("arrived-")]) < 2:
+            time.sleep(0.01)
+        try:
+            os.close(os.open(barrier / "first", os.O_CREAT | os.O_EXCL))
+            first = True
+        except FileExistsError:
+            first = False
+        if not first:
+            wait_for("opened")
+        try:
+            return real(src, dst, *a, **k)
+        finally:
+            if not first:
+                (barrier / "published-second").touch()
+            else:
+                (barrier / f"first-is-{name}").touch()
+    return publish
+
+os.link = widen(os.link)
+os.replace = widen(os.replace)
+docs = [{"id": f"{name}-{i}", "text": f"document {i} of {name}: " + " ".join(f"w{name}{i}x{j}" for j in range(40))}
+        for i in range(50)]
+with Index.open(db_path) as ix:
+    added = ix.add(docs[:25]).added  # the writer's connection is open from here on
+    # what SQLite's automatic checkpoint does after 1000 pages: the batch moves into the file
+    ix.storage._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if (barrier / f"first-is-{name}").exists():
+        (barrier / "opened").touch()
+        wait_for("published-second")
+    added += ix.add(docs[25:]).added
+    print(added)
+"""
+
+
+def test_two_processes_creating_one_index_lose_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "race.retold"
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    script = tmp_path / "racer.py"
+    script.write_text(_RACER)
+    procs = [subprocess.Popen([sys.executable, str(script), str(db), name, str(barrier)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for name in ("p", "q")]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0 and out.strip() == "50", err
+    with Index.open(db, create=False, readonly=True) as ix:
+        assert len(ix) == 100 and ix.check() == []
+        for name in ("p", "q"):
+            assert ix.get(f"{name}-49").text.startswith(f"document 49 of {name}")
+    assert not [x.name for x in tmp_path.iterdir() if ".creating-" in x.name]

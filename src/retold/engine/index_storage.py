@@ -263,6 +263,36 @@ class _SQLiteWriter:
         self.c.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
 
+def _publish(tmp: str, p: str) -> None:
+    """Put the finished file ``tmp`` at ``p`` unless something is there already (then leave it:
+    another process created the index first). Atomic where the file system has hard links;
+    elsewhere ``p`` is created exclusively and filled (a racing reader may then see it
+    half-written and report it, but nobody writes into a file that is not the index).
+    """
+    try:
+        os.link(tmp, p)
+    except FileExistsError:
+        return
+    except OSError:  # no hard links here (some network and FAT file systems)
+        try:
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return
+        with os.fdopen(fd, "wb") as out, open(tmp, "rb") as src:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    try:  # the new name itself survives a crash
+        dfd = os.open(os.path.dirname(os.path.abspath(p)), os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
 def _posting_table(kind: str) -> str:
     if kind not in POSTING_KINDS:
         raise ValueError(f"unknown posting kind {kind!r}")
@@ -323,7 +353,7 @@ class SQLiteStorage:
         folder = os.path.dirname(os.path.abspath(p))
         if not os.path.isdir(folder):
             raise IndexAccessError(f"{p}: the folder {folder} does not exist")
-        tmp = f"{p}.creating-{os.getpid()}"
+        tmp = f"{p}.creating-{os.getpid()}-{threading.get_ident()}"
         try:
             conn = sqlite3.connect(tmp, isolation_level=None)
         except sqlite3.Error as e:
@@ -336,19 +366,23 @@ class SQLiteStorage:
             conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.close()
-            # why a rename: a kill during creation leaves a stray temporary file, never a
-            # half-made index at the real path
-            os.replace(tmp, p)
+            # why a temporary file: a kill during creation leaves a stray temporary file, never a
+            # half-made index at the real path. Why a link and not a rename: two processes that
+            # both found no index would both rename theirs onto the path, and the loser would go
+            # on writing into an unlinked file (acknowledged documents lost); a link fails when
+            # the path exists, so the loser opens the winner's index instead.
+            _publish(tmp, p)
         except (sqlite3.Error, OSError) as e:
             conn.close()
+            if isinstance(e, OSError):
+                raise IndexAccessError(f"{p}: cannot create the index: {e.strerror or e}") from None
+            raise _friendly(p, e) from None
+        finally:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 try:
                     os.unlink(tmp + suffix)
                 except OSError:
                     pass
-            if isinstance(e, OSError):
-                raise IndexAccessError(f"{p}: cannot create the index: {e.strerror or e}") from None
-            raise _friendly(p, e) from None
 
     @staticmethod
     def _read_meta(p: str) -> dict[str, str]:
