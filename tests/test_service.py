@@ -210,3 +210,23 @@ def test_the_token_is_checked_before_the_body_is_read(tmp_path: Path) -> None:
         assert r.status_code == 200
         assert c.post("/query", json={"text": "some words"}, headers=AUTH).status_code == 200
         assert c.get("/health").status_code == 200
+
+
+def test_ids_that_could_not_be_read_back_are_refused(client: httpx.Client) -> None:
+    for bad in ("line\nbreak", "carriage\rreturn", "tab\there", "news/2024/matches", "x/matches"):
+        r = client.post("/documents", json={"id": bad, "text": "some words here and there"}, headers=AUTH)
+        assert r.status_code == 422, bad
+        assert client.post("/documents", json={"documents": [{"id": "fine", "text": "x"}, {"id": bad, "text": "y"}]},
+                           headers=AUTH).status_code == 422
+    assert client.get("/health").json()["documents"] == 0
+    odd = ["news/2024/matches-day", "matches", "a b?c#d%20e", "ünï/cödé", "x/matches/y"]
+    r = client.post("/documents", json={"documents": [{"id": i, "text": f"text of {i} with words"} for i in odd]},
+                    headers=AUTH)
+    assert r.status_code == 200 and r.json()["added"] == len(odd)
+    from urllib.parse import quote
+
+    for i in odd:
+        got = client.get("/documents/" + quote(i, safe="/"))
+        assert got.status_code == 200 and got.json()["id"] == i, i
+        m = client.get("/documents/" + quote(i, safe="/") + "/matches")
+        assert m.status_code == 200 and m.json()["id"] == i, i

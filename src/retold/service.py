@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,7 +41,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .engine.incremental import Index, UnknownDocument
 from .engine.index_storage import DamagedIndexError, IndexError_, NotAnIndexError
@@ -58,12 +59,28 @@ _KIND_ALT = "|".join(KINDS)
 _KINDS_PATTERN = rf"^({_KIND_ALT})(,({_KIND_ALT}))*$"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class DocumentIn(BaseModel):
     """A document to add (other fields are ignored)."""
 
-    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS,
+                    description="no control characters (line breaks, tabs), and not ending in /matches: "
+                                "GET /documents/{id} could not find it again")
     text: str
     date: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _readable_id(cls, v: str) -> str:
+        # why: the path of GET /documents/{id} cannot hold a line break, and /documents/X/matches
+        # is the matches route, so such ids were stored and could never be read back
+        if _CONTROL.search(v):
+            raise ValueError("an id may not contain control characters (line breaks, tabs)")
+        if v.endswith("/matches"):
+            raise ValueError("an id may not end in /matches (GET /documents/{id}/matches lists the matches of {id})")
+        return v
 
 
 class BatchIn(BaseModel):
