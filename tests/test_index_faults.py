@@ -7,6 +7,8 @@ the service), never a traceback or a 500, and must never lose or hide acknowledg
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import resource
 import shutil
@@ -316,3 +318,73 @@ def test_two_processes_creating_one_index_lose_nothing(tmp_path: Path) -> None:
         for name in ("p", "q"):
             assert ix.get(f"{name}-49").text.startswith(f"document 49 of {name}")
     assert not [x.name for x in tmp_path.iterdir() if ".creating-" in x.name]
+
+
+# -- 8. small faults -----------------------------------------------------------------------------
+
+@contextmanager
+def read_only_media(tmp_path: Path, fill) -> Iterator[Path]:
+    """A folder filled by ``fill(folder)`` and then made read-only: a tmpfs remounted read-only
+    (EROFS) where this process may mount; else, for a user other than root, a folder without
+    write permission (EACCES). Root without mounting cannot be kept from writing: skipped."""
+    mnt = tmp_path / "media"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        if os.geteuid() == 0:
+            pytest.skip("root may not mount here, and nothing else keeps root from writing a folder")
+        fill(mnt)
+        os.chmod(mnt, 0o555)
+        try:
+            yield mnt
+        finally:
+            os.chmod(mnt, 0o755)
+        return
+    try:
+        fill(mnt)
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_an_index_on_read_only_media_can_be_queried_and_served(tmp_path: Path) -> None:
+    import httpx
+
+    docs = make_corpus(80, seed=5)
+
+    def fill(folder: Path) -> None:
+        with Index.open(folder / "x.retold") as ix:
+            ix.add(docs)
+
+    q = tmp_path / "q.txt"
+    q.write_text(docs[4]["text"] + " and some words of its own at the end")
+    with read_only_media(tmp_path, fill) as media:
+        db = media / "x.retold"
+        r = subprocess.run([sys.executable, "-m", "retold", "query", str(q), "--db", str(db), "--json"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert [json.loads(line)["b"] for line in r.stdout.splitlines()][:1] == [str(q)]
+        r = subprocess.run([sys.executable, "-m", "retold", "check", "--db", str(db)], capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0 and "consistent" in r.stderr, r.stderr
+        port = _free_port()
+        server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(db), "--port", str(port),
+                                   "--token", "t"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+            deadline = time.time() + 60
+            while True:
+                try:
+                    c.get("/health")
+                    break
+                except httpx.TransportError:
+                    assert time.time() < deadline and server.poll() is None, server.stderr.read()
+                    time.sleep(0.1)
+            assert c.get(f"/documents/{docs[2]['id']}").status_code == 200
+            assert c.post("/query", json={"text": docs[4]["text"]}).json()["pairs"]
+            r = c.post("/documents", json={"id": "new", "text": "more"}, headers={"Authorization": "Bearer t"})
+            assert r.status_code == 503 and "read-only" in r.json()["detail"]
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.communicate(timeout=60)
+        assert sorted(f.name for f in media.iterdir()) == ["x.retold"]

@@ -395,7 +395,7 @@ class SQLiteStorage:
             raise NotAnIndexError(f"{p}: not a retold index (not an SQLite database)")
         try:
             # read-only URI: checking a foreign file must never change it
-            conn = sqlite3.connect(f"file:{_uri_path(p)}?mode=ro", uri=True, isolation_level=None)
+            conn = _connect_readonly(p)
         except sqlite3.Error as e:
             raise _friendly(p, e) from None
         try:
@@ -423,10 +423,12 @@ class SQLiteStorage:
     def _connect(self, write: bool) -> sqlite3.Connection:
         if self._closed:
             raise IndexAccessError(f"{self.path}: the index is closed")
-        mode = "rw" if write else ("ro" if self.readonly else "rw")
         try:
-            conn = sqlite3.connect(f"file:{_uri_path(self.path)}?mode={mode}", uri=True, isolation_level=None,
-                                   check_same_thread=False, timeout=30.0)
+            if self.readonly and not write:
+                conn = _connect_readonly(self.path, check_same_thread=False, timeout=30.0)
+            else:
+                conn = sqlite3.connect(f"file:{_uri_path(self.path)}?mode=rw", uri=True, isolation_level=None,
+                                       check_same_thread=False, timeout=30.0)
             if not self.readonly:
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
@@ -616,6 +618,34 @@ class SQLiteStorage:
 
     def options_json(self) -> dict[str, Any]:
         return json.loads(self.meta.get("options", "{}"))
+
+
+def _connect_readonly(p: str, **kw: Any) -> sqlite3.Connection:
+    """A read-only connection, also on read-only media (a DVD, a read-only mount, a folder
+    this user may not write in).
+
+    Why the fallback: a WAL index needs its ``-shm`` file beside it even to be read, and
+    where that cannot be created SQLite says "unable to open database file". There the file is
+    opened as ``immutable`` (no locks, no ``-shm``), which is right only when no other process
+    writes it, as on read-only media, and when everything is in the file itself: a non-empty
+    ``-wal`` beside it (an unclean stop) would be ignored, so that case is refused with advice.
+    """
+    uri = _uri_path(p)
+    conn = sqlite3.connect(f"file:{uri}?mode=ro", uri=True, isolation_level=None, **kw)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()  # opens the file and its -shm now
+        return conn
+    except sqlite3.OperationalError as e:
+        conn.close()
+        folder = os.path.dirname(os.path.abspath(p))
+        if "unable to open" not in str(e).lower() or os.access(folder, os.W_OK):
+            raise
+        wal = f"{p}-wal"
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            raise IndexAccessError(f"{p}: on read-only media with an unfinished {os.path.basename(wal)} beside it "
+                                   "(the index was not closed cleanly); copy both files to writable storage, "
+                                   "or make a clean copy with `retold backup` where it was written") from None
+    return sqlite3.connect(f"file:{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, **kw)
 
 
 def _uri_path(p: str) -> str:
