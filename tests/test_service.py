@@ -230,3 +230,17 @@ def test_ids_that_could_not_be_read_back_are_refused(client: httpx.Client) -> No
         assert got.status_code == 200 and got.json()["id"] == i, i
         m = client.get("/documents/" + quote(i, safe="/") + "/matches")
         assert m.status_code == 200 and m.json()["id"] == i, i
+
+
+def test_a_non_ascii_token_authenticates(tmp_path: Path) -> None:
+    token = "pässwörd-€-トークン"
+    with Server(create_app(str(tmp_path / "u.retold"), token=token, open_reads=False)) as c:
+        good = {"Authorization": b"Bearer " + token.encode()}  # what clients send: UTF-8 bytes
+        r = c.post("/documents", json={"id": "a", "text": "some words to keep here"}, headers=good)
+        assert r.status_code == 200, r.text
+        assert c.get("/documents/a", headers=good).status_code == 200
+        wrong = {"Authorization": b"Bearer " + "pässwörd-€-トークX".encode()}
+        assert c.post("/documents", json={"id": "b", "text": "x"}, headers=wrong).status_code == 401
+        assert c.get("/documents/a", headers=wrong).status_code == 401
+        latin = {"Authorization": b"Bearer " + token.encode("utf-8").decode("latin-1").encode("utf-8")}
+        assert c.get("/documents/a", headers=latin).status_code == 401

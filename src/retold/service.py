@@ -296,8 +296,15 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
     app.state.index = ix
 
     def _authorized(cred: HTTPAuthorizationCredentials | None) -> bool:
-        return (token is not None and cred is not None and cred.scheme.lower() == "bearer"
-                and hmac.compare_digest(cred.credentials.encode(), token.encode()))
+        if token is None or cred is None or cred.scheme.lower() != "bearer":
+            return False
+        # HTTP headers are bytes, read as latin-1: back to those bytes, compared with the token
+        # as UTF-8 (how clients send a non-ASCII token). Comparing str with str never matched.
+        try:
+            sent = cred.credentials.encode("latin-1")
+        except UnicodeEncodeError:
+            sent = cred.credentials.encode()
+        return hmac.compare_digest(sent, token.encode())
 
     no_token = "writes are disabled: the service was started without a token"
     wrong_token = "missing or wrong token (send Authorization: Bearer TOKEN)"
