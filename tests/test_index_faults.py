@@ -388,3 +388,18 @@ def test_an_index_on_read_only_media_can_be_queried_and_served(tmp_path: Path) -
             server.send_signal(signal.SIGTERM)
             server.communicate(timeout=60)
         assert sorted(f.name for f in media.iterdir()) == ["x.retold"]
+
+
+def test_check_reports_a_sequence_blob_of_a_wrong_length(tmp_path: Path) -> None:
+    db, docs = _indexed(tmp_path, 60)
+    conn = sqlite3.connect(db)
+    (doc,) = conn.execute("SELECT MIN(doc) FROM sequences").fetchone()
+    conn.execute("UPDATE sequences SET shingles = substr(shingles, 1, 13) WHERE doc = ?", (doc,))
+    conn.execute("UPDATE sequences SET shingles = 'text, not bytes' WHERE doc = (SELECT MAX(doc) FROM sequences)")
+    conn.commit()
+    conn.close()
+    with Index.open(db, create=False, readonly=True) as ix:
+        problems = ix.check()
+    assert len([p for p in problems if "shingle sequence of document" in p]) == 2, problems
+    r = _run("check", "--db", str(db))
+    assert r.exit_code == 1 and "shingle sequence of document" in r.output

@@ -51,7 +51,7 @@ from ..records import Cluster, Pair
 from ..stages import assemble, decide, exact, sign
 from ..stages.candidates import Rule, anchor_rule, band_rule, probe_hits
 from ..stages.sign import Signed, doc_slice
-from .index_storage import SCHEMA_VERSION, DocRow, IndexError_, IndexStorage, SQLiteStorage
+from .index_storage import SCHEMA_VERSION, DamagedIndexError, DocRow, IndexError_, IndexStorage, SQLiteStorage
 
 __all__ = ["AddResult", "Index", "IndexError_", "StoredDocument", "UnknownDocument"]
 
@@ -623,7 +623,15 @@ class Index:
             assert fp.terms is not None and fp.term_offsets is not None
             tparts = [doc_slice(fp.terms, fp.term_offsets, j).astype(np.uint64) for j in rep_rows]
             exp["term"].append((np.concatenate(tparts), np.repeat(idx, [p.shape[0] for p in tparts])))
-            stored = self.storage.sequences(idx.tolist())
+            try:
+                stored = self.storage.sequences(idx.tolist())
+            except DamagedIndexError:  # report every damaged blob, and go on checking the rest
+                stored = {}
+                for d in idx.tolist():
+                    try:
+                        stored.update(self.storage.sequences([d]))
+                    except DamagedIndexError as e:
+                        problems.append(str(e))
             for j, d in zip(rep_rows, idx.tolist()):
                 want = doc_slice(fp.shingles, fp.sh_offsets, j)
                 got = stored.get(d)

@@ -579,6 +579,11 @@ class SQLiteStorage:
             part = docs[s : s + 500]
             for d, blob in self._q(f"SELECT doc, shingles FROM sequences WHERE doc IN ({','.join('?' * len(part))})",
                                    part):
+                if not isinstance(blob, bytes) or len(blob) % 8:
+                    size = len(blob) if isinstance(blob, (bytes, str)) else type(blob).__name__
+                    raise DamagedIndexError(f"{self.path}: the shingle sequence of document {int(d)} is damaged "
+                                            f"({size} bytes, not a whole number of 8-byte hashes); "
+                                            "rebuild the index with `retold index`")
                 out[int(d)] = np.frombuffer(blob, dtype="<u8").astype(np.uint64, copy=False)
         return out
 
