@@ -403,3 +403,16 @@ def test_check_reports_a_sequence_blob_of_a_wrong_length(tmp_path: Path) -> None
     assert len([p for p in problems if "shingle sequence of document" in p]) == 2, problems
     r = _run("check", "--db", str(db))
     assert r.exit_code == 1 and "shingle sequence of document" in r.output
+
+
+def test_a_zero_byte_file_is_not_replaced(tmp_path: Path) -> None:
+    from retold.db import NotAnIndexError
+
+    db = tmp_path / "x.retold"
+    db.write_bytes(b"")
+    with pytest.raises(NotAnIndexError, match="empty file"):
+        Index.open(db)
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(10))
+    r = _run("index", str(corpus), "--db", str(db))
+    assert r.exit_code == 1 and "empty file" in r.output
+    assert db.read_bytes() == b""

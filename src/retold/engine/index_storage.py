@@ -332,9 +332,14 @@ class SQLiteStorage:
         ``new_meta`` is given). A file that is not a retold index, or was written by a newer
         schema, is refused *before anything is written to it*."""
         p = os.fspath(path)
-        exists = os.path.exists(p) and os.path.getsize(p) > 0
+        exists = os.path.exists(p)
         if os.path.isdir(p):
             raise IndexAccessError(f"{p}: is a folder, not an index file")
+        if exists and os.path.getsize(p) == 0:
+            # an index is never empty (its header is written before it gets its name): this is a
+            # placeholder or a truncated copy, and replacing it could destroy what it should hold
+            raise NotAnIndexError(f"{p}: an empty file (0 bytes), not a retold index; delete it to make a new "
+                                  "index here, or restore the index it should be")
         if not exists:
             if new_meta is None:
                 raise IndexAccessError(f"{p}: no index here (create one with `retold index CORPUS --db {p}`)")
