@@ -416,3 +416,29 @@ def test_a_zero_byte_file_is_not_replaced(tmp_path: Path) -> None:
     r = _run("index", str(corpus), "--db", str(db))
     assert r.exit_code == 1 and "empty file" in r.output
     assert db.read_bytes() == b""
+
+
+def test_a_failed_first_index_leaves_no_empty_index(tmp_path: Path) -> None:
+    db = tmp_path / "new.retold"
+    r = _run("index", str(tmp_path / "missing.jsonl"), "--db", str(db))
+    assert r.exit_code == 1 and "no document could be read" in r.output
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text("not json\n{also not\n")
+    r = _run("index", str(junk), "--db", str(db))
+    assert r.exit_code == 1
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("new.retold")]
+    # an index that already existed is kept, even when this run adds nothing
+    good = write_jsonl(tmp_path / "c.jsonl", make_corpus(10))
+    assert _run("index", str(good), "--db", str(db)).exit_code == 0
+    assert _run("index", str(junk), "--db", str(db)).exit_code == 1
+    with Index.open(db, create=False, readonly=True) as ix:
+        assert len(ix) == 10
+
+
+def test_a_first_index_on_a_full_disk_leaves_nothing(tmp_path: Path) -> None:
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(600, seed=3))
+    with small_disk(tmp_path, 96 << 10) as (mnt, limit):
+        r = subprocess.run([sys.executable, "-m", "retold", "index", str(corpus), "--db", str(mnt / "x.retold")],
+                           capture_output=True, text=True, timeout=300, preexec_fn=_child(limit))
+        assert r.returncode == 1 and FULL.search(r.stderr) and "Traceback" not in r.stderr, r.stderr
+        assert list(mnt.iterdir()) == []

@@ -84,6 +84,7 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
 
     console = Console(stderr=True)
     t0 = time.perf_counter()
+    created = not os.path.lexists(db)
     ix = _open(console, db, create=True)
     ix.batch_docs = batch_docs
     stats = ReadStats()
@@ -107,11 +108,20 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
         console.print(f"{done.added} documents of this run were stored before the error, in {done.batches} "
                       "transactions; run the same command again to add the rest", highlight=False)
         ix.close()
+        if created and done.added == 0:
+            _discard(console, db)
         raise typer.Exit(1) from None
+    except BaseException:  # interrupted (Ctrl-C) or a bug: an index this run made and left empty goes
+        ix.close()
+        if created and done.added == 0:
+            _discard(console, db)
+        raise
     finally:
         bar.stop()
     n = len(ix)
     ix.close()
+    if created and n == 0 and stats.documents == 0:
+        _discard(console, db)
     summary = _index_summary(stats, res, n, db, time.perf_counter() - t0)
     print_summary(console, summary, json)
     if not json:
@@ -120,6 +130,17 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
     if stats.documents == 0:
         error(console, "no document could be read from the given inputs")
         raise typer.Exit(1)
+
+
+def _discard(console: Console, db: Path) -> None:
+    """Remove the index this run created when the run stored nothing: a failed first ``index``
+    must not leave an empty index behind (it would look like a real one, with no documents)."""
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.unlink(f"{db}{suffix}")
+        except OSError:
+            pass
+    console.print(f"nothing was stored: {db} was not created", highlight=False)
 
 
 def _size(p: Path) -> int:
