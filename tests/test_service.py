@@ -244,3 +244,29 @@ def test_a_non_ascii_token_authenticates(tmp_path: Path) -> None:
         assert c.get("/documents/a", headers=wrong).status_code == 401
         latin = {"Authorization": b"Bearer " + token.encode("utf-8").decode("latin-1").encode("utf-8")}
         assert c.get("/documents/a", headers=latin).status_code == 401
+
+
+@pytest.mark.parametrize("blank", ["", " ", "   \t "])
+def test_a_blank_token_is_no_token(tmp_path: Path, blank: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "x.retold"
+    env = {k: v for k, v in os.environ.items() if k != "RETOLD_TOKEN"}
+    for extra, more_env in (([f"--token={blank}"], {}), ([], {"RETOLD_TOKEN": blank})):
+        # in a child with a time limit: a serve that accepted the token would not return
+        r = subprocess.run([sys.executable, "-m", "retold", "serve", "--db", str(db), "--host", "0.0.0.0",
+                            "--port", str(_free_port()), *extra], env={**env, **more_env}, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 2 and "without a token" in r.stderr, (blank, r.stderr)
+    assert not db.exists()
+    r = subprocess.run([sys.executable, "-m", "retold", "serve", "--db", str(db), "--port", str(_free_port()),
+                        "--token", " padded "], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "spaces" in r.stderr
+    srv = Server(create_app(str(tmp_path / "y.retold"), token=blank))
+    with srv:
+        body = b'{"id": "a", "text": "b"}'
+        for header in ("Authorization: Bearer \r\n", f"Authorization: Bearer {blank}\r\n", "Authorization: Bearer\r\n"):
+            reply = _raw_post(srv.port, "/documents", header, len(body), body)
+            assert reply.startswith(b"HTTP/1.1 401"), (header, reply[:100])

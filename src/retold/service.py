@@ -273,6 +273,8 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
     from .engine.index_storage import SCHEMA_VERSION
     from .version import __version__
 
+    if token is not None and not token.strip():
+        token = None  # a blank token would let "Authorization: Bearer " write
     ix = index if index is not None else Index.open(db_path, durable=True)
     try:
         check_file(ix)

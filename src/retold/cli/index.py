@@ -257,6 +257,12 @@ def serve_cmd(db: DbOpt,
               workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning") -> None:
     """Serve the index over HTTP (FastAPI + uvicorn); OpenAPI at /openapi.json."""
     console = Console(stderr=True)
+    if token is not None and not token.strip():
+        token = None  # an empty or blank token (RETOLD_TOKEN="") is no token: it must not open writes
+    if token is not None and token != token.strip():
+        console.print("[red]error[/]: the token starts or ends with spaces, which HTTP drops from the header: "
+                      "no client could send it. Remove them.")
+        raise typer.Exit(2)
     if not is_loopback(host) and not token:
         console.print(f"[red]error[/]: refusing to bind {host} without a token: anyone on the network could "
                       "read and write the index. Pass --token (or set RETOLD_TOKEN), or bind 127.0.0.1.")
