@@ -270,3 +270,17 @@ def test_a_blank_token_is_no_token(tmp_path: Path, blank: str) -> None:
         for header in ("Authorization: Bearer \r\n", f"Authorization: Bearer {blank}\r\n", "Authorization: Bearer\r\n"):
             reply = _raw_post(srv.port, "/documents", header, len(body), body)
             assert reply.startswith(b"HTTP/1.1 401"), (header, reply[:100])
+
+
+def test_repeated_kinds_all_count(client: httpx.Client, docs: list[dict]) -> None:
+    client.post("/documents", json={"documents": docs}, headers=AUTH)
+    every = client.get(f"/documents/{docs[3]['id']}/matches").json()["pairs"]
+    kinds = sorted({p["kind"] for p in every})
+    assert len(kinds) >= 2, kinds
+    repeated = client.get(f"/documents/{docs[3]['id']}/matches", params=[("kinds", k) for k in kinds]).json()
+    joined = client.get(f"/documents/{docs[3]['id']}/matches", params={"kinds": ",".join(kinds)}).json()
+    assert repeated["pairs"] == joined["pairs"] == every
+    only_last = client.get(f"/documents/{docs[3]['id']}/matches", params={"kinds": kinds[-1]}).json()["pairs"]
+    assert len(only_last) < len(every)
+    bad = client.get(f"/documents/{docs[3]['id']}/matches", params=[("kinds", "exact"), ("kinds", "bogus")])
+    assert bad.status_code == 422

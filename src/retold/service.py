@@ -380,10 +380,12 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
     @app.get("/documents/{doc_id:path}/matches", response_model=MatchesOut, responses=not_found,
              response_model_exclude_unset=True,
              dependencies=[Depends(need_read)])
-    def document_matches(doc_id: str, kinds: Annotated[str | None, Query(pattern=_KINDS_PATTERN)] = None
-                         ) -> dict[str, Any]:
+    def document_matches(doc_id: str, kinds: Annotated[list[str] | None, Query(
+            description="kinds to report, comma-separated or repeated (?kinds=exact&kinds=partial); "
+                        f"default: all of {', '.join(KINDS)}")] = None) -> dict[str, Any]:
         """The pairs ``retold find`` over the whole index reports for this document."""
-        ks = _parse_kinds(kinds)
+        # every value counts: a repeated ?kinds= used to keep only the last one
+        ks = _parse_kinds(",".join(kinds) if kinds else None)
         return {"id": doc_id, "pairs": [_pair_out(p) for p in ix.matches(doc_id, ks)]}
 
     @app.get("/documents/{doc_id:path}", response_model=DocumentOut, responses=not_found,
