@@ -284,3 +284,22 @@ def test_repeated_kinds_all_count(client: httpx.Client, docs: list[dict]) -> Non
     assert len(only_last) < len(every)
     bad = client.get(f"/documents/{docs[3]['id']}/matches", params=[("kinds", "exact"), ("kinds", "bogus")])
     assert bad.status_code == 422
+
+
+def test_a_read_past_its_time_budget_is_stopped_with_503(tmp_path: Path, docs: list[dict]) -> None:
+    """A budget of a microsecond: every read is over it at its first read of the index (a real
+    budget, 60 s by default, stops the rare request that would hold a worker for minutes)."""
+    from retold.index import Index
+
+    db = tmp_path / "b.retold"
+    with Index.open(db) as ix:
+        ix.add(docs)
+    with Server(create_app(str(db), token=TOKEN, max_request_seconds=1e-6)) as c:
+        for r in (c.post("/query", json={"text": docs[3]["text"]}), c.get(f"/documents/{docs[3]['id']}/matches"),
+                  c.get(f"/documents/{docs[3]['id']}"), c.get(f"/clusters/{docs[3]['id']}")):
+            assert r.status_code == 503 and "budget" in r.json()["detail"], r.text
+        assert c.get("/health").json()["status"] == "ok"
+        r = c.post("/documents", json={"id": "late", "text": "writes are not cut short"}, headers=AUTH)
+        assert r.status_code == 200
+    with Server(create_app(str(db), token=TOKEN, max_request_seconds=60)) as c:
+        assert c.post("/query", json={"text": docs[3]["text"]}).json()["pairs"]

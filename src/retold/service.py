@@ -18,7 +18,8 @@ Writes need ``Authorization: Bearer TOKEN`` (401 without or with a wrong one; a 
 started without a token refuses every write). Reads are open, unless the app is made with
 ``open_reads=False`` (what ``retold serve`` does off loopback). Bodies over
 ``max_body_bytes`` get 413 before they are parsed; wrong types and malformed JSON 422; unknown
-ids 404; an index that cannot do it now (read-only, busy, disk full, damaged) 503. A file that
+ids 404; an index that cannot do it now (read-only, busy, disk full, damaged) 503, and so does
+a read that takes more than ``max_request_seconds`` (stopped at its next read of the index). A file that
 fails SQLite's quick check is refused at start; damage found while serving makes the service
 refuse writes and answer 503 from ``/health``. A 500 means a bug, and is logged.
 
@@ -52,6 +53,8 @@ from .report.ui import mount as mount_ui
 log = logging.getLogger("retold.service")
 
 DEFAULT_MAX_BODY = 16 << 20
+#: Seconds of work one read request may take (see ``SQLiteStorage.budget``); a 16 MB query takes ~5 s.
+DEFAULT_REQUEST_SECONDS = 60.0
 MAX_ID_CHARS = 1024
 
 Kind = Literal["exact", "near_duplicate", "partial", "paraphrase"]
@@ -261,9 +264,11 @@ def check_file(ix: Index) -> None:
 
 
 def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY,
-               open_reads: bool = True, index: Index | None = None) -> FastAPI:
+               open_reads: bool = True, index: Index | None = None,
+               max_request_seconds: float | None = DEFAULT_REQUEST_SECONDS) -> FastAPI:
     """The service for the index at ``db_path`` (created when missing); an index file that
-    fails its checks is refused (:class:`~retold.engine.index_storage.DamagedIndexError`).
+    fails its checks is refused (:class:`~retold.engine.index_storage.DamagedIndexError`). A read request that
+    takes more than ``max_request_seconds`` is stopped with 503 (None: no limit).
 
     >>> import tempfile, os
     >>> app = create_app(os.path.join(tempfile.mkdtemp(), "x.retold"), token="t")
@@ -283,6 +288,10 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
             ix.close()
         raise
     damage: list[str] = []  # set once damage is seen while serving: no more writes
+
+    def budget() -> Any:
+        """The time budget of one read request (it runs in one worker thread)."""
+        return ix.storage.budget(max_request_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -386,13 +395,15 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
         """The pairs ``retold find`` over the whole index reports for this document."""
         # every value counts: a repeated ?kinds= used to keep only the last one
         ks = _parse_kinds(",".join(kinds) if kinds else None)
-        return {"id": doc_id, "pairs": [_pair_out(p) for p in ix.matches(doc_id, ks)]}
+        with budget():
+            return {"id": doc_id, "pairs": [_pair_out(p) for p in ix.matches(doc_id, ks)]}
 
     @app.get("/documents/{doc_id:path}", response_model=DocumentOut, responses=not_found,
              dependencies=[Depends(need_read)])
     def get_document(doc_id: str) -> dict[str, Any]:
         """A stored document."""
-        return ix.get(doc_id).to_dict()
+        with budget():
+            return ix.get(doc_id).to_dict()
 
     @app.post("/query", response_model=MatchesOut, responses={**errors, 404: {"model": ErrorOut}},
               response_model_exclude_unset=True,
@@ -400,14 +411,16 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
     def query(body: QueryIn) -> dict[str, Any]:
         """What a text reuses from the index (the text is not stored)."""
         ks = _parse_kinds(body.kinds)
-        pairs = ix.query({"id": body.id, "text": body.text, "date": body.date}, ks)
+        with budget():
+            pairs = ix.query({"id": body.id, "text": body.text, "date": body.date}, ks)
         return {"id": body.id, "pairs": [_pair_out(p) for p in pairs]}
 
     @app.get("/clusters/{doc_id:path}", response_model=ClusterOut, responses=not_found,
              dependencies=[Depends(need_read)])
     def cluster(doc_id: str) -> dict[str, Any]:
         """The reuse family (exact and near-duplicate pairs) of a document."""
-        return ix.cluster(doc_id).to_dict()
+        with budget():
+            return ix.cluster(doc_id).to_dict()
 
     @app.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
     def health() -> Any:

@@ -254,6 +254,9 @@ def serve_cmd(db: DbOpt,
               max_body_mb: Annotated[float, typer.Option("--max-body-mb", min=0.001,
                                                          help="Largest request body, in MiB.")] = 16.0,
               embedder: EmbedderOpt = None,
+              max_request_seconds: Annotated[float, typer.Option(
+                  "--max-request-seconds", min=0.0,
+                  help="Time budget of one read request; longer ones are stopped with 503 (0: no limit).")] = 60.0,
               workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning") -> None:
     """Serve the index over HTTP (FastAPI + uvicorn); OpenAPI at /openapi.json."""
     console = Console(stderr=True)
@@ -277,7 +280,7 @@ def serve_cmd(db: DbOpt,
     ix = _open(console, db, create=True, durable=True, embedder=embedder_option(embedder))
     try:
         app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
-                         open_reads=is_loopback(host), index=ix)
+                         open_reads=is_loopback(host), index=ix, max_request_seconds=max_request_seconds or None)
     except IndexError_ as e:  # a damaged file is not served
         ix.close()
         console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)

@@ -24,6 +24,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,6 +81,10 @@ class IndexAccessError(IndexError_):
 
 class DamagedIndexError(IndexError_):
     """The file is a retold index (or was one), but its contents fail SQLite's or retold's checks."""
+
+
+class BudgetExceededError(IndexError_):
+    """A read took longer than the time budget its caller set (:meth:`SQLiteStorage.budget`)."""
 
 
 class IndexFullError(IndexAccessError):
@@ -154,6 +159,10 @@ class IndexStorage(Protocol):
     def integrity(self) -> list[str]: ...
 
     def needs_upgrade(self) -> bool: ...
+
+    def budget(self, seconds: float | None) -> Any:
+        """Context manager: reads in this thread raise :class:`BudgetExceededError` once ``seconds``
+        have passed (None: no limit)."""
 
 
 def _i64(u: int) -> int:
@@ -442,13 +451,43 @@ class SQLiteStorage:
             conn.execute(f"PRAGMA cache_size={-262144 if write else -2048}")
             conn.execute("PRAGMA mmap_size=1073741824")
             conn.execute("PRAGMA foreign_keys=OFF")
+            if not write:
+                # a statement running past the thread's budget is interrupted (every ~100k steps)
+                conn.set_progress_handler(self._over_budget, 100_000)
         except sqlite3.Error as e:
             raise _friendly(self.path, e) from None
         with self._conns_lock:
             self._conns.append(conn)
         return conn
 
+    @contextmanager
+    def budget(self, seconds: float | None) -> Iterator[None]:
+        """Reads in this thread, inside the block, stop with :class:`BudgetExceededError` once
+        ``seconds`` have passed: between statements, and inside a long statement. Why: one request
+        of the service must not hold a worker (and the CPU) for minutes; the kernels are linear
+        in the text, so the reads are where an unforeseen cost would show."""
+        if seconds is None:
+            yield
+            return
+        before = getattr(self._local, "deadline", None)
+        self._local.deadline = time.monotonic() + seconds
+        self._local.budget = seconds
+        try:
+            yield
+        finally:
+            self._local.deadline = before
+
+    def _over_budget(self) -> bool:
+        deadline = getattr(self._local, "deadline", None)
+        return deadline is not None and time.monotonic() > deadline
+
+    def _check_budget(self) -> None:
+        if self._over_budget():
+            raise BudgetExceededError(f"{self.path}: this request took more than its budget of "
+                                      f"{self._local.budget:g} s and was stopped") from None
+
     def _reader(self) -> sqlite3.Connection:
+        self._check_budget()
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect(write=False)
@@ -523,6 +562,7 @@ class SQLiteStorage:
         try:
             return self._reader().execute(sql, params).fetchall()
         except sqlite3.Error as e:
+            self._check_budget()  # "interrupted" by the progress handler
             raise _friendly(self.path, e) from None
 
     def count(self) -> int:
@@ -571,9 +611,11 @@ class SQLiteStorage:
                "WHERE key = k.value LIMIT ?2)) AS g FROM json_each(?1) AS k) WHERE g IS NOT NULL")
         try:
             for s in range(0, len(ks), 8192):
+                self._check_budget()
                 for i, g in c.execute(sql, (json.dumps(ks[s : s + 8192]), limit)):
                     out[s + i] = np.array(g.split(","), dtype=np.int64)
         except sqlite3.Error as e:
+            self._check_budget()
             raise _friendly(self.path, e) from None
         return out
 
