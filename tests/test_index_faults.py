@@ -442,3 +442,70 @@ def test_a_first_index_on_a_full_disk_leaves_nothing(tmp_path: Path) -> None:
                            capture_output=True, text=True, timeout=300, preexec_fn=_child(limit))
         assert r.returncode == 1 and FULL.search(r.stderr) and "Traceback" not in r.stderr, r.stderr
         assert list(mnt.iterdir()) == []
+
+
+# -- 9. what belongs to an index: its -wal; backups -------------------------------------------
+
+_UNCLEAN = """
+import os, signal, sys
+sys.path.insert(0, os.getcwd())
+from retold.index import Index
+from tests.test_index import make_corpus
+ix = Index.open(sys.argv[1], durable=True)
+for d in make_corpus(150, seed=8):
+    ix.add([d])  # each one acknowledged (committed to the -wal)
+os.kill(os.getpid(), signal.SIGKILL)  # no close: the -wal is never folded into the file
+"""
+
+
+def test_backup_keeps_what_the_wal_holds(tmp_path: Path) -> None:
+    db = tmp_path / "x.retold"
+    script = tmp_path / "unclean.py"
+    script.write_text(_UNCLEAN)
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(script), str(db)], cwd=root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    assert Path(f"{db}-wal").exists() and Path(f"{db}-wal").stat().st_size > 0
+    # copying the file alone, as one would copy "the index", loses acknowledged documents
+    lone = tmp_path / "lone" / "x.retold"
+    lone.parent.mkdir()
+    shutil.copy(db, lone)
+    with Index.open(lone, create=False, readonly=True) as ix:
+        assert len(ix) < 150
+    r = _run("backup", "--db", str(db), str(tmp_path / "copy.retold"))
+    assert r.exit_code == 0 and "150 documents" in r.output, r.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == ["copy.retold"]
+    with Index.open(tmp_path / "copy.retold", create=False, readonly=True) as ix:
+        assert len(ix) == 150 and ix.check() == []
+    r = _run("backup", "--db", str(db), str(tmp_path / "copy.retold"))
+    assert r.exit_code == 1 and "exists already" in r.output
+
+
+def test_a_cleanly_stopped_service_leaves_one_complete_file(tmp_path: Path) -> None:
+    import httpx
+
+    db = tmp_path / "s.retold"
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(db), "--port", str(port),
+                               "--token", "t"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+        deadline = time.time() + 60
+        while True:
+            try:
+                c.get("/health")
+                break
+            except httpx.TransportError:
+                assert time.time() < deadline and server.poll() is None, "server did not start"
+                time.sleep(0.1)
+        docs = make_corpus(120, seed=12)
+        for s in range(0, len(docs), 10):
+            assert c.post("/documents", json={"documents": docs[s : s + 10]},
+                          headers={"Authorization": "Bearer t"}).status_code == 200
+        assert Path(f"{db}-wal").exists()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.retold"]
+    with Index.open(db, create=False, readonly=True) as ix:
+        assert len(ix) == 120 and ix.check() == []

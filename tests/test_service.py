@@ -303,3 +303,21 @@ def test_a_read_past_its_time_budget_is_stopped_with_503(tmp_path: Path, docs: l
         assert r.status_code == 200
     with Server(create_app(str(db), token=TOKEN, max_request_seconds=60)) as c:
         assert c.post("/query", json={"text": docs[3]["text"]}).json()["pairs"]
+
+
+def test_openapi_says_what_the_service_does(tmp_path: Path) -> None:
+    for open_reads in (True, False):
+        with Server(create_app(str(tmp_path / f"o{open_reads}.retold"), token=TOKEN, open_reads=open_reads)) as c:
+            paths = c.get("/openapi.json").json()["paths"]
+            reads = [paths["/query"]["post"], paths["/documents/{doc_id}"]["get"],
+                     paths["/documents/{doc_id}/matches"]["get"], paths["/clusters/{doc_id}"]["get"]]
+            for op in reads:
+                assert ("security" in op) is (not open_reads), op["operationId"]
+                assert ("401" in op["responses"]) is (not open_reads), op["operationId"]
+            write = paths["/documents"]["post"]
+            assert write["security"] == [{"HTTPBearer": []}] and "401" in write["responses"]
+            for op in (write, paths["/query"]["post"]):
+                assert {"400", "413", "422", "503"} <= set(op["responses"])
+            # the 400 is real: a body that is not UTF-8
+            r = c.post("/query", content=b'{"text": "caf\xe9"}', headers={**AUTH, "Content-Type": "application/json"})
+            assert r.status_code == 400 and "detail" in r.json()

@@ -266,9 +266,10 @@ def check_file(ix: Index) -> None:
 def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY,
                open_reads: bool = True, index: Index | None = None,
                max_request_seconds: float | None = DEFAULT_REQUEST_SECONDS) -> FastAPI:
-    """The service for the index at ``db_path`` (created when missing); an index file that
-    fails its checks is refused (:class:`~retold.engine.index_storage.DamagedIndexError`). A read request that
-    takes more than ``max_request_seconds`` is stopped with 503 (None: no limit).
+    """The service for the index at ``db_path`` (created when missing, or ``index``; closed when
+    the app shuts down); an index file that fails its checks is refused
+    (:class:`~retold.engine.index_storage.DamagedIndexError`). A read request that takes
+    more than ``max_request_seconds`` is stopped with 503 (None: no limit).
 
     >>> import tempfile, os
     >>> app = create_app(os.path.join(tempfile.mkdtemp(), "x.retold"), token="t")
@@ -296,8 +297,10 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        if index is None:
-            ix.close()
+        # Closed here, also when the caller made the index: uvicorn re-raises SIGTERM once the
+        # app has shut down, so code after uvicorn.run never runs. Closing the last connection
+        # moves the -wal into the file and removes it: a stopped service leaves one file.
+        ix.close()
 
     # /docs comes from report.ui, which serves Swagger UI itself (FastAPI's loads it from a CDN)
     app = FastAPI(title="retold", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -347,8 +350,18 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
         if not open_reads and not _authorized(cred):
             raise HTTPException(401, wrong_token, headers={"WWW-Authenticate": "Bearer"})
 
-    errors = {401: {"model": ErrorOut}, 413: {"model": ErrorOut}, 503: {"model": ErrorOut}}
-    not_found = {404: {"model": ErrorOut}, 401: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+    # What the OpenAPI document promises. Reads open on loopback declare no security and no 401
+    # (they used to declare the bearer scheme they do not ask for); bodies that cannot be
+    # decoded (not UTF-8) get FastAPI's 400, malformed JSON and wrong fields 422.
+    unavailable = {503: {"model": ErrorOut, "description": "the index cannot do it now (read-only, disk full, "
+                                                           "damaged, or the request ran past its time budget)"}}
+    body_errors = {400: {"model": ErrorOut, "description": "the body could not be read (not UTF-8)"},
+                   413: {"model": ErrorOut, "description": "the body is larger than the limit"}}
+    auth = {401: {"model": ErrorOut, "description": "missing or wrong token"}}
+    read_auth = {} if open_reads else auth
+    read_deps = [] if open_reads else [Depends(need_read)]
+    errors = {**auth, **body_errors, **unavailable}
+    not_found = {404: {"model": ErrorOut}, **read_auth, **unavailable}
 
     @app.exception_handler(UnknownDocument)
     async def _unknown(_r: Request, e: UnknownDocument) -> JSONResponse:
@@ -387,8 +400,7 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
         return {**res.to_dict(), "documents": len(ix)}
 
     @app.get("/documents/{doc_id:path}/matches", response_model=MatchesOut, responses=not_found,
-             response_model_exclude_unset=True,
-             dependencies=[Depends(need_read)])
+             response_model_exclude_unset=True, dependencies=read_deps)
     def document_matches(doc_id: str, kinds: Annotated[list[str] | None, Query(
             description="kinds to report, comma-separated or repeated (?kinds=exact&kinds=partial); "
                         f"default: all of {', '.join(KINDS)}")] = None) -> dict[str, Any]:
@@ -399,15 +411,14 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
             return {"id": doc_id, "pairs": [_pair_out(p) for p in ix.matches(doc_id, ks)]}
 
     @app.get("/documents/{doc_id:path}", response_model=DocumentOut, responses=not_found,
-             dependencies=[Depends(need_read)])
+             dependencies=read_deps)
     def get_document(doc_id: str) -> dict[str, Any]:
         """A stored document."""
         with budget():
             return ix.get(doc_id).to_dict()
 
-    @app.post("/query", response_model=MatchesOut, responses={**errors, 404: {"model": ErrorOut}},
-              response_model_exclude_unset=True,
-              dependencies=[Depends(need_read)])
+    @app.post("/query", response_model=MatchesOut, responses={**read_auth, **body_errors, **unavailable},
+              response_model_exclude_unset=True, dependencies=read_deps)
     def query(body: QueryIn) -> dict[str, Any]:
         """What a text reuses from the index (the text is not stored)."""
         ks = _parse_kinds(body.kinds)
@@ -416,7 +427,7 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
         return {"id": body.id, "pairs": [_pair_out(p) for p in pairs]}
 
     @app.get("/clusters/{doc_id:path}", response_model=ClusterOut, responses=not_found,
-             dependencies=[Depends(need_read)])
+             dependencies=read_deps)
     def cluster(doc_id: str) -> dict[str, Any]:
         """The reuse family (exact and near-duplicate pairs) of a document."""
         with budget():

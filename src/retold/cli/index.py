@@ -1,4 +1,4 @@
-"""``retold index``, ``query``, ``check`` and ``serve``: the persistent index on the command line.
+"""``retold index``, ``query``, ``check``, ``backup`` and ``serve``: the persistent index on the command line.
 
 :func:`register` adds the commands to the ``retold`` typer app. Conventions are those of
 :mod:`retold.cli`: results to ``-o FILE`` or stdout, progress and the summary on stderr
@@ -245,6 +245,29 @@ def check_cmd(db: DbOpt, json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
+def backup_cmd(db: DbOpt, output: Annotated[Path, typer.Argument(help="The new file to write (must not exist).")],
+               json: JsonOpt = False) -> None:
+    """Copy an index into one new file, including what its -wal holds (safe while it is served)."""
+    from ..engine.index_storage import IndexError_
+
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    ix = _open(console, db, create=False, readonly=True)
+    try:
+        n = ix.storage.backup(output)
+    except IndexError_ as e:
+        error(console, str(e))
+        raise typer.Exit(1) from None
+    finally:
+        ix.close()
+    summary = {"command": "backup", "documents": n, "output": str(output), "bytes": os.path.getsize(output),
+               "seconds": round(time.perf_counter() - t0, 3)}
+    if json:
+        sys.stderr.write(__import__("orjson").dumps(summary).decode() + "\n")
+    else:
+        console.print(f"{db} -> {output}: {n} documents, one file", highlight=False, soft_wrap=True)
+
+
 def serve_cmd(db: DbOpt,
               host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
               port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8750,
@@ -273,6 +296,7 @@ def serve_cmd(db: DbOpt,
     try:
         import uvicorn
 
+        from ..engine.index_storage import IndexError_
         from ..service import create_app
     except ImportError as e:  # pragma: no cover - the service extra is missing
         console.print(f"[red]error[/]: the HTTP service needs fastapi and uvicorn ({e})")
@@ -283,7 +307,7 @@ def serve_cmd(db: DbOpt,
                          open_reads=is_loopback(host), index=ix, max_request_seconds=max_request_seconds or None)
     except IndexError_ as e:  # a damaged file is not served
         ix.close()
-        console.print(f"[red]error[/]: {e}", highlight=False, soft_wrap=True)
+        error(console, str(e))
         raise typer.Exit(1) from None
     console.print(f"retold serving {db} ({len(ix)} documents) on http://{host}:{port} "
                   f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False)
@@ -299,9 +323,10 @@ def register(app: typer.Typer) -> None:
     >>> app = typer.Typer()
     >>> register(app)
     >>> sorted(c.name for c in app.registered_commands)
-    ['check', 'index', 'query', 'serve']
+    ['backup', 'check', 'index', 'query', 'serve']
     """
     app.command("index")(index_cmd)
     app.command("query")(query_cmd)
     app.command("check")(check_cmd)
+    app.command("backup")(backup_cmd)
     app.command("serve")(serve_cmd)
