@@ -471,12 +471,27 @@ class Index:
             out.update(probe_hits(lists, rule, extra, q.idx).tolist())
         return np.array(sorted(out), dtype=np.int64)
 
+    #: Candidates verified together; between groups the storage is read again, which is where a
+    #: caller's time budget (``storage.budget``) can stop a long lookup.
+    VERIFY_GROUP = 512
+
     def _verified(self, q: _Probe, plan: Plan, local_of: dict[int, int], docs: list[int]
                   ) -> tuple[PairTable, dict[int, DocRow]]:
-        """Decide ``q`` against its candidates; the table is over local document numbers."""
+        """Decide ``q`` against its candidates, :data:`VERIFY_GROUP` at a time; the table is over
+        local document numbers."""
         cand = self._candidates(q, plan)
         if cand.shape[0] == 0:
             return PairTable(has_passages=plan.passages), {}
+        tables: list[PairTable] = []
+        rows: dict[int, DocRow] = {}
+        for s in range(0, cand.shape[0], self.VERIFY_GROUP):
+            table, group_rows = self._verified_group(q, plan, local_of, docs, cand[s : s + self.VERIFY_GROUP])
+            tables.append(table)
+            rows.update(group_rows)
+        return PairTable.concat(tables), rows
+
+    def _verified_group(self, q: _Probe, plan: Plan, local_of: dict[int, int], docs: list[int],
+                        cand: np.ndarray) -> tuple[PairTable, dict[int, DocRow]]:
         seq_of = self.storage.sequences(cand.tolist())
         rows = self.storage.docs_by_idx(cand.tolist())
         for d in cand.tolist():
