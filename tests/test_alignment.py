@@ -12,6 +12,7 @@ from retold.alignment import AlignOptions, align
 from retold.text import tokens
 
 from .conftest import EXAMPLES
+from .test_scores import _related_texts  # imported here, not inside a @given test
 
 SEED_A = (EXAMPLES / "000_f6d4d808b074041e.txt").read_text()
 SEED_B = (EXAMPLES / "001_9f416579a8fdbabf.txt").read_text()
@@ -147,8 +148,6 @@ def test_seeds_through_the_sorted_index_give_the_same_passages(seed, vocab, larg
     from retold.alignment import MAX_SEED_REPEATS, MAX_SHIFT, align_batch
     from retold.fingerprints import fingerprint_batch
     from retold.scores import doc_index
-
-    from .test_scores import _related_texts
 
     texts = _related_texts(seed, 12, vocab)
     fp = fingerprint_batch(texts)

@@ -344,17 +344,14 @@ def _disjoint(si, sj, seed_pass, pid, ra0, ra1, rb0, rb1, rsc, rvb, cnt, k, min_
     ``pid``: each passage's index in ``seed_pass`` (the merged passage of each seed).
     """
     n = ra0.shape[0]
-    ks_a = np.empty(n * 4 + 4, dtype=np.int64)
-    ke_a = np.empty(n * 4 + 4, dtype=np.int64)
-    ks_b = np.empty(n * 4 + 4, dtype=np.int64)
-    ke_b = np.empty(n * 4 + 4, dtype=np.int64)
-    nk = 0
-    o_a0 = np.empty(n * 4 + 4, dtype=np.int64)
-    o_a1 = np.empty(n * 4 + 4, dtype=np.int64)
-    o_b0 = np.empty(n * 4 + 4, dtype=np.int64)
-    o_b1 = np.empty(n * 4 + 4, dtype=np.int64)
-    o_s = np.empty(n * 4 + 4, dtype=np.float64)
-    o_v = np.empty(n * 4 + 4, dtype=np.bool_)
+    # the passages kept so far (token ranges, inclusive) are also what is taken on each side
+    cap = n + 4
+    o_a0 = np.empty(cap, dtype=np.int64)
+    o_a1 = np.empty(cap, dtype=np.int64)
+    o_b0 = np.empty(cap, dtype=np.int64)
+    o_b1 = np.empty(cap, dtype=np.int64)
+    o_s = np.empty(cap, dtype=np.float64)
+    o_v = np.empty(cap, dtype=np.bool_)
     m = 0
     # seeds grouped by merged passage, in order of position in A (then B): two stable sorts,
     # one combined key could overflow on long documents
@@ -365,11 +362,10 @@ def _disjoint(si, sj, seed_pass, pid, ra0, ra1, rb0, rb1, rsc, rvb, cnt, k, min_
     by_start = np.argsort(ra0 * span + rb0, kind="mergesort")
     order = by_start[np.argsort(-cnt[by_start], kind="mergesort")]
     for x in order:
-        if nk + 2 > ks_a.shape[0] or m + 2 > o_a0.shape[0]:
-            break  # pragma: no cover - at most one piece per seed gap; the arrays are sized for it
-        if not _hits(ra0[x], ra1[x], ks_a, ke_a, nk) and not _hits(rb0[x], rb1[x], ks_b, ke_b, nk):
-            ks_a[nk], ke_a[nk], ks_b[nk], ke_b[nk] = ra0[x], ra1[x], rb0[x], rb1[x]
-            nk += 1
+        if m == o_a0.shape[0]:
+            o_a0, o_a1, o_b0, o_b1 = _grow(o_a0, 2 * m), _grow(o_a1, 2 * m), _grow(o_b0, 2 * m), _grow(o_b1, 2 * m)
+            o_s, o_v = _grow(o_s, 2 * m), _grow(o_v, 2 * m)
+        if not _hits(ra0[x], ra1[x], o_a0, o_a1, m) and not _hits(rb0[x], rb1[x], o_b0, o_b1, m):
             o_a0[m], o_a1[m], o_b0[m], o_b1[m], o_s[m], o_v[m] = ra0[x], ra1[x], rb0[x], rb1[x], rsc[x], rvb[x]
             m += 1
             continue
@@ -385,15 +381,15 @@ def _disjoint(si, sj, seed_pass, pid, ra0, ra1, rb0, rb1, rsc, rvb, cnt, k, min_
             u = -1
             if not cut:
                 u = by_pass[t]
-                if _hits(si[u], si[u] + k - 1, ks_a, ke_a, nk) or _hits(sj[u], sj[u] + k - 1, ks_b, ke_b, nk):
+                if _hits(si[u], si[u] + k - 1, o_a0, o_a1, m) or _hits(sj[u], sj[u] + k - 1, o_b0, o_b1, m):
                     t += 1
                     continue
                 if prev >= 0:
-                    if si[prev] + k <= si[u] - 1 and _hits(si[prev] + k, si[u] - 1, ks_a, ke_a, nk):
+                    if si[prev] + k <= si[u] - 1 and _hits(si[prev] + k, si[u] - 1, o_a0, o_a1, m):
                         cut = True
                     j0 = min(sj[prev], sj[u])
                     j1 = max(sj[prev], sj[u])
-                    if j0 + k <= j1 - 1 and _hits(j0 + k, j1 - 1, ks_b, ke_b, nk):
+                    if j0 + k <= j1 - 1 and _hits(j0 + k, j1 - 1, o_b0, o_b1, m):
                         cut = True
             if cut and first >= 0:
                 # the piece [first .. prev] of this passage's seeds (in A order)
@@ -405,7 +401,7 @@ def _disjoint(si, sj, seed_pass, pid, ra0, ra1, rb0, rb1, rsc, rvb, cnt, k, min_
                 count = 0
                 for w in range(first_t, t):
                     v = by_pass[w]
-                    if _hits(si[v], si[v] + k - 1, ks_a, ke_a, nk) or _hits(sj[v], sj[v] + k - 1, ks_b, ke_b, nk):
+                    if _hits(si[v], si[v] + k - 1, o_a0, o_a1, m) or _hits(sj[v], sj[v] + k - 1, o_b0, o_b1, m):
                         continue
                     pb0 = min(pb0, sj[v])
                     pb1 = max(pb1, sj[v])
@@ -413,12 +409,14 @@ def _disjoint(si, sj, seed_pass, pid, ra0, ra1, rb0, rb1, rsc, rvb, cnt, k, min_
                     count += 1
                 len_a = pa1 - pa0 + k
                 len_b = pb1 - pb0 + k
-                if (min(len_a, len_b) >= min_words and not _hits(pa0, pa1 + k - 1, ks_a, ke_a, nk)
-                        and not _hits(pb0, pb1 + k - 1, ks_b, ke_b, nk)):
+                if (min(len_a, len_b) >= min_words and not _hits(pa0, pa1 + k - 1, o_a0, o_a1, m)
+                        and not _hits(pb0, pb1 + k - 1, o_b0, o_b1, m)):
                     score = min(_coverage_in(pos_a, pa0, pa1, k) / len_a, _coverage_in(pos_b, pb0, pb1, k) / len_b)
                     if score >= min_score:
-                        ks_a[nk], ke_a[nk], ks_b[nk], ke_b[nk] = pa0, pa1 + k - 1, pb0, pb1 + k - 1
-                        nk += 1
+                        if m == o_a0.shape[0]:
+                            o_a0, o_a1 = _grow(o_a0, 2 * m), _grow(o_a1, 2 * m)
+                            o_b0, o_b1 = _grow(o_b0, 2 * m), _grow(o_b1, 2 * m)
+                            o_s, o_v = _grow(o_s, 2 * m), _grow(o_v, 2 * m)
                         o_a0[m], o_a1[m], o_b0[m], o_b1[m] = pa0, pa1 + k - 1, pb0, pb1 + k - 1
                         o_s[m] = score
                         o_v[m] = one_diag and count == pa1 - pa0 + 1 and len_a == len_b
