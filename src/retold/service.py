@@ -42,7 +42,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from .engine.incremental import Index, UnknownDocument
 from .engine.index_storage import DamagedIndexError, IndexError_, NotAnIndexError
@@ -60,6 +60,8 @@ MAX_ID_CHARS = 1024
 Kind = Literal["exact", "near_duplicate", "partial", "paraphrase"]
 _KIND_ALT = "|".join(KINDS)
 _KINDS_PATTERN = rf"^({_KIND_ALT})(,({_KIND_ALT}))*$"
+#: One ``?kinds=`` value: a comma-separated list of kinds (checked, so a wrong one is a standard 422).
+KindsParam = Annotated[str, StringConstraints(pattern=_KINDS_PATTERN)]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -70,7 +72,9 @@ class DocumentIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=MAX_ID_CHARS,
                     description="no control characters (line breaks, tabs), and not ending in /matches: "
-                                "GET /documents/{id} could not find it again")
+                                "GET /documents/{id} could not find it again",
+                    # the same rule, for clients and schema-driven tests (enforced by _readable_id)
+                    json_schema_extra={"pattern": "^[^\\x00-\\x1f\\x7f]+$", "not": {"pattern": "/matches$"}})
     text: str
     date: str | None = None
 
@@ -401,7 +405,7 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
 
     @app.get("/documents/{doc_id:path}/matches", response_model=MatchesOut, responses=not_found,
              response_model_exclude_unset=True, dependencies=read_deps)
-    def document_matches(doc_id: str, kinds: Annotated[list[str] | None, Query(
+    def document_matches(doc_id: str, kinds: Annotated[list[KindsParam] | None, Query(
             description="kinds to report, comma-separated or repeated (?kinds=exact&kinds=partial); "
                         f"default: all of {', '.join(KINDS)}")] = None) -> dict[str, Any]:
         """The pairs ``retold find`` over the whole index reports for this document."""
