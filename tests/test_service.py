@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,9 +24,11 @@ from typer.testing import CliRunner  # noqa: E402
 
 import retold  # noqa: E402
 from retold.cli.index import register  # noqa: E402
+from retold.engine.incremental import Index  # noqa: E402
 from retold.engine.index_storage import IndexError_  # noqa: E402
 from retold.service import create_app  # noqa: E402
 from tests.corpora import make_corpus, write_jsonl  # noqa: E402
+from tests.faults import FULL, child_limit, clobber, free_port, indexed, small_disk  # noqa: E402
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -289,8 +295,6 @@ def test_repeated_kinds_all_count(client: httpx.Client, docs: list[dict]) -> Non
 def test_a_read_past_its_time_budget_is_stopped_with_503(tmp_path: Path, docs: list[dict]) -> None:
     """A budget of a microsecond: every read is over it at its first read of the index (a real
     budget, 60 s by default, stops the rare request that would hold a worker for minutes)."""
-    from retold.index import Index
-
     db = tmp_path / "b.retold"
     with Index.open(db) as ix:
         ix.add(docs)
@@ -321,3 +325,110 @@ def test_openapi_says_what_the_service_does(tmp_path: Path) -> None:
             # the 400 is real: a body that is not UTF-8
             r = c.post("/query", content=b'{"text": "caf\xe9"}', headers={**AUTH, "Content-Type": "application/json"})
             assert r.status_code == 400 and "detail" in r.json()
+
+
+# -- faults (issue 16): a damaged index, a full disk, a clean stop ------------------------------
+
+def test_serve_refuses_a_damaged_index(tmp_path: Path) -> None:
+    from retold.service import create_app
+
+    good, _ = indexed(tmp_path)
+    bad = tmp_path / "bad.retold"
+    shutil.copy(good, bad)
+    clobber(bad)
+    before = bad.read_bytes()
+    with pytest.raises(IndexError_, match="damaged"):
+        create_app(str(bad), token="t")
+    # the real command: it must exit, not start serving (a timeout here means it served)
+    r = subprocess.run([sys.executable, "-m", "retold", "serve", "--db", str(bad), "--port", str(free_port())],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "damaged" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert bad.read_bytes() == before
+
+
+def test_damage_found_while_serving_is_503_and_stops_writes(tmp_path: Path) -> None:
+    from retold.service import create_app
+
+    db, docs = indexed(tmp_path)
+    with Server(create_app(str(db), token=TOKEN)) as c:
+        assert c.get(f"/documents/{docs[3]['id']}").status_code == 200
+        clobber(db)
+        statuses = set()
+        for d in docs[:40]:  # new threads open new connections: they read the damaged pages
+            statuses.add(c.get(f"/documents/{d['id']}/matches").status_code)
+            statuses.add(c.post("/query", json={"text": d["text"]}).status_code)
+        assert 503 in statuses and 500 not in statuses, statuses
+        r = c.post("/documents", json={"id": "new", "text": "a new text to store"}, headers=AUTH)
+        assert r.status_code == 503 and "refused" in r.json()["detail"]
+        h = c.get("/health")
+        assert h.status_code == 503 and h.json()["status"] == "damaged"
+
+
+def test_service_on_a_full_disk_answers_503_and_loses_nothing(tmp_path: Path) -> None:
+    import httpx
+
+    docs = make_corpus(600, seed=4)
+    with small_disk(tmp_path, 1 << 20) as (mnt, limit):
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(mnt / "s.retold"),
+                                   "--port", str(port), "--token", "t"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, preexec_fn=child_limit(limit))
+        try:
+            c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+            deadline = time.time() + 60
+            while True:
+                try:
+                    c.get("/health")
+                    break
+                except httpx.TransportError:
+                    assert time.time() < deadline and server.poll() is None, "server did not start"
+                    time.sleep(0.1)
+            acked: list[str] = []
+            statuses = []
+            for s in range(0, len(docs), 25):
+                batch = docs[s : s + 25]
+                r = c.post("/documents", json={"documents": batch}, headers={"Authorization": "Bearer t"})
+                statuses.append(r.status_code)
+                if r.status_code == 200:
+                    acked += [d["id"] for d in batch]
+                else:
+                    assert r.status_code == 503 and FULL.search(r.json()["detail"]), r.text
+            assert 503 in statuses and 200 in statuses, statuses
+            for doc_id in acked:
+                assert c.get(f"/documents/{doc_id}").status_code == 200
+            assert c.get("/health").json()["documents"] == len(acked)
+            assert c.post("/query", json={"text": docs[1]["text"]}).status_code == 200
+        finally:
+            server.send_signal(signal.SIGTERM)
+            err = server.communicate(timeout=60)[1].decode()
+        assert "Traceback" not in err, err
+
+
+def test_a_cleanly_stopped_service_leaves_one_complete_file(tmp_path: Path) -> None:
+    import httpx
+
+    db = tmp_path / "s.retold"
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(db), "--port", str(port),
+                               "--token", "t"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+        deadline = time.time() + 60
+        while True:
+            try:
+                c.get("/health")
+                break
+            except httpx.TransportError:
+                assert time.time() < deadline and server.poll() is None, "server did not start"
+                time.sleep(0.1)
+        docs = make_corpus(120, seed=12)
+        for s in range(0, len(docs), 10):
+            assert c.post("/documents", json={"documents": docs[s : s + 10]},
+                          headers={"Authorization": "Bearer t"}).status_code == 200
+        assert Path(f"{db}-wal").exists()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.retold"]
+    with Index.open(db, create=False, readonly=True) as ix:
+        assert len(ix) == 120 and ix.check() == []

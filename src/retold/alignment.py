@@ -26,8 +26,8 @@ import numpy as np
 
 from .fingerprints import shingle_batch
 from .records import Passage
-from .text import Tokens, tokens
 from .scores import _lower
+from .text import Tokens, tokens
 
 DEFAULT_SHINGLE = 3
 DEFAULT_GAP = 8
