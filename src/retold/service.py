@@ -326,12 +326,13 @@ def create_app(db_path: str, token: str | None = None, max_body_bytes: int = DEF
 
     no_token = "writes are disabled: the service was started without a token"
     wrong_token = "missing or wrong token (send Authorization: Bearer TOKEN)"
-    always_open = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    # pages that hold no index data (the /ui/ page asks for the token itself, off loopback)
+    always_open = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/ui", "/ui/"}
 
     def refuse_early(scope: dict) -> str | None:
         """The 401 of a request that needs the token, decided from its headers (see BodyLimit)."""
         write = scope["method"] == "POST" and scope["path"].rstrip("/") == "/documents"
-        if not write and (open_reads or scope["path"] in always_open):
+        if not write and (open_reads or scope["path"] in always_open or scope["path"].startswith("/docs/assets/")):
             return None
         if write and token is None:
             return no_token
