@@ -176,7 +176,7 @@ def test_backup_keeps_what_the_wal_holds(tmp_path: Path) -> None:
     db = tmp_path / "x.retold"
     script = tmp_path / "unclean.py"
     script.write_text(_UNCLEAN)
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     r = subprocess.run([sys.executable, str(script), str(db)], cwd=root, capture_output=True, text=True, timeout=300)
     assert r.returncode == -signal.SIGKILL, r.stderr
     assert Path(f"{db}-wal").exists() and Path(f"{db}-wal").stat().st_size > 0
