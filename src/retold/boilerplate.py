@@ -336,15 +336,20 @@ def cue_spans(text: str, candidates: list[tuple[int, int]] | None = None) -> lis
     # A related-content heading in the last third with only short lines after it: teaser links.
     nonempty = [(s, e) for s, e in spans if text[s:e].strip()]
     tail_from = len(nonempty) * 2 // 3
+    # longest line after each one, so that each heading asks in O(1) (asking "are all the lines
+    # after it short?" line by line was quadratic in a text of many headings)
+    longest_after = [0] * (len(nonempty) + 1)
+    for i in range(len(nonempty) - 1, -1, -1):
+        s, e = nonempty[i]
+        longest_after[i] = max(longest_after[i + 1], e - s)
     for i, (s, e) in enumerate(nonempty):
         if i < tail_from:
             continue
         line = text[s:e].strip()
         if len(line) > MAX_CUE_CHARS or not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
             continue
-        rest = nonempty[i + 1 :]
-        if all(e2 - s2 <= MAX_TEASER_CHARS for s2, e2 in rest):
-            out.extend([(s, e), *rest])
+        if longest_after[i + 1] <= MAX_TEASER_CHARS:
+            out.extend([(s, e), *nonempty[i + 1 :]])
             break
         out.append((s, e))
     return sorted(set(out))

@@ -51,6 +51,8 @@ from .semantic import (
 from .sentences import split_sentences
 
 MAX_SENTENCE_CHARS = 1000  # longer run-on pieces are cut: the model reads at most 256 word pieces
+#: Neighbours an aligned pair may take in on one side (:func:`extend_neighbours`).
+MAX_EXTRA = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +224,7 @@ def fill_gaps(pairs: list[tuple[int, int]], sim: np.ndarray, threshold: float, a
 
 def extend_neighbours(pairs: list[tuple[int, int]], n: int, m: int,
                       unit_score: Callable[[int, int, int, int], float],
-                      max_extra: int = 2) -> list[tuple[int, int, int, int, float]]:
+                      max_extra: int = MAX_EXTRA) -> list[tuple[int, int, int, int, float]]:
     """Grow each aligned pair over unaligned neighbours when the joined unit is a better paraphrase.
 
     A sentence split in two by the rewriter (or two joined into one) leaves a neighbour that
@@ -310,12 +312,16 @@ class DocSentences:
     spans: list[tuple[int, int]]
     features: SentenceFeatures
     prefix: np.ndarray = field(init=False, repr=False)  # cumulative sentence lengths, [n + 1]
+    longest: np.ndarray = field(init=False, repr=False)  # cumulative lengths, longest sentence first
 
     def __post_init__(self) -> None:
-        lengths = [e - s for s, e in self.spans]
+        lengths = np.array([e - s for s, e in self.spans], dtype=np.int64)
         prefix = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=prefix[1:])
         object.__setattr__(self, "prefix", prefix)
+        longest = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(np.sort(lengths)[::-1], out=longest[1:])
+        object.__setattr__(self, "longest", longest)
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -490,6 +496,35 @@ def is_paraphrase(score: ParaphraseScore, options: ParaphraseOptions | None = No
     return n >= opt.min_pairs and hi >= opt.min_coverage and lo >= other and score.mean_score >= opt.min_mean_score
 
 
+def cannot_be_paraphrase(da: DocSentences, db: DocSentences, options: ParaphraseOptions | None = None,
+                         extend: bool = True) -> bool:
+    """True when no alignment of the two documents can pass :func:`is_paraphrase`, from their
+    sentence counts and lengths alone (``extend`` as in :func:`align_prepared`).
+
+    Why: aligning costs ``len(da) * len(db)`` sentence pairs, so one document of a million words
+    paired with a thousand articles cost minutes, while its coverage could never reach the
+    threshold: units are one-to-one and monotone (at most ``min(len(da), len(db))`` of them)
+    and each spans one sentence a side, or ``1 + MAX_EXTRA`` when neighbours join (``extend``),
+    so a side's coverage is at most the share of its longest such sentences. The decision of
+    every other pair is unchanged.
+
+    >>> from retold.semantic import sentence_features
+    >>> def doc(n, length):
+    ...     spans = [(i * (length + 1), i * (length + 1) + length) for i in range(n)]
+    ...     return DocSentences(spans, sentence_features(["w " * (length // 2)] * n))
+    >>> cannot_be_paraphrase(doc(5, 40), doc(2000, 40)), cannot_be_paraphrase(doc(5, 40), doc(6, 40))
+    (True, False)
+    """
+    opt = options or ParaphraseOptions()
+    units = min(len(da), len(db))
+    if units < opt.min_pairs:
+        return True
+    per_unit = 1 + MAX_EXTRA if extend else 1
+    cov = [int(d.longest[min(len(d), units * per_unit)]) / (int(d.prefix[-1]) or 1) for d in (da, db)]
+    lowest_other = min(opt.min_coverage_other, opt.min_coverage_other_many)
+    return min(cov) < lowest_other or max(cov) < opt.min_coverage
+
+
 @dataclass(frozen=True, slots=True)
 class ParaphraseResult:
     """Everything :func:`compare_texts` finds for one document pair.
@@ -512,13 +547,26 @@ def covered_sentences(spans: Sequence[tuple[int, int]], ranges: Sequence[tuple[i
     [True, False, False]
     """
     out = np.zeros(len(spans), dtype=bool)
-    if not ranges:
+    if not ranges or not len(spans):
         return out
-    rs = sorted(ranges)
-    for k, (s0, s1) in enumerate(spans):
-        inside = sum(max(0, min(s1, r1) - max(s0, r0)) for r0, r1 in rs if r0 < s1 and r1 > s0)
-        out[k] = 2 * inside >= (s1 - s0) > 0
-    return out
+    # inside(s0, s1) = F(s1) - F(s0), where F(x) = sum over ranges of |[r0, r1) ∩ (-inf, x)|:
+    # sorted ends and prefix sums give it for every sentence at once (a sentence-by-range
+    # double loop was quadratic for a long document with many passages)
+    r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+    r = r[r[:, 1] > r[:, 0]]
+    starts, ends = np.sort(r[:, 0]), np.sort(r[:, 1])
+    cs = np.concatenate([[0], np.cumsum(starts)])
+    ce = np.concatenate([[0], np.cumsum(ends)])
+
+    def f(x: np.ndarray) -> np.ndarray:
+        n0 = np.searchsorted(starts, x, side="left")
+        n1 = np.searchsorted(ends, x, side="left")
+        return (n0 * x - cs[n0]) - (n1 * x - ce[n1])
+
+    sp = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    inside = f(sp[:, 1]) - f(sp[:, 0])
+    length = sp[:, 1] - sp[:, 0]
+    return (2 * inside >= length) & (length > 0)
 
 
 def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
@@ -767,6 +815,10 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             ps = copied[(a, b)]
             flags = (covered_sentences(da.spans, [(p[0], p[1]) for p in ps]),
                      covered_sentences(db.spans, [(p[2], p[3]) for p in ps]))
+        if cannot_be_paraphrase(da, db, screen, extend=False):  # the screen's own decision, without the cost
+            if on_pair is not None:
+                on_pair()
+            continue
         v = verbatim.get((a, b), 0.0) if verbatim else 0.0
         s = compare_prepared(da, db, lex_model, screen, *flags, extend=False)
         if s.paraphrase and s.reworded >= 0.5 * v:

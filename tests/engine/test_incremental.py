@@ -197,6 +197,21 @@ def test_check_finds_damage(tmp_path: Path) -> None:
     assert res.exit_code == 1
 
 
+def test_candidates_verified_in_groups_give_the_same_pairs(tmp_path: Path, monkeypatch) -> None:
+    """Candidates are verified in groups (so a time budget can stop a long lookup between them);
+    the pairs must not depend on the group size."""
+    docs = make_corpus(200, seed=13)
+    with Index.open(tmp_path / "x.retold") as ix:
+        ix.add(docs)
+        want = {d["id"]: ix.matches(d["id"], TEXT_REUSE_KINDS) for d in docs[:40]}
+        wq = ix.query(docs[7]["text"] + " with a few new words", TEXT_REUSE_KINDS)
+        monkeypatch.setattr(Index, "VERIFY_GROUP", 2)
+        for d in docs[:40]:
+            assert_same(ix.matches(d["id"], TEXT_REUSE_KINDS), want[d["id"]], d["id"])
+        assert_same(ix.query(docs[7]["text"] + " with a few new words", TEXT_REUSE_KINDS), wq, "query")
+        assert sum(len(v) for v in want.values()) > 20
+
+
 def test_sigkill_mid_index_keeps_acknowledged_batches(tmp_path: Path) -> None:
     docs = make_corpus(3000, seed=9)
     corpus = write_jsonl(tmp_path / "c.jsonl", docs)

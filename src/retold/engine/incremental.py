@@ -51,7 +51,7 @@ from ..records import Cluster, Pair
 from ..stages import assemble, decide, exact, sign
 from ..stages.candidates import Rule, agreement_filter, anchor_rule, band_rule, probe_hits
 from ..stages.sign import Signed, doc_slice
-from .index_storage import SCHEMA_VERSION, DocRow, IndexError_, IndexStorage, SQLiteStorage
+from .index_storage import SCHEMA_VERSION, DamagedIndexError, DocRow, IndexError_, IndexStorage, SQLiteStorage
 
 __all__ = ["AddResult", "Index", "IndexError_", "StoredDocument", "UnknownDocument"]
 
@@ -486,12 +486,27 @@ class Index:
             out.update(probe_hits(lists, rule, extra, q.idx).tolist())
         return np.array(sorted(out), dtype=np.int64)
 
+    #: Candidates verified together; between groups the storage is read again, which is where a
+    #: caller's time budget (``storage.budget``) can stop a long lookup.
+    VERIFY_GROUP = 512
+
     def _verified(self, q: _Probe, plan: Plan, local_of: dict[int, int], docs: list[int]
                   ) -> tuple[PairTable, dict[int, DocRow]]:
-        """Decide ``q`` against its candidates; the table is over local document numbers."""
+        """Decide ``q`` against its candidates, :data:`VERIFY_GROUP` at a time; the table is over
+        local document numbers."""
         cand = self._candidates(q, plan)
         if cand.shape[0] == 0:
             return PairTable(has_passages=plan.passages), {}
+        tables: list[PairTable] = []
+        rows: dict[int, DocRow] = {}
+        for s in range(0, cand.shape[0], self.VERIFY_GROUP):
+            table, group_rows = self._verified_group(q, plan, local_of, docs, cand[s : s + self.VERIFY_GROUP])
+            tables.append(table)
+            rows.update(group_rows)
+        return PairTable.concat(tables), rows
+
+    def _verified_group(self, q: _Probe, plan: Plan, local_of: dict[int, int], docs: list[int],
+                        cand: np.ndarray) -> tuple[PairTable, dict[int, DocRow]]:
         seq_of = self.storage.sequences(cand.tolist())
         rows = self.storage.docs_by_idx(cand.tolist())
         for d in cand.tolist():
@@ -638,7 +653,15 @@ class Index:
             assert fp.terms is not None and fp.term_offsets is not None
             tparts = [doc_slice(fp.terms, fp.term_offsets, j).astype(np.uint64) for j in rep_rows]
             exp["term"].append((np.concatenate(tparts), np.repeat(idx, [p.shape[0] for p in tparts])))
-            stored = self.storage.sequences(idx.tolist())
+            try:
+                stored = self.storage.sequences(idx.tolist())
+            except DamagedIndexError:  # report every damaged blob, and go on checking the rest
+                stored = {}
+                for d in idx.tolist():
+                    try:
+                        stored.update(self.storage.sequences([d]))
+                    except DamagedIndexError as e:
+                        problems.append(str(e))
             for j, d in zip(rep_rows, idx.tolist()):
                 want = doc_slice(fp.shingles, fp.sh_offsets, j)
                 got = stored.get(d)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..alignment import MAX_SEED_REPEATS, MAX_SHIFT, align_batch
 from ..model import KIND_CODE, Options, Plan
-from ..scores import PairScores, score_pairs
+from ..scores import PairScores, doc_index, score_pairs
 
 #: ``pmap(fn, items)``: how the caller runs independent pieces of work (``map``, a thread pool's
 #: ``map``...); stages never start threads themselves.
@@ -86,7 +86,10 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
     min_shared = max(1, int((options.partial_min_words - k + 1) * options.passage_min_score))
     # coverage (the near-duplicate test) only where a near-duplicate is possible; partial pairs
     # get their coverage from their passages below
-    sc = score_pairs(seqs, offs, n_tokens, la, lb, k, options.gap, options.min_run, options.near_min_containment)
+    # long documents are sorted once here, for both kernels (their pairs then cost the other side)
+    index = doc_index(seqs, offs, np.concatenate([la, lb]))
+    sc = score_pairs(seqs, offs, n_tokens, la, lb, k, options.gap, options.min_run, options.near_min_containment,
+                     index=index)
     ta, tb = n_tokens[la], n_tokens[lb]
     near = classify_near(ta, tb, sc.coverage_a, sc.coverage_b, options)
     kind = np.where(near, KIND_CODE["near_duplicate"], -1).astype(np.int8)
@@ -96,7 +99,7 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
         return Decision(kind, score, sc, e, e, e, e, e, np.zeros(0), np.zeros(0, dtype=bool))
     # passages for near-duplicates, and for the rest: is there a real shared passage?
     todo = np.flatnonzero(near | (sc.intersection >= min_shared))
-    pp, a0, a1, b0, b1, ps, pv = align_pairs(seqs, offs, la[todo], lb[todo], options, pmap, pieces)
+    pp, a0, a1, b0, b1, ps, pv = align_pairs(seqs, offs, la[todo], lb[todo], options, pmap, pieces, index)
     pair = todo[pp]
     long_enough = np.minimum(a1 - a0, b1 - b0) + 1 >= options.partial_min_words
     has = np.zeros(la.shape[0], dtype=bool)
@@ -122,14 +125,20 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
 
 
 def align_pairs(seqs: np.ndarray, offs: np.ndarray, la: np.ndarray, lb: np.ndarray, options: Options,
-                pmap: ParallelMap | None = None, pieces: int = 2) -> tuple[np.ndarray, ...]:
+                pmap: ParallelMap | None = None, pieces: int = 2,
+                index: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, ...]:
     """Passages of many pairs (:func:`retold.alignment.align_batch`), in ``pieces`` runs through
     ``pmap`` when given (the kernel releases the GIL, so a thread pool's map runs them at once).
 
+    ``index``: :func:`retold.scores.doc_index` of the documents (made here when None), so that a
+    long document is sorted once, not once a pair.
+
     Returns flat arrays (pair, a_tok0, a_tok1, b_tok0, b_tok1, score, verbatim), grouped by pair.
     """
+    if index is None:
+        index = doc_index(seqs, offs, np.concatenate([la, lb]))
     args = (options.shingle_size, options.gap, MAX_SHIFT, options.passage_min_words, options.passage_min_score,
-            MAX_SEED_REPEATS)
+            MAX_SEED_REPEATS, index[0], index[1], index[2])
     n = la.shape[0]
     if pmap is None or n < 256 or pieces < 2:
         return align_batch(seqs, offs, la, lb, *args)
