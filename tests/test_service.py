@@ -371,7 +371,7 @@ def test_service_on_a_full_disk_answers_503_and_loses_nothing(tmp_path: Path) ->
     with small_disk(tmp_path, 1 << 20) as (mnt, limit):
         port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(mnt / "s.retold"),
-                                   "--port", str(port), "--token", "t"], stdout=subprocess.DEVNULL,
+                                   "--create", "--port", str(port), "--token", "t"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, preexec_fn=child_limit(limit))
         try:
             c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
@@ -409,8 +409,8 @@ def test_a_cleanly_stopped_service_leaves_one_complete_file(tmp_path: Path) -> N
 
     db = tmp_path / "s.retold"
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(db), "--port", str(port),
-                               "--token", "t"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(db), "--create", "--port",
+                               str(port), "--token", "t"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
         deadline = time.time() + 60

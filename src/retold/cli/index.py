@@ -269,7 +269,7 @@ def backup_cmd(db: DbOpt, output: Annotated[Path, typer.Argument(help="The new f
     """Copy an index into one new file, including what its -wal holds (safe while it is served)."""
     from ..engine.index_storage import IndexError_
 
-    console = Console(stderr=True)
+    console = _console()
     t0 = time.perf_counter()
     ix = _open(console, db, create=False, readonly=True)
     try:
