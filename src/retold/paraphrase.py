@@ -32,7 +32,9 @@ from dataclasses import dataclass, field, replace
 import numba as nb
 import numpy as np
 
+from .chargrams import CharEvidence, gram_rows
 from .languages import languages, tally
+from .lexical import SparseRows
 from .records import Passage
 from .semantic import (
     LEXICAL_MODEL,
@@ -305,10 +307,12 @@ def join_features(f: SentenceFeatures, first: int, last: int) -> SentenceFeature
 
 @dataclass(frozen=True, slots=True)
 class DocSentences:
-    """A document cut into sentences, with the features similarity needs."""
+    """A document cut into sentences, with the features similarity needs (``grams``: the
+    sentences' character 3-grams, :mod:`retold.chargrams`, for documents not in English)."""
 
     spans: list[tuple[int, int]]
     features: SentenceFeatures
+    grams: SparseRows | None = None
     prefix: np.ndarray = field(init=False, repr=False)  # cumulative sentence lengths, [n + 1]
 
     def __post_init__(self) -> None:
@@ -340,15 +344,22 @@ def prepare_many(texts: Sequence[str]) -> list[DocSentences]:
     return out
 
 
-def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
+def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
                    options: ParaphraseOptions | None = None, extend: bool = True) -> list[SentencePair]:
     """Every aligned unit of two prepared documents (features computed once per document), listed or not.
 
-    ``extend=False`` skips joining split or merged neighbours (the screen needs only the core pairs)."""
+    ``model``: the sentence similarity (a :class:`~retold.chargrams.CharEvidence` reads the
+    documents' ``grams``). ``extend=False`` skips joining split or merged neighbours (the screen
+    needs only the core pairs)."""
     opt = options or ParaphraseOptions()
     if not len(da) or not len(db):
         return []
-    sim = similarity_matrix(da.features, db.features, model)
+    chars = isinstance(model, CharEvidence)
+    if chars:
+        assert da.grams is not None and db.grams is not None, "character evidence needs the documents' grams"
+        sim, weights = model.matrix(da.grams, db.grams)
+    else:
+        sim = similarity_matrix(da.features, db.features, model)
     thr = model.threshold if opt.threshold is None else opt.threshold
     long_a = da.features.n_content >= opt.min_content
     long_b = db.features.n_content >= opt.min_content
@@ -360,6 +371,9 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
     def unit_score(a0: int, a1: int, b0: int, b1: int) -> float:
         if a0 == a1 and b0 == b1:
             return float(sim[a0, b0])
+        if chars:
+            assert da.grams is not None and db.grams is not None
+            return model.unit(da.grams, db.grams, weights, a0, a1, b0, b1) - opt.merge_margin
         ja, jb = join_features(da.features, a0, a1), join_features(db.features, b0, b1)
         # a joined unit must beat its core by a margin: pooling always smooths a little
         return float(similarity_matrix(ja, jb, model)[0, 0]) - opt.merge_margin
@@ -521,7 +535,7 @@ def covered_sentences(spans: Sequence[tuple[int, int]], ranges: Sequence[tuple[i
     return out
 
 
-def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
+def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
                      options: ParaphraseOptions | None = None, copied_a: np.ndarray | None = None,
                      copied_b: np.ndarray | None = None, extend: bool = True) -> ParaphraseResult:
     """Align two prepared documents and decide (the corpus path: features reused across pairs).
@@ -641,15 +655,29 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
 
 #: the cascade's sure band (:class:`retold.semantic.CascadeModel`)
 CASCADE = CascadeModel()
-#: sentence threshold of the lexical evidence for documents not in English: their function words
-#: are not known as stop words, so two unrelated sentences share more of their words
-FOREIGN_THRESHOLD = 0.7
+#: the sentence evidence for documents not in English (:mod:`retold.chargrams`)
+FOREIGN = CharEvidence()
+#: cosine from which a sentence sandwiched between two aligned pairs aligns (:func:`fill_gaps`)
+FOREIGN_FILL = 0.2
 
 
 def foreign_options(options: ParaphraseOptions) -> ParaphraseOptions:
-    """The decision for documents the sentence model does not serve (not English): lexical
-    evidence only, with a stricter sentence threshold (:data:`FOREIGN_THRESHOLD`)."""
-    return replace(options, threshold=max(FOREIGN_THRESHOLD, options.threshold or 0.0))
+    """The decision for documents the sentence model does not serve (not English): sentences
+    align on character 3-grams (:data:`FOREIGN`), every aligned unit is listed as a passage, and
+    the document rule is the same."""
+    return replace(options, threshold=FOREIGN.threshold, passage_min_score=FOREIGN.threshold,
+                   fill_threshold=FOREIGN_FILL)
+
+
+def with_grams(docs: Sequence[int], prepared: dict[int, DocSentences], raw: dict[int, str]) -> dict[int, DocSentences]:
+    """``prepared`` documents ``docs`` with their sentences' character 3-grams, in one batch."""
+    grams = gram_rows([raw[d][s:e] for d in docs for s, e in prepared[d].spans])
+    out, k = {}, 0
+    for d in docs:
+        n = len(prepared[d])
+        out[d] = DocSentences(prepared[d].spans, prepared[d].features, grams.rows(k, k + n))
+        k += n
+    return out
 
 
 def static_screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
@@ -737,9 +765,10 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     for documents of pairs that pass the screen. The sentence model reads English pairs only
     (:func:`retold.languages.language_of`): with MiniLM, the static model decides the sentence
     pairs it is sure of and MiniLM reads the rest (:func:`_cascade`); pairs in other languages
-    are decided on lexical evidence (:func:`foreign_options`). Returns ``(a, b, result)`` for
-    pairs decided ``paraphrase``, sorted; ``stats`` (optional) receives the counts of each stage
-    and the documents per language.
+    skip the (English) screen and align on character 3-grams (:mod:`retold.chargrams`,
+    :func:`foreign_options`). Returns ``(a, b, result)`` for pairs decided ``paraphrase``,
+    sorted; ``stats`` (optional) receives the counts of each stage (``foreign_pairs``: pairs
+    decided on character evidence) and the documents per language.
     """
     opt = options or ParaphraseOptions()
     cache = embed if embed is not None else EmbeddingCache(LexicalEmbedder())
@@ -760,6 +789,10 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             chunk, size = [], 0
     out = []
     kept: list[tuple[int, int, tuple[np.ndarray | None, np.ndarray | None], float]] = []
+    foreign: list[tuple[int, int, tuple[np.ndarray | None, np.ndarray | None], float]] = []
+    # the sentence model knows English: other languages are decided on character evidence, which
+    # the lexical screen (English words) must not pre-empt
+    langs = languages({d: raw[d] for d in involved})
     for a, b in pairs:
         da, db = lexical[a], lexical[b]
         flags: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
@@ -768,16 +801,15 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             flags = (covered_sentences(da.spans, [(p[0], p[1]) for p in ps]),
                      covered_sentences(db.spans, [(p[2], p[3]) for p in ps]))
         v = verbatim.get((a, b), 0.0) if verbatim else 0.0
+        if langs[a] != "en" or langs[b] != "en":
+            foreign.append((a, b, flags, v))
+            continue
         s = compare_prepared(da, db, lex_model, screen, *flags, extend=False)
         if s.paraphrase and s.reworded >= 0.5 * v:
             kept.append((a, b, flags, v))
         elif on_pair is not None:
             on_pair()
     n_screened = len(kept)
-    # the sentence model knows English: other languages are decided on lexical evidence alone
-    langs = languages({d: raw[d] for d in involved})
-    foreign = [k for k in kept if langs[k[0]] != "en" or langs[k[1]] != "en"]
-    kept = [k for k in kept if langs[k[0]] == "en" and langs[k[1]] == "en"]
     docs: dict[int, DocSentences] = lexical
     model: SimilarityModel | CascadeModel = final_model if semantic else lex_model
     counts: dict[str, int] = {}
@@ -801,8 +833,8 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             # the model sees every document that passed the screen in a few large calls: batches
             # of similar-length sentences from many documents pad less than one document at a time
             docs = embed_documents(sorted({d for a, b, _, _ in kept for d in (a, b)}), lexical, raw, cache)
-    lexical_opt = foreign_options(opt)
-    for group, m, o, ds in ((kept, model, opt, docs), (foreign, lex_model, lexical_opt, lexical)):
+    chars = with_grams(sorted({d for a, b, _, _ in foreign for d in (a, b)}), lexical, raw) if foreign else {}
+    for group, m, o, ds in ((kept, model, opt, docs), (foreign, FOREIGN, foreign_options(opt), chars)):
         for a, b, flags, v in group:
             r = compare_prepared(ds[a], ds[b], m, o, *flags)
             if r.paraphrase and r.reworded >= v:
@@ -812,7 +844,7 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     out.sort(key=lambda t: (t[0], t[1]))
     if stats is not None:
         english = sum(lang == "en" for lang in langs.values())
-        stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened,
+        stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened, foreign_pairs=len(foreign),
                      embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out),
                      documents_model=english if semantic else 0,
                      documents_lexical=len(langs) - english if semantic else len(langs), **counts)

@@ -1,0 +1,157 @@
+"""Rewrite evidence that needs no model and no word list: character n-grams of sentences.
+
+The sentence model knows English; for documents in other languages the paraphrase tier aligns
+sentences on this evidence instead. What a rewrite in any language keeps, and what it is
+measured on here:
+
+- **Character 3-grams**, not words: a newspaper that respells a name (``بنگلہ دیش`` /
+  ``بنگلادیش``) or inflects a word differently still shares most of its 3-grams, where the words
+  differ. Digits of every script are read as ASCII digits, so ``۲۰۱۴`` and ``2014`` agree.
+- **Weights from the pair itself**: a 3-gram found in many of the two documents' sentences
+  (function words, common endings: ``کے``, ``ہے``, ``the``) says little, one found in a single
+  sentence on each side (a name, a number, a rare word) says much. The weight is the inverse
+  sentence frequency over the sentences of the two documents, so no list of stop words is
+  needed and the same pair gets the same similarity in any corpus.
+- The cosine of two sentences' weighted 3-gram sets is their similarity; the paraphrase tier
+  then keeps a one-to-one chain of sentence pairs in the same order on both sides
+  (:func:`retold.paraphrase.align_matrix`): a rewrite retells the story in its order, while
+  independent coverage of one event shares names scattered over the text.
+
+Tuned on the reuse development corpus (English, every document sent down this path), MSRP
+train stories and odd ECB+ topics (``benchmarks/foreign_eval.py``); COUNTER only reports.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .lexical import SparseRows, _gram
+
+#: hashed 3-gram slots (a sentence has ~100 distinct 3-grams: collisions are rare)
+DIM = 1 << 16
+GRAM = 3
+
+
+@lru_cache(maxsize=1)
+def _digit_table() -> dict[int, str]:
+    # decimal digits of every script in the Basic Multilingual Plane -> ASCII
+    return {c: str(unicodedata.decimal(chr(c))) for c in range(0x80, 0x10000)
+            if chr(c).isdecimal() and unicodedata.decimal(chr(c), None) is not None}
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalise(sentence: str) -> str:
+    """The form 3-grams are read from: lower case, ASCII digits, every run of punctuation and
+    space one space, a space at both ends.
+
+    >>> normalise("Bangladesh won by ۳ wickets!")
+    ' bangladesh won by 3 wickets '
+    """
+    s = _NON_WORD.sub(" ", sentence.lower().translate(_digit_table())).strip()
+    return f" {s} " if s else ""
+
+
+def gram_rows(sentences: Sequence[str], dim: int = DIM) -> SparseRows:
+    """Each sentence's set of character 3-grams (of :func:`normalise`), hashed into ``dim`` slots
+    (value 1; the weights are the pair's, :func:`weighted`).
+
+    >>> r = gram_rows(["Kim won", "kim won!", ""])
+    >>> r.counts().tolist(), bool((r.rows(0, 1).idx == r.rows(1, 2).idx).all())
+    ([7.0, 7.0, 0.0], True)
+    """
+    norm = [normalise(s) for s in sentences]
+    n = len(norm)
+    joined = "".join(norm)
+    cps = np.frombuffer(joined.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    lens = np.array([len(s) for s in norm], dtype=np.int64)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=starts[1:])
+    grams_per = np.maximum(lens - GRAM + 1, 0)
+    if cps.shape[0] < GRAM or not grams_per.any():
+        return SparseRows(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(n + 1, np.int64), dim)
+    p = np.uint64(0x100000001B3)
+    h = cps[: -GRAM + 1] * p * p + cps[1 : -GRAM + 2] * p + cps[GRAM - 1 :]
+    h ^= h >> np.uint64(29)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(32)
+    # the 3-grams that start in a sentence and end in it
+    owner = np.repeat(np.arange(n, dtype=np.int64), grams_per)
+    first = np.concatenate([np.arange(s, s + g) for s, g in zip(starts[:-1].tolist(), grams_per.tolist())])
+    slot = (h[first] % np.uint64(dim)).astype(np.int64)
+    key = np.unique(owner * dim + slot)
+    rows, cols = key // dim, key % dim
+    off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=off[1:])
+    return SparseRows(cols.astype(np.int32), np.ones(cols.shape[0], np.float32), off, dim)
+
+
+def pair_weights(a: SparseRows, b: SparseRows) -> np.ndarray:
+    """Weight of every slot for the pair (A, B): ``log(S / sf)``, S the two documents' sentences,
+    sf how many of them hold the 3-gram (0 for one in every sentence).
+
+    >>> w = pair_weights(gram_rows(["the cat", "the dog"]), gram_rows(["the cow"]))
+    >>> round(float(w[gram_rows(["the"]).idx].max()), 3), round(float(w[gram_rows(["cow"]).idx].min()), 3)
+    (0.0, 1.099)
+    """
+    s = len(a) + len(b)
+    sf = np.bincount(np.concatenate([a.idx, b.idx]), minlength=a.dim).astype(np.float64)
+    return np.log(s / np.maximum(sf, 1.0)).astype(np.float32)
+
+
+def weighted(rows: SparseRows, weights: np.ndarray) -> SparseRows:
+    """``rows`` with each slot's weight, every row L2-normalised."""
+    val = weights[rows.idx]
+    sq = np.add.reduceat(val * val, rows.off[:-1]) if val.shape[0] else np.zeros(0, np.float32)
+    norms = np.zeros(len(rows), dtype=np.float32)
+    nonempty = np.diff(rows.off) > 0
+    norms[nonempty] = np.sqrt(sq[nonempty])
+    inv = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
+    val = val * np.repeat(inv, np.diff(rows.off))
+    return SparseRows(rows.idx, val.astype(np.float32), rows.off, rows.dim)
+
+
+def join(rows: SparseRows, first: int, last: int) -> SparseRows:
+    """Rows ``first..last`` read as one sentence: the union of their 3-grams.
+
+    >>> join(gram_rows(["ab", "cd"]), 0, 1).counts().tolist()
+    [4.0]
+    """
+    return rows.pool(first, last, np.ones(last - first + 1, np.float32), union=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CharEvidence:
+    """Sentence similarity from weighted character 3-grams (the decision's "model" for documents
+    the sentence model does not serve).
+
+    Attributes:
+        threshold: cosine from which two sentences may align.
+    """
+
+    threshold: float = 0.3
+
+    def matrix(self, a: SparseRows, b: SparseRows) -> tuple[np.ndarray, np.ndarray]:
+        """(cosine of every sentence of A with every sentence of B, the pair's slot weights).
+
+        >>> m, _ = CharEvidence().matrix(gram_rows(["Dhaka hosts Pakistan", "Rain in Lahore today"]),
+        ...                              gram_rows(["Pakistan in Dhaka", "Wheat prices rose"]))
+        >>> (m * 100).round().astype(int).tolist()
+        [[45, 0], [8, 0]]
+        """
+        w = pair_weights(a, b)
+        wa, wb = weighted(a, w), weighted(b, w)
+        return _gram(wa.idx, wa.val, wa.off, wb.idx, wb.val, wb.off), w
+
+    @staticmethod
+    def unit(a: SparseRows, b: SparseRows, weights: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> float:
+        """Cosine of sentences ``a0..a1`` of A read as one with ``b0..b1`` of B."""
+        ja, jb = weighted(join(a, a0, a1), weights), weighted(join(b, b0, b1), weights)
+        return float(_gram(ja.idx, ja.val, ja.off, jb.idx, jb.val, jb.off)[0, 0])
