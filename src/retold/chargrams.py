@@ -109,12 +109,11 @@ def pair_weights(a: SparseRows, b: SparseRows) -> np.ndarray:
 def weighted(rows: SparseRows, weights: np.ndarray) -> SparseRows:
     """``rows`` with each slot's weight, every row L2-normalised."""
     val = weights[rows.idx]
-    sq = np.add.reduceat(val * val, rows.off[:-1]) if val.shape[0] else np.zeros(0, np.float32)
-    norms = np.zeros(len(rows), dtype=np.float32)
-    nonempty = np.diff(rows.off) > 0
-    norms[nonempty] = np.sqrt(sq[nonempty])
+    sizes = np.diff(rows.off)
+    owner = np.repeat(np.arange(len(rows)), sizes)
+    norms = np.sqrt(np.bincount(owner, weights=val.astype(np.float64) ** 2, minlength=len(rows)))
     inv = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
-    val = val * np.repeat(inv, np.diff(rows.off))
+    val = val * inv[owner]
     return SparseRows(rows.idx, val.astype(np.float32), rows.off, rows.dim)
 
 
@@ -136,7 +135,7 @@ class CharEvidence:
         threshold: cosine from which two sentences may align.
     """
 
-    threshold: float = 0.3
+    threshold: float = 0.25
 
     def matrix(self, a: SparseRows, b: SparseRows) -> tuple[np.ndarray, np.ndarray]:
         """(cosine of every sentence of A with every sentence of B, the pair's slot weights).
