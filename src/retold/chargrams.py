@@ -86,29 +86,36 @@ def gram_rows(sentences: Sequence[str], dim: int = DIM) -> SparseRows:
     owner = np.repeat(np.arange(n, dtype=np.int64), grams_per)
     first = np.concatenate([np.arange(s, s + g) for s, g in zip(starts[:-1].tolist(), grams_per.tolist())])
     slot = (h[first] % np.uint64(dim)).astype(np.int64)
-    key = np.unique(owner * dim + slot)
+    key = np.sort(owner * dim + slot)
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])]
     rows, cols = key // dim, key % dim
     off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=off[1:])
     return SparseRows(cols.astype(np.int32), np.ones(cols.shape[0], np.float32), off, dim)
 
 
-def pair_weights(a: SparseRows, b: SparseRows) -> np.ndarray:
-    """Weight of every slot for the pair (A, B): ``log(S / sf)``, S the two documents' sentences,
-    sf how many of them hold the 3-gram (0 for one in every sentence).
+def pair_weights(a: SparseRows, b: SparseRows) -> tuple[np.ndarray, np.ndarray]:
+    """The pair's (A, B) slots, sorted, and the weight of each: ``log(S / sf)``, S the two
+    documents' sentences, sf how many of them hold the 3-gram (0 for one in every sentence).
 
-    >>> w = pair_weights(gram_rows(["the cat", "the dog"]), gram_rows(["the cow"]))
-    >>> round(float(w[gram_rows(["the"]).idx].max()), 3), round(float(w[gram_rows(["cow"]).idx].min()), 3)
+    >>> slots, w = pair_weights(gram_rows(["the cat", "the dog"]), gram_rows(["the cow"]))
+    >>> the, cow = gram_rows(["the"]).idx, gram_rows(["cow"]).idx
+    >>> round(float(w[np.searchsorted(slots, the)].max()), 3), round(float(w[np.searchsorted(slots, cow)].min()), 3)
     (0.0, 1.099)
     """
     s = len(a) + len(b)
-    sf = np.bincount(np.concatenate([a.idx, b.idx]), minlength=a.dim).astype(np.float64)
-    return np.log(s / np.maximum(sf, 1.0)).astype(np.float32)
+    slots, sf = np.unique(np.concatenate([a.idx, b.idx]), return_counts=True)
+    return slots, np.log(s / sf).astype(np.float32)
 
 
-def weighted(rows: SparseRows, weights: np.ndarray) -> SparseRows:
-    """``rows`` with each slot's weight, every row L2-normalised."""
-    val = weights[rows.idx]
+def weighted(rows: SparseRows, weights: tuple[np.ndarray, np.ndarray]) -> SparseRows:
+    """``rows`` (of the pair whose :func:`pair_weights` are ``weights``) with each slot's weight,
+    every row L2-normalised."""
+    slots, w = weights
+    return _normalised(rows, w[np.searchsorted(slots, rows.idx)])
+
+
+def _normalised(rows: SparseRows, val: np.ndarray) -> SparseRows:
     sizes = np.diff(rows.off)
     owner = np.repeat(np.arange(len(rows)), sizes)
     norms = np.sqrt(np.bincount(owner, weights=val.astype(np.float64) ** 2, minlength=len(rows)))
@@ -137,7 +144,7 @@ class CharEvidence:
 
     threshold: float = 0.25
 
-    def matrix(self, a: SparseRows, b: SparseRows) -> tuple[np.ndarray, np.ndarray]:
+    def matrix(self, a: SparseRows, b: SparseRows) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """(cosine of every sentence of A with every sentence of B, the pair's slot weights).
 
         >>> m, _ = CharEvidence().matrix(gram_rows(["Dhaka hosts Pakistan", "Rain in Lahore today"]),
@@ -145,12 +152,15 @@ class CharEvidence:
         >>> (m * 100).round().astype(int).tolist()
         [[45, 0], [8, 0]]
         """
-        w = pair_weights(a, b)
-        wa, wb = weighted(a, w), weighted(b, w)
-        return _gram(wa.idx, wa.val, wa.off, wb.idx, wb.val, wb.off), w
+        s = len(a) + len(b)
+        slots, where, sf = np.unique(np.concatenate([a.idx, b.idx]), return_inverse=True, return_counts=True)
+        w = np.log(s / sf).astype(np.float32)  # as pair_weights, without looking the slots up again
+        wa, wb = _normalised(a, w[where[: a.idx.shape[0]]]), _normalised(b, w[where[a.idx.shape[0]:]])
+        return _gram(wa.idx, wa.val, wa.off, wb.idx, wb.val, wb.off), (slots, w)
 
     @staticmethod
-    def unit(a: SparseRows, b: SparseRows, weights: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> float:
+    def unit(a: SparseRows, b: SparseRows, weights: tuple[np.ndarray, np.ndarray], a0: int, a1: int, b0: int,
+             b1: int) -> float:
         """Cosine of sentences ``a0..a1`` of A read as one with ``b0..b1`` of B."""
         ja, jb = weighted(join(a, a0, a1), weights), weighted(join(b, b0, b1), weights)
         return float(_gram(ja.idx, ja.val, ja.off, jb.idx, jb.val, jb.off)[0, 0])
