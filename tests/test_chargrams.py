@@ -16,8 +16,8 @@ _VOCAB = ["Kim", "denied", "Putin", "help", "13,500", "the", "was", "بنگلہ"
        st.lists(st.lists(st.sampled_from(_VOCAB + [",", "."]), max_size=20), min_size=1, max_size=5))
 def test_similarity_is_a_symmetric_cosine(sa: list[list[str]], sb: list[list[str]]) -> None:
     a, b = gram_rows([" ".join(s) for s in sa]), gram_rows([" ".join(s) for s in sb])
-    m, (_, w) = CharEvidence().matrix(a, b)
-    mt, _ = CharEvidence().matrix(b, a)
+    m, (_, w) = CharEvidence().matrix(a, b), pair_weights(a, b)
+    mt = CharEvidence().matrix(b, a)
     assert m.shape == (len(sa), len(sb))
     assert np.allclose(m, mt.T, atol=1e-5)
     assert (m >= -1e-6).all() and (m <= 1 + 1e-5).all()
@@ -38,7 +38,7 @@ def test_respelled_names_and_digits_of_another_script_still_match() -> None:
     c = "لاہور میں بارش کے بعد موسم خوشگوار ہو گیا"
     rows_a = gram_rows([a, c])
     rows_b = gram_rows([b, "حکومت نے گندم کی قیمت بڑھا دی"])
-    m, _ = CharEvidence().matrix(rows_a, rows_b)
+    m = CharEvidence().matrix(rows_a, rows_b)
     assert m[0, 0] >= CharEvidence().threshold
     assert m[1, 0] < 0.1 and m[0, 1] < 0.1 and m[1, 1] < CharEvidence().threshold
     assert normalise("۲۰۲۲") == normalise("2022") == " 2022 "
@@ -48,5 +48,17 @@ def test_a_gram_in_every_sentence_weighs_nothing() -> None:
     a, b = gram_rows(["the cat sat", "the dog ran"]), gram_rows(["the cow"])
     slots, w = pair_weights(a, b)
     assert w[np.searchsorted(slots, gram_rows(["the"]).idx)].max() == 0.0
-    m, _ = CharEvidence().matrix(a, b)
+    m = CharEvidence().matrix(a, b)
     assert m.max() < 0.2  # "the" alone is no evidence
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_VOCAB), max_size=15), min_size=1, max_size=6),
+       st.lists(st.lists(st.sampled_from(_VOCAB), max_size=15), min_size=1, max_size=6))
+def test_compiled_matrix_equals_the_weighted_cosine(sa: list[list[str]], sb: list[list[str]]) -> None:
+    from retold.chargrams import weighted
+
+    a, b = gram_rows([" ".join(s) for s in sa]), gram_rows([" ".join(s) for s in sb])
+    m, w = CharEvidence().matrix(a, b), pair_weights(a, b)
+    wa, wb = weighted(a, w), weighted(b, w)
+    assert np.allclose(m, wa.dot(wb), atol=1e-5)

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numba as nb
 import numpy as np
 
 from .lexical import SparseRows, _gram
@@ -133,6 +134,53 @@ def join(rows: SparseRows, first: int, last: int) -> SparseRows:
     return rows.pool(first, last, np.ones(last - first + 1, np.float32), union=True)
 
 
+@nb.njit(nogil=True, cache=True)
+def _pair_matrix(ai, ao, bi, bo, dim):
+    """Cosine of every row of A with every row of B, each slot weighted ``log(S / sf)`` over the
+    pair's rows (:func:`pair_weights` and :func:`weighted` in one pass; the tests check they agree)."""
+    n, m = ao.shape[0] - 1, bo.shape[0] - 1
+    out = np.zeros((n, m), dtype=np.float32)
+    if n == 0 or m == 0:
+        return out
+    sf = np.zeros(dim, dtype=np.int32)
+    for t in range(ai.shape[0]):
+        sf[ai[t]] += 1
+    for t in range(bi.shape[0]):
+        sf[bi[t]] += 1
+    total = float(n + m)
+    w = np.zeros(dim, dtype=np.float32)
+    for t in range(ai.shape[0]):
+        w[ai[t]] = np.log(total / sf[ai[t]])
+    for t in range(bi.shape[0]):
+        w[bi[t]] = np.log(total / sf[bi[t]])
+    nb_ = np.zeros(m, dtype=np.float32)
+    for c in range(m):
+        acc = 0.0
+        for t in range(bo[c], bo[c + 1]):
+            acc += w[bi[t]] * w[bi[t]]
+        nb_[c] = np.sqrt(acc)
+    scratch = np.zeros(dim, dtype=np.float32)
+    for r in range(n):
+        acc = 0.0
+        for t in range(ao[r], ao[r + 1]):
+            acc += w[ai[t]] * w[ai[t]]
+        na = np.sqrt(acc)
+        if na == 0.0:
+            continue
+        for t in range(ao[r], ao[r + 1]):
+            scratch[ai[t]] = w[ai[t]]
+        for c in range(m):
+            if nb_[c] == 0.0:
+                continue
+            dot = 0.0
+            for t in range(bo[c], bo[c + 1]):
+                dot += scratch[bi[t]] * w[bi[t]]
+            out[r, c] = dot / (na * nb_[c])
+        for t in range(ao[r], ao[r + 1]):
+            scratch[ai[t]] = 0.0
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class CharEvidence:
     """Sentence similarity from weighted character 3-grams (the decision's "model" for documents
@@ -144,23 +192,20 @@ class CharEvidence:
 
     threshold: float = 0.25
 
-    def matrix(self, a: SparseRows, b: SparseRows) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """(cosine of every sentence of A with every sentence of B, the pair's slot weights).
+    def matrix(self, a: SparseRows, b: SparseRows) -> np.ndarray:
+        """Cosine of every sentence of A with every sentence of B (weighted by :func:`pair_weights`).
 
-        >>> m, _ = CharEvidence().matrix(gram_rows(["Dhaka hosts Pakistan", "Rain in Lahore today"]),
+        >>> m = CharEvidence().matrix(gram_rows(["Dhaka hosts Pakistan", "Rain in Lahore today"]),
         ...                              gram_rows(["Pakistan in Dhaka", "Wheat prices rose"]))
         >>> (m * 100).round().astype(int).tolist()
         [[45, 0], [8, 0]]
         """
-        s = len(a) + len(b)
-        slots, where, sf = np.unique(np.concatenate([a.idx, b.idx]), return_inverse=True, return_counts=True)
-        w = np.log(s / sf).astype(np.float32)  # as pair_weights, without looking the slots up again
-        wa, wb = _normalised(a, w[where[: a.idx.shape[0]]]), _normalised(b, w[where[a.idx.shape[0]:]])
-        return _gram(wa.idx, wa.val, wa.off, wb.idx, wb.val, wb.off), (slots, w)
+        return _pair_matrix(a.idx, a.off, b.idx, b.off, a.dim)
 
     @staticmethod
     def unit(a: SparseRows, b: SparseRows, weights: tuple[np.ndarray, np.ndarray], a0: int, a1: int, b0: int,
              b1: int) -> float:
-        """Cosine of sentences ``a0..a1`` of A read as one with ``b0..b1`` of B."""
+        """Cosine of sentences ``a0..a1`` of A read as one with ``b0..b1`` of B (``weights``: the
+        pair's :func:`pair_weights`)."""
         ja, jb = weighted(join(a, a0, a1), weights), weighted(join(b, b0, b1), weights)
         return float(_gram(ja.idx, ja.val, ja.off, jb.idx, jb.val, jb.off)[0, 0])

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 import numba as nb
 import numpy as np
 
-from .chargrams import CharEvidence, gram_rows
+from .chargrams import CharEvidence, gram_rows, pair_weights
 from .languages import languages, tally
 from .lexical import SparseRows
 from .records import Passage
@@ -362,7 +362,8 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | 
     chars = isinstance(model, CharEvidence)
     if chars:
         assert da.grams is not None and db.grams is not None, "character evidence needs the documents' grams"
-        sim, weights = model.matrix(da.grams, db.grams)
+        sim = model.matrix(da.grams, db.grams)
+        weights: list = []  # the pair's slot weights, computed when a neighbour is first tried
     else:
         sim = similarity_matrix(da.features, db.features, model)
     thr = model.threshold if opt.threshold is None else opt.threshold
@@ -378,7 +379,9 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | 
             return float(sim[a0, b0])
         if chars:
             assert da.grams is not None and db.grams is not None
-            return model.unit(da.grams, db.grams, weights, a0, a1, b0, b1) - opt.merge_margin
+            if not weights:
+                weights.append(pair_weights(da.grams, db.grams))
+            return model.unit(da.grams, db.grams, weights[0], a0, a1, b0, b1) - opt.merge_margin
         ja, jb = join_features(da.features, a0, a1), join_features(db.features, b0, b1)
         # a joined unit must beat its core by a margin: pooling always smooths a little
         return float(similarity_matrix(ja, jb, model)[0, 0]) - opt.merge_margin
