@@ -284,3 +284,8 @@ def test_documents_not_in_english_are_decided_on_character_evidence(monkeypatch)
         # ... and it ends where that rewrite ends (offsets are exact sentence boundaries)
         assert story_index(a, sa, u.a_end - 1) == story_index(b, sb, u.b_end - 1)
         assert a[u.a_start:u.a_end].strip() == a[u.a_start:u.a_end] and a[u.a_start:u.a_end] in " ".join(sa)
+    # the lossless screen before the full decision passes the rewrite
+    fo = P.foreign_options(P.ParaphraseOptions())
+    ds = P.with_grams([0, 1, 2, 3], dict(enumerate(P.prepare_many([a, b, e1, e2]))), {0: a, 1: b, 2: e1, 3: e2})
+    assert P.may_be_dense(ds[0], ds[1], fo) and P.compare_prepared(ds[0], ds[1], P.FOREIGN, fo).paraphrase
+    assert not P.compare_prepared(ds[2], ds[3], P.FOREIGN, fo).paraphrase

@@ -692,6 +692,16 @@ def foreign_options(options: ParaphraseOptions) -> ParaphraseOptions:
                    min_coverage_other_many=FOREIGN_COVERAGE, min_density=FOREIGN_DENSITY)
 
 
+def may_be_dense(da: DocSentences, db: DocSentences, options: ParaphraseOptions) -> bool:
+    """Whether the core alignment (no neighbours joined) has ``min_pairs`` units and
+    ``min_density``: joining neighbours changes neither count, so a pair that fails here fails
+    the decision too (a lossless screen for the character evidence, which has no cheaper one)."""
+    units = len(align_prepared(da, db, FOREIGN, options, extend=False))
+    alignable = min(int((da.features.n_content >= options.min_content).sum()),
+                    int((db.features.n_content >= options.min_content).sum()))
+    return units >= options.min_pairs and units >= options.min_density * max(1, alignable) - 1e-9
+
+
 def with_grams(docs: Sequence[int], prepared: dict[int, DocSentences], raw: dict[int, str]) -> dict[int, DocSentences]:
     """``prepared`` documents ``docs`` with their sentences' character 3-grams, in one batch."""
     grams = gram_rows([raw[d][s:e] for d in docs for s, e in prepared[d].spans])
@@ -859,6 +869,10 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     chars = with_grams(sorted({d for a, b, _, _ in foreign for d in (a, b)}), lexical, raw) if foreign else {}
     for group, m, o, ds in ((kept, model, opt, docs), (foreign, FOREIGN, foreign_options(opt), chars)):
         for a, b, flags, v in group:
+            if m is FOREIGN and not may_be_dense(ds[a], ds[b], o):
+                if on_pair is not None:
+                    on_pair()
+                continue
             r = compare_prepared(ds[a], ds[b], m, o, *flags)
             if r.paraphrase and r.reworded >= v:
                 out.append((a, b, r))
