@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
 from .fingerprints import shingle_batch
+from .jit import nb
 from .records import Passage
 from .text import Tokens, tokens
 

@@ -309,13 +309,28 @@ def _is_cue(line: str) -> bool:
     return _CUES.fullmatch(line) is not None or _TEASER_PREFIX.fullmatch(line) is not None
 
 
-def cue_spans(text: str) -> list[tuple[int, int]]:
+def cue_spans(text: str, candidates: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Lines that single-document cues mark as furniture (see the module docstring).
+
+    ``candidates``: the lines that may be cues (:func:`retold.cue_gate.cue_lines`, a superset);
+    only those are tested, unless one of them is a related-content heading, whose teaser rule
+    needs every line.
 
     >>> t = "A story about sharing.\\nShare this article\\nPlease enter your comment!"
     >>> [t[s:e] for s, e in cue_spans(t)]
     ['Share this article', 'Please enter your comment!']
+    >>> cue_spans(t, [(23, 41), (42, 68)]) == cue_spans(t)
+    True
     """
+    if candidates is not None:
+        out = []
+        for s, e in candidates:
+            line = text[s:e].strip()
+            if len(line) <= MAX_CUE_CHARS and _may_be_cue(line) and _RELATED.fullmatch(line) is not None:
+                return cue_spans(text)
+            if _is_cue(line):
+                out.append((s, e))
+        return out
     spans = line_spans(text)
     out = [(s, e) for s, e in spans if _is_cue(text[s:e])]
     # A related-content heading in the last third with only short lines after it: teaser links.
@@ -325,7 +340,7 @@ def cue_spans(text: str) -> list[tuple[int, int]]:
         if i < tail_from:
             continue
         line = text[s:e].strip()
-        if not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
+        if len(line) > MAX_CUE_CHARS or not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
             continue
         rest = nonempty[i + 1 :]
         if all(e2 - s2 <= MAX_TEASER_CHARS for s2, e2 in rest):

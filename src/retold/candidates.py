@@ -12,8 +12,9 @@ would make the pair count quadratic.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 DEFAULT_MIN_HITS = 1
 DEFAULT_MAX_POSTINGS = 1000

@@ -29,9 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba as nb
 import numpy as np
 
+from .jit import nb
 from .lexical import SparseRows, _gram
 
 #: hashed 3-gram slots (a sentence has ~100 distinct 3-grams: collisions are rare)

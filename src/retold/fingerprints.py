@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
+from .jit import nb
 from .text import FNV_PRIME, breaks_batch, count_tokens, fmix64, hash_tokens, tokenize_batch, tokens
 
 _MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)
@@ -341,8 +341,12 @@ def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     lens = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
     bounds = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(lens, out=bounds[1:])
-    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
-    brk, brk_offs = breaks_batch(lowered)
+    joined = b"".join(parts)
+    buf = np.frombuffer(joined, dtype=np.uint8)
+    if b"\xe0" in joined or b"\xe1" in joined or b"\xea" in joined:  # see breaks_batch
+        brk, brk_offs = breaks_batch(lowered, parts)
+    else:
+        brk, brk_offs = np.zeros(0, dtype=np.int64), np.zeros(len(parts) + 1, dtype=np.int64)
     return buf, bounds, brk, brk_offs
 
 

@@ -20,7 +20,6 @@ the service and a Spark driver can import it in a blink.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -29,69 +28,25 @@ import numpy as np
 
 from .boilerplate import BoilerplateOptions
 
+# the vocabulary and the record fields live in a module that imports nothing, so that the command
+# line can show its help without NumPy; they are part of the model all the same
+from .vocabulary import (  # noqa: F401
+    BOILERPLATE_LEVELS,
+    EMBEDDERS,
+    FAMILY_KINDS,
+    ID_PREFIXES,
+    KIND_CODE,
+    KINDS,
+    PASSAGE_CODE,
+    PASSAGE_KINDS,
+    Fields,
+    parse_embedder,
+    parse_kinds,
+)
+
 if TYPE_CHECKING:  # pragma: no cover
     from .readers import ReadStats
     from .store import SequenceStore
-
-#: What retold reports, weakest evidence last. The order is the order of decisions: each kind
-#: is decided on pairs the kinds before it did not claim.
-KINDS: tuple[str, ...] = ("exact", "near_duplicate", "partial", "paraphrase")
-KIND_CODE: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
-#: Kinds that join documents into one family (``clusters``, ``dedup``).
-FAMILY_KINDS: tuple[str, ...] = ("exact", "near_duplicate")
-#: Kinds of a passage inside a pair record.
-PASSAGE_KINDS: tuple[str, ...] = ("near_verbatim", "verbatim", "paraphrase")
-PASSAGE_CODE: dict[str, int] = {k: i for i, k in enumerate(PASSAGE_KINDS)}
-#: Sentence similarity of the paraphrase tier.
-EMBEDDERS: tuple[str, ...] = ("auto", "minilm", "lexical")
-#: How much site furniture is kept out of the evidence: none, single-page cues, or cues plus
-#: lines repeated across a site's documents.
-BOILERPLATE_LEVELS: tuple[str, ...] = ("off", "cues", "site")
-
-
-def parse_kinds(kinds: str | Iterable[str] | None, default: Sequence[str] = KINDS) -> tuple[str, ...]:
-    """Validate kinds (a comma-separated string or a sequence) into :data:`KINDS` order.
-
-    Raises ``ValueError`` naming the unknown ones and the valid choices.
-
-    >>> parse_kinds("partial,exact")
-    ('exact', 'partial')
-    >>> parse_kinds(["near_duplicate", "paraphrase"])
-    ('near_duplicate', 'paraphrase')
-    >>> parse_kinds("exact,parphrase")
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown kind 'parphrase'; choose from exact, near_duplicate, partial, paraphrase
-    """
-    if kinds is None:
-        return tuple(default)
-    items = [k.strip() for k in kinds.split(",")] if isinstance(kinds, str) else [str(k).strip() for k in kinds]
-    items = [k for k in items if k]
-    bad = [k for k in items if k not in KIND_CODE]
-    if bad:
-        noun = "kind" if len(bad) == 1 else "kinds"
-        raise ValueError(f"unknown {noun} {', '.join(map(repr, bad))}; choose from {', '.join(KINDS)}")
-    if not items:
-        raise ValueError(f"no kind given; choose from {', '.join(KINDS)}")
-    return tuple(k for k in KINDS if k in items)
-
-
-def parse_embedder(name: str | None) -> str:
-    """Validate an embedder name (None: ``$RETOLD_EMBEDDER``, else ``auto``).
-
-    >>> parse_embedder("lexical")
-    'lexical'
-    >>> parse_embedder("lexcial")
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown embedder 'lexcial'; choose from auto, minilm, lexical
-    """
-    if name is None:
-        name = os.environ.get("RETOLD_EMBEDDER") or "auto"
-    if name not in EMBEDDERS:
-        raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
-    return name
-
 
 @dataclass(frozen=True)
 class Options:
@@ -161,19 +116,6 @@ class Options:
         20
         """
         return replace(self, **changes)
-
-
-@dataclass(frozen=True)
-class Fields:
-    """Which record fields hold the id, the text and the date (JSONL, CSV, Parquet).
-
-    >>> Fields(text="body").text
-    'body'
-    """
-
-    id: str = "id"
-    text: str = "text"
-    date: str = "date"
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-import numba as nb
 import numpy as np
 
 from .chargrams import CharEvidence, gram_rows, pair_weights
+from .jit import nb
 from .languages import languages, tally
 from .lexical import SparseRows
 from .records import Passage

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 DEFAULT_GAP = 8
 DEFAULT_MIN_RUN = 3

@@ -13,8 +13,9 @@ import os
 import tempfile
 from typing import Protocol
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 
 @nb.njit(nogil=True, cache=True)

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 # Code points that separate words (inclusive ranges). ASCII is handled separately: only
 # [0-9A-Za-z] are word characters there.
@@ -390,14 +391,23 @@ def word_breaks(text: str) -> np.ndarray:
 _NO_BREAKS = np.zeros(0, dtype=np.int64)
 
 
-def breaks_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def breaks_batch(texts: list[str], encoded: list[bytes] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`word_breaks` of many (lowercased) texts, CSR: (offsets int64, bounds int64 [n + 1]).
+
+    ``encoded``: the texts' UTF-8, when the caller has it. Every script without spaces lies in
+    U+0800-U+1FFF or U+A000-U+AFFF, whose UTF-8 lead bytes are E0, E1 and EA: a text without them
+    is passed over at the speed of a byte search instead of a regular expression over its
+    characters (which cost a third of signing news text with curly quotes).
 
     >>> b, o = breaks_batch(["abc", "def"])
     >>> b.tolist(), o.tolist()
     ([], [0, 0, 0])
     """
-    parts = [word_breaks(t) for t in texts]
+    if encoded is None:
+        parts = [word_breaks(t) for t in texts]
+    else:
+        parts = [word_breaks(t) if (b"\xe0" in e or b"\xe1" in e or b"\xea" in e) else _NO_BREAKS
+                 for t, e in zip(texts, encoded)]
     offs = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([p.shape[0] for p in parts], out=offs[1:])
     return (np.concatenate(parts) if any(p.shape[0] for p in parts) else _NO_BREAKS), offs

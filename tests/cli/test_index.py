@@ -86,3 +86,24 @@ def test_sigkill_cli_index_at_random_moments(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     with Index.open(db) as ix:
         assert len(ix) == len(docs) and ix.check() == []
+
+
+def test_serve_refuses_a_missing_index_unless_asked_to_create_one(tmp_path: Path) -> None:
+    db = tmp_path / "typo.retold"
+    r = CliRunner().invoke(_app(), ["serve", "--db", str(db)])
+    assert r.exit_code == 1 and "no such index" in r.output and "retold index" in r.output
+    assert sorted(os.listdir(tmp_path)) == [], "no empty index, no -wal or -shm left behind"
+    for cmd in (["query", "-", "--db", str(db)], ["check", "--db", str(db)]):
+        assert CliRunner().invoke(_app(), cmd, input="text").exit_code == 1
+    assert sorted(os.listdir(tmp_path)) == []
+    proc = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(db), "--create", "--port", "0"],
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT.parent)
+    try:
+        line = proc.stderr.readline() if proc.stderr else ""
+        while line and "serving" not in line:
+            line = proc.stderr.readline() if proc.stderr else ""
+        assert "retold serving" in line and "(0 documents)" in line
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert db.exists()

@@ -337,6 +337,59 @@ def test_pairs_whose_passages_were_not_computed_carry_none(tmp_path, bbc_path):
     assert all(x.passages is None for x in retold.find([p], kinds="exact,near_duplicate").pairs)
 
 
+def test_texts_records_and_tables_are_corpora_too(tmp_path):
+    a, b = seed_texts()
+    res = retold.find(texts=[a, "An unrelated note about rain in Leeds.", a.upper()])
+    assert [(p.a, p.b, p.kind) for p in res.pairs] == [("0", "2", "exact")]
+    recs = [{"id": "orig", "text": a}, {"id": "retold", "text": b}]
+    by_records = retold.find(recs, embedder="lexical")
+    assert [(p.a, p.b, p.kind) for p in by_records.pairs] == [("orig", "retold", "paraphrase")]
+    (tmp_path / "orig").write_text(a)
+    (tmp_path / "retold").write_text(b)
+    by_files = retold.find([tmp_path], embedder="lexical")
+    assert [p.to_dict() for p in by_records.pairs] == [p.to_dict() for p in by_files.pairs]
+    pd = pytest.importorskip("pandas")
+    by_frame = retold.find(pd.DataFrame(recs), embedder="lexical")
+    assert [p.to_dict() for p in by_frame.pairs] == [p.to_dict() for p in by_records.pairs]
+    with pytest.raises(ValueError, match="pass them as texts="):
+        retold.find([a, b])
+    _, kept = retold.dedup(texts={"x": a, "y": a.lower(), "z": b}, output=str(tmp_path / "clean.jsonl"))
+    assert kept == 2
+    assert [json.loads(x)["id"] for x in (tmp_path / "clean.jsonl").read_text().splitlines()] == ["x", "z"]
+
+
+def test_min_score_arrow_pandas_and_passage_text():
+    res = retold.find([EXAMPLES], embedder="lexical")
+    assert len(res) == 3
+    high = res.filter(min_score=0.9)
+    assert {p.kind for p in high.pairs} == {"exact", "near_duplicate"} and high.kind_counts()["paraphrase"] == 0
+    table = res.to_arrow()
+    assert table.num_rows == 3 and table.column("kind").to_pylist() == [p.kind for p in res.pairs]
+    fields = ("a_start", "a_end", "b_start", "b_end", "kind", "score")
+    assert table.column("passages").to_pylist()[0] == [{k: getattr(p, k) for k in fields}
+                                                       for p in res.pairs[0].passages]
+    pd = pytest.importorskip("pandas")
+    frame = res.to_pandas()
+    assert list(frame["a"]) == [p.a for p in res.pairs] and frame["score"].tolist() == [p.score for p in res.pairs]
+    texts = {p.id: p.text for p in retold.read_documents([EXAMPLES])}
+    for rec in res.records(passage_text=True):
+        for p in rec.passages or ():
+            assert p.a_text == texts[rec.a][p.a_start:p.a_end] and p.b_text == texts[rec.b][p.b_start:p.b_end]
+    assert pd is not None
+
+
+def test_clusters_min_size_and_dedup_removed_list(tmp_path):
+    a, b = seed_texts()
+    docs = [{"id": "a", "text": a}, {"id": "a-copy", "text": a.upper()}, {"id": "b", "text": b},
+            {"id": "a-copy2", "text": a + " And one more sentence, added at the end of the copy."}]
+    _, found = retold.clusters(docs, min_size=2)
+    assert [(c.cluster, c.representative, c.members) for c in found] == [(0, "a", ["a", "a-copy", "a-copy2"])]
+    res, n = retold.dedup(docs, str(tmp_path / "clean.jsonl"), keep="longest", removed=str(tmp_path / "rm.jsonl"))
+    removed = [json.loads(x) for x in (tmp_path / "rm.jsonl").read_text().splitlines()]
+    assert n == 2 and removed == [{"id": "a", "kept": "a-copy2"}, {"id": "a-copy", "kept": "a-copy2"}]
+    assert res.stats.documents - n == len(removed)
+
+
 def test_every_script_near_duplicates_and_partial_reuse_found_unrelated_texts_not(tmp_path):
     """Real text in ten languages and scripts (Thai, Lao, Khmer and Burmese have no spaces between
     words; Chinese and Japanese are read character by character): an edited copy is a
@@ -380,3 +433,10 @@ def test_every_script_near_duplicates_and_partial_reuse_found_unrelated_texts_no
             assert q.kind != "paraphrase", (lang, x, y)  # character evidence is no paraphrase here
             # Japanese Declaration articles share stock phrases of 8-10 characters (5-6 words): no reuse
             assert lang != "ja" or not x.startswith("udhr:"), (x, y, q.kind)
+
+
+def test_a_result_reads_in_one_short_line():
+    """``repr`` of a result is a line a REPL can show, not every pair and text (67k characters)."""
+    res = retold.find([EXAMPLES], embedder="lexical")
+    assert repr(res) == "<FindResult 6 documents, 3 pairs (exact=1, near_duplicate=1, partial=0, paraphrase=1)>"
+    assert repr(res.filter(min_score=0.99)).startswith("<FindResult 6 documents, 1 pairs (exact=1, ")

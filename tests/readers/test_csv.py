@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 
+from retold.readers import ReadStats, read_documents
 from tests.readers.common import read
 
 
@@ -62,3 +63,20 @@ def test_csv_without_id_column_one_message(tmp_path):
     assert [d.id for d in docs] == [f"{p}:1", f"{p}:2"]
     assert stats.warnings == {"missing_id": 2}
     assert len(msgs) == 1
+
+
+def test_csv_without_the_text_column_names_the_columns_there_are(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("id,title,body\n1,a,x\n2,b,y\n")
+    stats = ReadStats()
+    seen: list[str] = []
+    assert list(read_documents([p], stats=stats, on_message=seen.append)) == []
+    assert stats.skipped == {"missing_text": 2}
+    assert seen == [f"{p}: no 'text' column (the columns are: id, title, body); every row skipped (use --text-field "
+                    "to name the text column)"]
+
+
+def test_csv_in_a_legacy_encoding(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_bytes("id,text\n1,Œuvre – naïve\n".encode("cp1252"))
+    assert [d.text for d in read_documents([p], encoding="cp1252")] == ["Œuvre – naïve"]

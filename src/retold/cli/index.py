@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from .common import (
     Bar,
     CorpusArg,
-    DateOpt,
     EmbedderOpt,
+    EncodingOpt,
     IdOpt,
+    IdPrefixOpt,
+    IndexDateOpt,
     JsonOpt,
     KindsOpt,
     Messages,
@@ -32,13 +33,20 @@ from .common import (
     QuietOpt,
     TextOpt,
     check_output,
+    console,
     embedder_option,
     error,
+    fields_option,
     kinds_option,
+    nothing_read,
+    prepare_kernels,
     print_summary,
+    write_output,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
     from ..engine.incremental import AddResult, Index
     from ..readers import ReadStats
 
@@ -73,15 +81,18 @@ def is_loopback(host: str) -> bool:
 
 
 def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: TextOpt = "text",
-              date_field: DateOpt = "date",
+              date_field: IndexDateOpt = "date",
               batch_docs: Annotated[int, typer.Option("--batch-docs", min=1,
                                                       help="Documents per transaction.")] = 4096,
-              json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+              id_prefix: IdPrefixOpt = "none", encoding: EncodingOpt = None, json: JsonOpt = False,
+              quiet: QuietOpt = False) -> None:
     """Create or extend an index: add the documents whose ids it does not hold yet."""
+    fields = fields_option(id_field, text_field, date_field, id_prefix, encoding)
+    console = _console()
+    prepare_kernels(console)
     from ..engine.index_storage import IndexError_
-    from ..readers import ReadStats, read_documents
+    from ..readers import ReadStats, as_sources, read_documents
 
-    console = Console(stderr=True)
     t0 = time.perf_counter()
     ix = _open(console, db, create=True)
     ix.batch_docs = batch_docs
@@ -90,8 +101,9 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
     total_bytes = sum(_size(p) for p in corpus)
     bar.start("indexing", total=total_bytes or None)
     try:
-        docs = read_documents(corpus, id_field=id_field, text_field=text_field, date_field=date_field,
-                              stats=stats, on_message=Messages(console, quiet), keep_records=False)
+        docs = read_documents(as_sources(corpus), id_field=fields.id, text_field=fields.text, date_field=fields.date,
+                              stats=stats, on_message=Messages(console, quiet), keep_records=False,
+                              id_prefix=fields.id_prefix, encoding=fields.encoding)
         res = ix.add(docs, on_batch=lambda _r, nchars: bar.advance(nchars))
     except IndexError_ as e:
         bar.stop()
@@ -107,8 +119,12 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
         console.print(f"added {res.added}, skipped (already indexed) {res.skipped}, "
                       f"index now holds {n} documents in {db}", highlight=False)
     if stats.documents == 0:
-        error(console, "no document could be read from the given inputs")
+        nothing_read(console, dict(stats.skipped), fields)
         raise typer.Exit(1)
+
+
+def _console() -> Console:
+    return console()
 
 
 def _size(p: Path) -> int:
@@ -139,27 +155,29 @@ def _db_bytes(db: Path) -> int:
 def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus file (.jsonl, .csv, ...) whose "
                                                   "documents are each looked up, or - for a text on stdin.")],
               db: DbOpt, output: OutputOpt = "-", kinds: KindsOpt = None, embedder: EmbedderOpt = None,
-              id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
-              json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+              id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: IndexDateOpt = "date",
+              encoding: EncodingOpt = None, json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """What in the index a document reuses: the pair records `find` would report for it."""
-    from ..engine.index_storage import IndexError_
-    from ..readers import ReadStats, read_documents
-    from ..records import write_records
-
     ks = kinds_option(kinds)
     emb = embedder_option(embedder)
     check_output(output)
-    console = Console(stderr=True)
+    fields = fields_option(id_field, text_field, date_field, encoding=encoding)
+    console = _console()
+    prepare_kernels(console)
+    from ..engine.index_storage import IndexError_
+    from ..readers import ReadStats, read_documents
+
     t0 = time.perf_counter()
     ix = _open(console, Path(db), create=False, readonly=True, embedder=emb)
     stats = ReadStats()
     if file == "-":
         raw = sys.stdin.buffer.read()
-        items = [{"id": "-", "text": raw.decode("utf-8", errors="replace").removeprefix("\ufeff")}]
+        items = [{"id": "-", "text": raw.decode(fields.encoding or "utf-8", errors="replace").removeprefix("\ufeff")}]
         stats.documents = 1
     else:
-        items = read_documents([file], id_field=id_field, text_field=text_field, date_field=date_field,
-                               stats=stats, on_message=Messages(console, quiet), keep_records=False)
+        items = read_documents([file], id_field=fields.id, text_field=fields.text, date_field=fields.date,
+                               stats=stats, on_message=Messages(console, quiet), keep_records=False,
+                               encoding=fields.encoding)
     n_queries = 0
 
     def records():
@@ -169,7 +187,7 @@ def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus fi
             yield from ix.query(doc, ks)
 
     try:
-        n = write_records(output, records())
+        n = write_output(output, records())
     except IndexError_ as e:
         error(console, str(e))
         raise typer.Exit(1) from None
@@ -187,9 +205,10 @@ def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus fi
 
 def check_cmd(db: DbOpt, json: JsonOpt = False) -> None:
     """Verify the index against its documents (rebuilt in memory); exit 1 when it is inconsistent."""
+    console = _console()
+    prepare_kernels(console)
     from ..engine.index_storage import IndexError_
 
-    console = Console(stderr=True)
     t0 = time.perf_counter()
     ix = _open(console, Path(db), create=False, readonly=True)
     try:
@@ -222,9 +241,11 @@ def serve_cmd(db: DbOpt,
               max_body_mb: Annotated[float, typer.Option("--max-body-mb", min=0.001,
                                                          help="Largest request body, in MiB.")] = 16.0,
               embedder: EmbedderOpt = None,
+              create: Annotated[bool, typer.Option("--create", help="Create an empty index when --db does not "
+                                                   "exist (documents then come through POST /documents).")] = False,
               workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning") -> None:
     """Serve the index over HTTP (FastAPI + uvicorn); OpenAPI at /openapi.json."""
-    console = Console(stderr=True)
+    console = _console()
     if not is_loopback(host) and not token:
         console.print(f"[red]error[/]: refusing to bind {host} without a token: anyone on the network could "
                       "read and write the index. Pass --token (or set RETOLD_TOKEN), or bind 127.0.0.1.")
@@ -236,11 +257,17 @@ def serve_cmd(db: DbOpt,
     except ImportError as e:  # pragma: no cover - the service extra is missing
         console.print(f"[red]error[/]: the HTTP service needs fastapi and uvicorn ({e})")
         raise typer.Exit(1) from None
-    ix = _open(console, db, create=True, durable=True, embedder=embedder_option(embedder))
+    emb = embedder_option(embedder)
+    if not create and not db.exists():
+        error(console, f"{db}: no such index (create it with `retold index CORPUS --db {db}`, or pass --create "
+              "to serve an empty one)")
+        raise typer.Exit(1)
+    prepare_kernels(console)
+    ix = _open(console, db, create=create, durable=True, embedder=emb)
     app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
                      open_reads=is_loopback(host), index=ix)
     console.print(f"retold serving {db} ({len(ix)} documents) on http://{host}:{port} "
-                  f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False)
+                  f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False, soft_wrap=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level=workers_log)
     finally:

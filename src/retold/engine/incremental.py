@@ -40,11 +40,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-import numba
 import numpy as np
 import orjson
 
 from ..candidates import set_overlap
+from ..jit import nb
 from ..model import FAMILY_KINDS, KINDS, Options, PairTable, Plan
 from ..readers import Document
 from ..records import Cluster, Pair
@@ -167,12 +167,12 @@ def _one_thread() -> Iterator[None]:
     1-4 ms per call (measured), more than the work itself (0.2 ms). The setting is per calling
     thread, so concurrent requests of the service each run on their own thread.
     """
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
+    before = nb.get_num_threads()
+    nb.set_num_threads(1)
     try:
         yield
     finally:
-        numba.set_num_threads(before)
+        nb.set_num_threads(before)
 
 
 class Index:

@@ -6,7 +6,7 @@ import csv
 import sys
 from collections.abc import Iterable, Iterator
 
-from .base import BOM, Document, Format, ReadContext, register
+from .base import BOM, MAX_FIELDS_SHOWN, Document, Format, ReadContext, register, shown_name
 
 
 def read_csv(ctx: ReadContext, path: str) -> Iterator[Document]:
@@ -23,11 +23,10 @@ def read_csv(ctx: ReadContext, path: str) -> Iterator[Document]:
                 first = False
                 if raw.startswith(BOM):
                     raw = raw[len(BOM) :]
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError:
+            text, bad = ctx.decode(raw)
+            if bad:
                 bad_line[0] = True
-                yield raw.decode("utf-8", errors="replace")
+            yield text
 
     row = 0
     try:
@@ -46,7 +45,10 @@ def read_csv(ctx: ReadContext, path: str) -> Iterator[Document]:
             has_text = ctx.text_field in fieldnames
             has_id = ctx.id_field in fieldnames
             if not has_text:
-                ctx.message(path, None, f"no {ctx.text_field!r} column; every row skipped")
+                shown = ", ".join(shown_name(c) for c in fieldnames[:MAX_FIELDS_SHOWN])
+                more = ", ..." if len(fieldnames) > MAX_FIELDS_SHOWN else ""
+                ctx.message(path, None, f"no {ctx.text_field!r} column (the columns are: {shown}{more}); every row "
+                            "skipped (use --text-field to name the text column)")
             if not has_id and has_text:
                 ctx.message(path, None, f"no {ctx.id_field!r} column; ids are '{path}:<row>'")
             rows = iter(reader)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..boilerplate import LineCounts, boilerplate_spans, mask
+from ..boilerplate import LineCounts, boilerplate_spans, cue_spans, mask
 from ..candidates import sample_anchors
-from ..cue_gate import may_have_cues
+from ..cue_gate import cue_lines
 from ..fingerprints import band_keys, fingerprint_batch
 from ..model import Options, Plan
 from ..text import word_counts
@@ -43,7 +43,8 @@ def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
 def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: LineCounts | None, plan: Plan,
                    options: Options) -> tuple[list[str], list[list[tuple[int, int]]]]:
     """:func:`evidence` for a batch; with single-page cues only, a compiled gate
-    (:func:`retold.cue_gate.may_have_cues`) passes over the documents that cannot hold one.
+    (:func:`retold.cue_gate.cue_lines`) picks the lines that may be cues; only those meet the
+    regular expressions.
 
     >>> t, spans = evidence_batch(["Story\\nShare this article", "Story"], [None, None], None, Plan(), Options())
     >>> spans
@@ -51,17 +52,16 @@ def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: Li
     """
     if plan.boilerplate == "off":
         return list(texts), [[] for _ in texts]
-    site_level = plan.boilerplate == "site" and counts is not None
-    gate = None if site_level else may_have_cues(texts)
+    if plan.boilerplate == "site" and counts is not None:
+        pairs = [evidence(t, sites[i], counts, plan, options) for i, t in enumerate(texts)]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    if not options.boilerplate.cues:
+        return list(texts), [[] for _ in texts]
     out_t: list[str] = []
     out_s: list[list[tuple[int, int]]] = []
-    for i, t in enumerate(texts):
-        if gate is not None and not gate[i]:
-            out_t.append(t)
-            out_s.append([])
-            continue
-        masked, spans = evidence(t, sites[i], counts, plan, options)
-        out_t.append(masked)
+    for t, lines in zip(texts, cue_lines(texts)):
+        spans = cue_spans(t, lines) if lines else []
+        out_t.append(mask(t, spans) if spans else t)
         out_s.append(spans)
     return out_t, out_s
 
