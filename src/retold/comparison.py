@@ -46,7 +46,7 @@ def comparison(text_a: str, text_b: str, options: Options | None = None, *, kind
         reported = shown
     else:
         d = decide.decide(s.shingles, s.sh_offsets, s.n_tokens, np.array([0]), np.array([1]), opt, plan,
-                          all_passages=True)
+                          all_passages=True, n_words=s.n_words)
         chars: tuple = (None, None)
         if plan.passages:
             assert s.tok_offsets is not None and s.tok_bounds is not None

@@ -209,6 +209,8 @@ class Corpus:
     Attributes:
         ids, dates: document ids (unique in the run) and date strings (or None).
         n_tokens, content: token counts and hashes of the normalised token sequence.
+        n_words: words per document, Chinese and Japanese characters counted as words
+            (:func:`retold.text.word_counts`; None = as many as tokens).
         keys: uint64 [ndocs, bands] LSH keys of the content-word signature (an array, or a
             :class:`~retold.store.ColumnStore` that reads as one).
         sketch: uint8 [ndocs, bands * rows] one byte of each signature bin (the band
@@ -232,6 +234,7 @@ class Corpus:
     dates: list[str | None] = field(default_factory=list)
     n_tokens: np.ndarray = field(default_factory=lambda: _empty(np.int64))
     content: np.ndarray = field(default_factory=lambda: _empty(np.uint64))
+    n_words: np.ndarray | None = None
     keys: np.ndarray | ColumnStore = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
     sketch: np.ndarray | ColumnStore = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))
     anchors: np.ndarray = field(default_factory=lambda: _empty(np.uint64))

@@ -308,6 +308,32 @@ def tokenize_batch(buf: np.ndarray, bounds: np.ndarray, brk: np.ndarray, brk_off
 
 
 
+#: characters per word in Chinese and Japanese text, where every character is a token: ICU's
+#: dictionary word boundaries over ``../shared/data/mling`` give 1.55 (zh, 90k characters) and
+#: 1.56 (ja, 287k) characters per word (``benchmarks/mling_eval.py --chars-per-word``)
+CJK_CHARS_PER_WORD = 1.55
+_SINGLE_CHAR = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in SINGLE_CHAR_RANGES) + "]")
+
+
+def word_counts(texts: list[str], n_tokens: np.ndarray) -> np.ndarray:
+    """Words in each text, counted alike in every script: tokens, with each run of
+    :data:`CJK_CHARS_PER_WORD` Chinese or Japanese characters (one token each) counted as one word.
+
+    The partial rule asks for passages of so many *words*; without this a stock phrase of 10
+    Japanese characters ("を受ける権利を有する", "has the right to receive") would count as 10 words.
+
+    >>> word_counts(["Kim said no", "東京で会議が開かれた"], np.array([3, 10])).round(2).tolist()
+    [3.0, 6.45]
+    """
+    n = np.asarray(n_tokens, dtype=np.float64).copy()
+    for k, t in enumerate(texts):
+        if not t.isascii():
+            c = len(_SINGLE_CHAR.findall(t))
+            if c:
+                n[k] -= c * (1.0 - 1.0 / CJK_CHARS_PER_WORD)
+    return n
+
+
 # Scripts written without spaces between words whose letters are not words on their own:
 # Thai, Lao, Burmese (Myanmar and its extensions), Khmer (and Khmer symbols)
 _NO_SPACE_RUN = re.compile("[\u0e00-\u0eff\u1000-\u109f\ua9e0-\ua9ff\uaa60-\uaa7f\u1780-\u17ff\u19e0-\u19ff]+")

@@ -296,3 +296,21 @@ def test_an_index_of_schema_1_is_upgraded_when_opened(tmp_path: Path) -> None:
     with Index.open(db) as ix:
         assert ix.check() == []
         assert [p.kind for p in ix.query(b)] == ["paraphrase"]
+
+
+def test_index_counts_chinese_and_japanese_words_as_find_does(tmp_path: Path) -> None:
+    """Japanese and Chinese texts (real, ``../shared/data/mling``) with a spliced passage and
+    Declaration articles sharing only stock phrases: the index reports what ``find`` reports
+    (the partial rule counts a character as 1/1.55 word in both)."""
+    d = SHARED / "data" / "mling"
+    if not d.exists():
+        pytest.skip(f"multilingual samples not found at {d}")
+    docs = []
+    for lang in ("ja", "zh"):
+        rows = [json.loads(line) for line in open(d / f"{lang}.jsonl", encoding="utf-8")]
+        udhr = [r for r in rows if r["id"].startswith("udhr:")]
+        docs += [{"id": r["id"], "text": r["text"]} for r in udhr]
+        host = max(rows[20:60], key=lambda r: len(r["text"]))
+        docs.append({"id": f"{lang}:splice", "text": host["text"] + "\n\n" + udhr[1]["text"][:300]})
+    corpus = write_jsonl(tmp_path / "cjk.jsonl", docs)
+    _check_incremental_equals_batch(tmp_path, corpus, [{"id": "q", "text": docs[0]["text"][:400]}])

@@ -464,7 +464,9 @@ def test_every_script_near_duplicates_and_partial_reuse_found_unrelated_texts_no
             if "NEAR" in (x, y) or "PART" in (x, y):
                 continue
             assert source[x] == source[y], (lang, x, y, q.kind)  # nothing across sources
-            assert q.kind != "paraphrase", (lang, x, y)  # lexical evidence is no paraphrase in other languages
+            assert q.kind != "paraphrase", (lang, x, y)  # character evidence is no paraphrase here
+            # Japanese Declaration articles share stock phrases of 8-10 characters (5-6 words): no reuse
+            assert lang != "ja" or not x.startswith("udhr:"), (x, y, q.kind)
 
 
 def test_a_result_reads_in_one_short_line():

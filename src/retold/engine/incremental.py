@@ -51,6 +51,7 @@ from ..records import Cluster, Pair
 from ..stages import assemble, decide, exact, sign
 from ..stages.candidates import Rule, agreement_filter, anchor_rule, band_rule, probe_hits
 from ..stages.sign import Signed, doc_slice
+from ..text import word_counts
 from .index_storage import SCHEMA_VERSION, DamagedIndexError, DocRow, IndexError_, IndexStorage, SQLiteStorage
 
 __all__ = ["AddResult", "Index", "IndexError_", "StoredDocument", "UnknownDocument"]
@@ -524,7 +525,15 @@ class Index:
         other = np.flatnonzero(order != q.idx)
         la = np.where(other < qi, other, qi).astype(np.int64)
         lb = np.where(other < qi, qi, other).astype(np.int64)
-        d = decide.decide(seqs, offs, ntok, la, lb, self.options, plan)
+        # words as find counts them (Chinese and Japanese characters are not words): from the
+        # texts as the stages saw them
+        others = [int(d) for d in order.tolist() if d != q.idx]
+        masked, _ = sign.evidence_batch([rows[d].text for d in others], [None] * len(others), None, _STORE_PLAN,
+                                        self.options)
+        counted = dict(zip(others, word_counts(masked, np.array([rows[d].n_tokens for d in others]))))
+        assert q.signed.n_words is not None
+        nwords = np.array([float(q.signed.n_words[0]) if d == q.idx else counted[int(d)] for d in order.tolist()])
+        d = decide.decide(seqs, offs, ntok, la, lb, self.options, plan, n_words=nwords)
         ga, gb = order[la], order[lb]
         chars = (None, None)
         if plan.passages:

@@ -236,7 +236,7 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
     assert corpus.store is not None and corpus.stats is not None
     prog.start("reading", total=total_bytes or None)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "anchors", "adocs", "terms",
-                                                           "tsizes")}
+                                                           "tsizes", "n_words")}
     texts: list[str] = []
     sites: list[str | None] = []
     nbytes = 0
@@ -257,6 +257,7 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
         if corpus.offsets is not None and b.tok_offsets is not None:
             corpus.offsets.append(b.tok_offsets, b.tok_bounds)
         parts["n_tokens"].append(b.n_tokens)
+        parts["n_words"].append(b.n_words if b.n_words is not None else b.n_tokens.astype(np.float64))
         parts["content"].append(b.content)
         corpus.keys.append(b.keys)
         corpus.sketch.append(b.sketch)
@@ -297,6 +298,7 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
     prog.stop()
     if parts["n_tokens"]:
         corpus.n_tokens = np.concatenate(parts["n_tokens"])
+        corpus.n_words = np.concatenate(parts["n_words"])
         corpus.content = np.concatenate(parts["content"])
         corpus.anchors = np.concatenate(parts["anchors"])
         corpus.anchor_docs = np.concatenate(parts["adocs"])
@@ -570,7 +572,8 @@ def _verify(corpus: Corpus, pa: np.ndarray, pb: np.ndarray, opt: Options, plan: 
             seqs, offs = corpus.store.get_many(docs)
             la, lb = np.searchsorted(docs, a), np.searchsorted(docs, b)
             d = decide.decide(seqs, offs, corpus.n_tokens[docs], la, lb, opt, plan,
-                              pmap=pool.map if cfg.threads > 1 else None, pieces=cfg.threads)
+                              pmap=pool.map if cfg.threads > 1 else None, pieces=cfg.threads,
+                              n_words=None if corpus.n_words is None else corpus.n_words[docs])
             chars = None
             if plan.passages:
                 chars = (_char_spans(corpus, a[d.p_pair], d.p_a0, d.p_a1), _char_spans(corpus, b[d.p_pair], d.p_b0,

@@ -63,7 +63,7 @@ def classify_near(ta: np.ndarray, tb: np.ndarray, coverage_a: np.ndarray, covera
 
 def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndarray, lb: np.ndarray,
            options: Options, plan: Plan, pmap: ParallelMap | None = None, pieces: int = 2,
-           all_passages: bool = False) -> Decision:
+           all_passages: bool = False, n_words: np.ndarray | None = None) -> Decision:
     """Exact scores, kind and passages of candidate pairs of documents held as shingle sequences.
 
     ``seqs``/``offs`` hold the documents involved (CSR, as a sequence store returns them),
@@ -71,7 +71,9 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
     says whether passages (and so ``partial``) are decided. Every engine calls this, so batch
     ``find``, the index and Spark report the same pairs. Passages are kept for reported pairs
     only, unless ``all_passages`` (:func:`retold.compare` shows them for any pair). ``pmap`` and
-    ``pieces``: how to split the passage alignment (see :func:`align_pairs`).
+    ``pieces``: how to split the passage alignment (see :func:`align_pairs`). ``n_words``: the
+    documents' word counts (:func:`retold.text.word_counts`; None = their token counts): the
+    partial rule counts words, and a Chinese or Japanese token is a character, not a word.
 
     >>> from retold.stages.sign import sign
     >>> s = sign(["one two three four five six seven eight nine ten eleven twelve",
@@ -101,12 +103,18 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
     todo = np.flatnonzero(near | (sc.intersection >= min_shared))
     pp, a0, a1, b0, b1, ps, pv = align_pairs(seqs, offs, la[todo], lb[todo], options, pmap, pieces, index)
     pair = todo[pp]
-    long_enough = np.minimum(a1 - a0, b1 - b0) + 1 >= options.partial_min_words
+    # words per token of each document (1 but in Chinese and Japanese text): passages in words
+    scale = np.ones(n_tokens.shape[0]) if n_words is None else n_words / np.maximum(n_tokens, 1)
+    pwa = (a1 - a0 + 1) * scale[la[pair]]
+    pwb = (b1 - b0 + 1) * scale[lb[pair]]
+    long_enough = np.minimum(pwa, pwb) >= options.partial_min_words
     has = np.zeros(la.shape[0], dtype=bool)
     has[pair[long_enough]] = True
-    wa = np.bincount(pair, weights=a1 - a0 + 1, minlength=la.shape[0])
-    wb = np.bincount(pair, weights=b1 - b0 + 1, minlength=la.shape[0])
+    wa = np.bincount(pair, weights=pwa, minlength=la.shape[0])
+    wb = np.bincount(pair, weights=pwb, minlength=la.shape[0])
     words = np.minimum(wa, wb)
+    ta = ta * scale[la]
+    tb = tb * scale[lb]
     # the share alone makes short pairs partial only with a verbatim passage: independent articles
     # on one event state its facts in near-identical words (one sentence, half its words shared:
     # all the false partial pairs of the reuse development corpus), copied text is copied

@@ -20,6 +20,7 @@ from ..candidates import sample_anchors
 from ..cue_gate import cue_lines
 from ..fingerprints import band_keys, bin_sketch, fingerprint_batch
 from ..model import Options, Plan
+from ..text import word_counts
 
 
 def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
@@ -79,6 +80,8 @@ class Signed:
         tok_offsets, tok_bounds: packed ``start << 32 | end`` character offsets of every token and
             the CSR bounds (None unless the plan computes passages).
         terms, term_offsets: distinct content words, CSR (None unless the plan keeps terms).
+        n_words: words per document, Chinese and Japanese characters counted as words
+            (:func:`retold.text.word_counts`; the partial rule's unit).
     """
 
     n_tokens: np.ndarray
@@ -93,6 +96,7 @@ class Signed:
     tok_bounds: np.ndarray | None = None
     terms: np.ndarray | None = None
     term_offsets: np.ndarray | None = None
+    n_words: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.n_tokens.shape[0])
@@ -117,7 +121,7 @@ def sign(texts: list[str], options: Options, plan: Plan) -> Signed:
         tbounds = np.zeros(fp.n_tokens.shape[0] + 1, dtype=np.int64)
         np.cumsum(fp.n_tokens, out=tbounds[1:])
     return Signed(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs, bin_sketch(fp.signature),
-                  fp.token_offsets, tbounds, fp.terms, fp.term_offsets)
+                  fp.token_offsets, tbounds, fp.terms, fp.term_offsets, word_counts(texts, fp.n_tokens))
 
 
 def doc_slice(arr: np.ndarray, bounds: np.ndarray, d: int) -> np.ndarray:
