@@ -101,9 +101,11 @@ def serial(on: bool = True) -> Iterator[None]:
 
 def _key() -> str:
     """What the compiled kernels depend on: retold's and numba's versions, Python, the kernel
-    sources (numba recompiles a kernel whose file changed) and the warm-up's workload."""
-    h = hashlib.sha256(f"{__version__} {nb.__version__} {sys.version}".encode())
+    sources (numba recompiles a kernel whose file changed), where they are (numba's cache is
+    keyed by the source file's path: another checkout of the same sources compiles its own) and
+    the warm-up's workload."""
     here = Path(__file__).parent
+    h = hashlib.sha256(f"{__version__} {nb.__version__} {sys.version} {here.resolve()}".encode())
     for name in (*KERNEL_MODULES, "jit", "warmup"):
         h.update((here / f"{name}.py").read_bytes())
     return h.hexdigest()[:16]
