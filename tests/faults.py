@@ -13,6 +13,7 @@ import resource
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,3 +131,18 @@ def read_only_media(tmp_path: Path, fill) -> Iterator[Path]:
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def serving_client(server: subprocess.Popen, port: int, timeout: float = 60):
+    """An httpx client of a ``retold serve`` started on ``port``, once it answers /health."""
+    import httpx
+
+    c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+    deadline = time.time() + timeout
+    while True:
+        try:
+            c.get("/health")
+            return c
+        except httpx.TransportError:
+            assert time.time() < deadline and server.poll() is None, "server did not start"
+            time.sleep(0.1)

@@ -28,7 +28,7 @@ from retold.engine.incremental import Index  # noqa: E402
 from retold.engine.index_storage import IndexError_  # noqa: E402
 from retold.service import create_app  # noqa: E402
 from tests.corpora import make_corpus, write_jsonl  # noqa: E402
-from tests.faults import FULL, child_limit, clobber, free_port, indexed, small_disk  # noqa: E402
+from tests.faults import FULL, child_limit, clobber, free_port, indexed, serving_client, small_disk  # noqa: E402
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -365,7 +365,6 @@ def test_damage_found_while_serving_is_503_and_stops_writes(tmp_path: Path) -> N
 
 
 def test_service_on_a_full_disk_answers_503_and_loses_nothing(tmp_path: Path) -> None:
-    import httpx
 
     docs = make_corpus(600, seed=4)
     with small_disk(tmp_path, 1 << 20) as (mnt, limit):
@@ -374,15 +373,7 @@ def test_service_on_a_full_disk_answers_503_and_loses_nothing(tmp_path: Path) ->
                                    "--create", "--port", str(port), "--token", "t"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, preexec_fn=child_limit(limit))
         try:
-            c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
-            deadline = time.time() + 60
-            while True:
-                try:
-                    c.get("/health")
-                    break
-                except httpx.TransportError:
-                    assert time.time() < deadline and server.poll() is None, "server did not start"
-                    time.sleep(0.1)
+            c = serving_client(server, port)
             acked: list[str] = []
             statuses = []
             for s in range(0, len(docs), 25):
@@ -405,22 +396,13 @@ def test_service_on_a_full_disk_answers_503_and_loses_nothing(tmp_path: Path) ->
 
 
 def test_a_cleanly_stopped_service_leaves_one_complete_file(tmp_path: Path) -> None:
-    import httpx
 
     db = tmp_path / "s.retold"
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(db), "--create", "--port",
                                str(port), "--token", "t"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
-        deadline = time.time() + 60
-        while True:
-            try:
-                c.get("/health")
-                break
-            except httpx.TransportError:
-                assert time.time() < deadline and server.poll() is None, "server did not start"
-                time.sleep(0.1)
+        c = serving_client(server, port)
         docs = make_corpus(120, seed=12)
         for s in range(0, len(docs), 10):
             assert c.post("/documents", json={"documents": docs[s : s + 10]},

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .jit import nb
-from .text import FNV_PRIME, breaks_batch, count_tokens, fmix64, hash_tokens, tokenize_batch, tokens
+from .text import FNV_PRIME, breaks_batch, count_tokens, fmix64, hash_tokens, may_need_breaks, tokenize_batch, tokens
 
 _MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint32(0xFFFFFFFF)
@@ -359,7 +359,7 @@ def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     np.cumsum(lens, out=bounds[1:])
     joined = b"".join(parts)
     buf = np.frombuffer(joined, dtype=np.uint8)
-    if b"\xe0" in joined or b"\xe1" in joined or b"\xea" in joined:  # see breaks_batch
+    if may_need_breaks(joined):
         brk, brk_offs = breaks_batch(lowered, parts)
     else:
         brk, brk_offs = np.zeros(0, dtype=np.int64), np.zeros(len(parts) + 1, dtype=np.int64)

@@ -391,13 +391,22 @@ def word_breaks(text: str) -> np.ndarray:
 _NO_BREAKS = np.zeros(0, dtype=np.int64)
 
 
+def may_need_breaks(utf8: bytes) -> bool:
+    """Whether UTF-8 text may hold a script written without spaces: every one lies in
+    U+0800-U+1FFF or U+A000-U+AFFF, whose lead bytes are E0, E1 and EA (a byte search).
+
+    >>> may_need_breaks("café".encode()), may_need_breaks("ภาษาไทย".encode())
+    (False, True)
+    """
+    return b"\xe0" in utf8 or b"\xe1" in utf8 or b"\xea" in utf8
+
+
 def breaks_batch(texts: list[str], encoded: list[bytes] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`word_breaks` of many (lowercased) texts, CSR: (offsets int64, bounds int64 [n + 1]).
 
-    ``encoded``: the texts' UTF-8, when the caller has it. Every script without spaces lies in
-    U+0800-U+1FFF or U+A000-U+AFFF, whose UTF-8 lead bytes are E0, E1 and EA: a text without them
-    is passed over at the speed of a byte search instead of a regular expression over its
-    characters (which cost a third of signing news text with curly quotes).
+    ``encoded``: the texts' UTF-8, when the caller has it: a text that :func:`may_need_breaks`
+    rules out is passed over at the speed of a byte search instead of a regular expression over
+    its characters (which cost a third of signing news text with curly quotes).
 
     >>> b, o = breaks_batch(["abc", "def"])
     >>> b.tolist(), o.tolist()
@@ -406,8 +415,7 @@ def breaks_batch(texts: list[str], encoded: list[bytes] | None = None) -> tuple[
     if encoded is None:
         parts = [word_breaks(t) for t in texts]
     else:
-        parts = [word_breaks(t) if (b"\xe0" in e or b"\xe1" in e or b"\xea" in e) else _NO_BREAKS
-                 for t, e in zip(texts, encoded)]
+        parts = [word_breaks(t) if may_need_breaks(e) else _NO_BREAKS for t, e in zip(texts, encoded)]
     offs = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([p.shape[0] for p in parts], out=offs[1:])
     return (np.concatenate(parts) if any(p.shape[0] for p in parts) else _NO_BREAKS), offs

@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ from retold.engine.index_storage import (
     NotAnIndexError,
 )
 from tests.corpora import make_corpus, write_jsonl
-from tests.faults import clobber, free_port, indexed, read_only_media, run_cli
+from tests.faults import clobber, free_port, indexed, read_only_media, run_cli, serving_client
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -210,7 +209,6 @@ def test_two_processes_creating_one_index_lose_nothing(tmp_path: Path) -> None:
 
 
 def test_an_index_on_read_only_media_can_be_queried_and_served(tmp_path: Path) -> None:
-    import httpx
 
     docs = make_corpus(80, seed=5)
 
@@ -233,15 +231,7 @@ def test_an_index_on_read_only_media_can_be_queried_and_served(tmp_path: Path) -
         server = subprocess.Popen([sys.executable, "-m", "retold", "serve", "--db", str(db), "--port", str(port),
                                    "--token", "t"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            c = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
-            deadline = time.time() + 60
-            while True:
-                try:
-                    c.get("/health")
-                    break
-                except httpx.TransportError:
-                    assert time.time() < deadline and server.poll() is None, server.stderr.read()
-                    time.sleep(0.1)
+            c = serving_client(server, port)
             assert c.get(f"/documents/{docs[2]['id']}").status_code == 200
             assert c.post("/query", json={"text": docs[4]["text"]}).json()["pairs"]
             r = c.post("/documents", json={"id": "new", "text": "more"}, headers={"Authorization": "Bearer t"})
