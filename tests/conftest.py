@@ -8,6 +8,9 @@ import pytest
 # the paraphrase tier in find() uses the fast lexical similarity in the suite; the MiniLM model is
 # tested on its own (tests/test_paraphrase.py), where it is installed
 os.environ.setdefault("RETOLD_EMBEDDER", "lexical")
+# sentence vectors kept between runs would hide the model from the tests of the model; the store
+# is tested on its own (tests/test_onnx_model.py)
+os.environ.setdefault("RETOLD_EMBEDDING_STORE", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("RETOLD_SHARED", ROOT.parent / "shared"))

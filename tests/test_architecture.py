@@ -108,8 +108,47 @@ def test_every_module_with_behaviour_has_a_test_module() -> None:
     assert not missing, missing
 
 
+HEAVY = ("numpy", "numba", "rich", "pydantic", "retold.engine.local", "retold.stages.decide", "retold.model",
+         "pyarrow", "torch", "fastapi")
+
+
 def test_the_command_line_loads_no_engine_to_show_help() -> None:
-    code = ("import sys, retold.cli; heavy = [m for m in ('numba', 'retold.engine.local', 'retold.stages.decide', "
-            "'pyarrow', 'torch', 'fastapi') if m in sys.modules]; print(heavy)")
+    code = f"import sys, retold.cli; print([m for m in {HEAVY!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+    # the whole of `retold --help`, `retold find -h` and `retold --version`, to the exit (typer
+    # checks a command's options with pydantic, so a command's help loads pydantic, not ours)
+    for args in (["--help"], ["find", "-h"], ["--version"]):
+        heavy = tuple(m for m in HEAVY if m != "pydantic" or args[0] != "find")
+        code = (f"import atexit, sys; atexit.register(lambda: print([m for m in {heavy!r} if m in sys.modules], "
+                f"file=sys.stderr)); sys.argv = ['retold', *{args!r}]; from retold.cli import main; main()")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert r.returncode == 0 and r.stderr.strip() == "[]", (args, r.stderr)
+
+
+def test_packaging_metadata_gives_setuptools_nothing_to_warn_about() -> None:
+    import tomllib
+
+    meta = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text())
+    assert isinstance(meta["project"]["license"], str), "an SPDX expression, not a TOML table (deprecated)"
+    assert meta["build-system"]["requires"] == ["setuptools>=77"], "SPDX licence strings need setuptools 77"
+    assert "torch==2.13.0" in meta["project"]["optional-dependencies"]["semantic"]
+
+
+def test_the_set_up_runs_pip_only_when_something_changed() -> None:
+    """``scripts/setup.sh`` again, with nothing changed: no pip, no warm-up (CI's venv was made by it)."""
+    import hashlib
+    import os
+
+    root = SRC.parents[1]
+    stamp = root / ".venv" / ".retold-setup"
+    want = hashlib.sha256((root / "pyproject.toml").read_bytes() + (root / "scripts" / "setup.sh").read_bytes())
+    if not stamp.exists() or not stamp.read_text().startswith(want.hexdigest()[:16]):
+        import pytest
+
+        pytest.skip("this .venv was not made by scripts/setup.sh (or is out of date): it would run pip")
+    env = {k: v for k, v in os.environ.items() if k != "RETOLD_EMBEDDING_STORE"}
+    r = subprocess.run(["bash", str(root / "scripts" / "setup.sh")], capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and r.stderr == "", (r.stdout, r.stderr)

@@ -178,3 +178,13 @@ def test_bbc_with_invented_furniture(bbc_path: Path):
 def test_single_cue_lines(line: str):
     text = "A normal first line of the article, long enough to be content.\n" + line
     assert [text[s:e] for s, e in cue_spans(text)] == [line]
+
+
+def test_teaser_rule_on_a_text_of_many_headings():
+    """Every heading in the last third used to re-read all the lines after it (quadratic); the
+    rule itself is unchanged: a heading is marked, and the short lines after the last long one."""
+    text = ("Related\n" + "x" * 300 + "\n") * 30 + "Related\nshort one\nshort two"
+    spans = cue_spans(text)
+    lines = [text[s:e] for s, e in spans]
+    assert lines[-3:] == ["Related", "short one", "short two"]
+    assert lines.count("Related") == 10  # the headings among the last third of the 63 lines

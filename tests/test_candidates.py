@@ -7,8 +7,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retold.candidates import candidate_pairs
-from retold.fingerprints import band_keys, fingerprint_batch
+import retold.candidates as C
+from retold.candidates import candidate_pairs, sketch_agreement
+from retold.fingerprints import band_keys, bin_sketch, fingerprint_batch
 from tests.corpora import edit, random_doc
 
 
@@ -42,3 +43,115 @@ def test_common_keys_are_ignored():
     keys = np.zeros((30, 4), dtype=np.uint64)  # every document shares every key
     a, _, _ = candidate_pairs(keys, min_hits=1, max_postings=10)
     assert a.shape[0] == 0
+
+
+def brute_force(keys: np.ndarray, min_hits: int, max_postings: int, sketch: np.ndarray | None = None,
+                min_agree: int = 0, exempt: np.ndarray | None = None) -> list[tuple[int, int, int]]:
+    """The candidate rule, pair by pair: keys held by 2..max_postings rows count."""
+    exempt = np.zeros(keys.shape[0], dtype=bool) if exempt is None else exempt
+    n = keys.shape[0]
+    df: dict[int, int] = {}
+    for k in keys.ravel().tolist():
+        df[k] = df.get(k, 0) + 1
+    out = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            hits = sum(1 for c in range(keys.shape[1])
+                       if keys[i, c] == keys[j, c] and df[int(keys[i, c])] <= max_postings)
+            agree = min_agree == 0 or exempt[i] or exempt[j] or int(np.sum(sketch[i] == sketch[j])) >= min_agree
+            if hits >= min_hits and agree:
+                out.append((i, j, hits))
+    return out
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(2, 30), st.integers(1, 9), st.integers(1, 3), st.integers(2, 8), st.integers(0, 16),
+       st.integers(1, 9), st.integers(0, 2**31))
+def test_candidates_with_agreement_filter_equal_brute_force(n, bands, min_hits, max_postings, min_agree, slab, seed):
+    rng = np.random.default_rng(seed)
+    keys = (rng.integers(0, 4, size=(n, bands)) + 100 * np.arange(bands)).astype(np.uint64)
+    sketch = rng.integers(0, 3, size=(n, 16)).astype(np.uint8)
+    exempt = rng.random(n) < 0.2
+    want = brute_force(keys, min_hits, max_postings, sketch, min_agree, exempt)
+    a, b, h = candidate_pairs(keys, min_hits, max_postings, sketch=sketch, min_agree=min_agree, exempt=exempt,
+                              slab=slab)
+    assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 25), st.integers(0, 2**31), st.integers(1, 4))
+def test_rows_select_documents_and_number_them_locally(n, seed, slab):
+    rng = np.random.default_rng(seed)
+    keys = (rng.integers(0, 3, size=(n, 6)) + 100 * np.arange(6)).astype(np.uint64)
+    sketch = rng.integers(0, 2, size=(n, 8)).astype(np.uint8)
+    rows = np.flatnonzero(rng.random(n) < 0.6)
+    a, b, h = candidate_pairs(keys, 1, 5, sketch=sketch, min_agree=4, rows=rows, slab=slab)
+    want = brute_force(keys[rows], 1, 5, sketch[rows], 4)
+    assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 6), st.integers(0, 2**31))
+def test_sketch_agreement_counts_equal_bytes(n, words, seed):
+    rng = np.random.default_rng(seed)
+    sketch = rng.integers(0, 4, size=(n, 8 * words)).astype(np.uint8)
+    a = rng.integers(0, n, size=30)
+    b = rng.integers(0, n, size=30)
+    got = sketch_agreement(sketch, a, b)
+    assert got.tolist() == [int(np.sum(sketch[i] == sketch[j])) for i, j in zip(a.tolist(), b.tolist(), strict=True)]
+
+
+def test_agreement_filter_drops_documents_that_share_a_band_but_few_words():
+    rng = random.Random(7)
+    base = random_doc(rng, 300)
+    # shares one long passage with base (a band or two may collide), little else
+    spliced = " ".join(base.split()[:40]) + " " + random_doc(rng, 260)
+    copy = edit(rng, base, 0.15)
+    fp = fingerprint_batch([base, spliced, copy])
+    keys = band_keys(fp.signature, 5)
+    sk = bin_sketch(fp.signature)
+    share = sketch_agreement(sk, np.array([0, 0]), np.array([1, 2])) / sk.shape[1]
+    assert share[0] < 0.2 <= share[1]
+    keys[1, 0] = keys[0, 0]  # make sure the spliced document collides in a band
+    a, b, _ = candidate_pairs(keys, sketch=sk, min_agree=64)  # no document exempt
+    assert (0, 2) in set(zip(a.tolist(), b.tolist(), strict=True))
+    assert (0, 1) not in set(zip(a.tolist(), b.tolist(), strict=True))
+    a, b, _ = candidate_pairs(keys)
+    assert (0, 1) in set(zip(a.tolist(), b.tolist(), strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 40), st.integers(0, 2**31), st.integers(0, 3))
+def test_a_block_without_room_for_its_pairs_is_counted_first(n, seed, min_agree):
+    # dense collisions: far more pairs than room for them in the one-pass enumeration
+    rng = np.random.default_rng(seed)
+    keys = (rng.integers(0, 2, size=(n, 6)) + 100 * np.arange(6)).astype(np.uint64)
+    sketch = rng.integers(0, 2, size=(n, 8)).astype(np.uint8)
+    want = brute_force(keys, 1, 1000, sketch, min_agree)
+    saved = C._SLOTS_PER_DOC, C._MIN_SLOTS
+    C._SLOTS_PER_DOC, C._MIN_SLOTS = 0, 1
+    try:
+        a, b, h = candidate_pairs(keys, 1, 1000, sketch=sketch, min_agree=min_agree)
+    finally:
+        C._SLOTS_PER_DOC, C._MIN_SLOTS = saved
+    assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 80), st.integers(0, 2**31), st.integers(0, 3), st.integers(1, 9), st.integers(1, 4),
+       st.sampled_from([(0, 1), (4, 64)]))
+def test_blocks_chunks_and_workers_do_not_change_the_pairs(n, seed, min_agree, block, per_chunk, slots):
+    # many blocks of documents, several chunks (and worker threads) a block, with and without
+    # room for every pair in the one-pass enumeration
+    rng = np.random.default_rng(seed)
+    keys = (rng.integers(0, 3, size=(n, 6)) + 100 * np.arange(6)).astype(np.uint64)
+    sketch = rng.integers(0, 2, size=(n, 8)).astype(np.uint8)
+    want = brute_force(keys, 1, 1000, sketch, min_agree)
+    saved = C._BLOCK_DOCS, C._DOCS_PER_CHUNK, C._SLOTS_PER_DOC, C._MIN_SLOTS
+    C._BLOCK_DOCS, C._DOCS_PER_CHUNK = block, per_chunk
+    C._SLOTS_PER_DOC, C._MIN_SLOTS = slots
+    try:
+        a, b, h = candidate_pairs(keys, 1, 1000, sketch=sketch, min_agree=min_agree)
+    finally:
+        C._BLOCK_DOCS, C._DOCS_PER_CHUNK, C._SLOTS_PER_DOC, C._MIN_SLOTS = saved
+    assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import retold
-from retold.comparison import comparison
+from retold.comparison import compare, comparison, explain
 
 from .conftest import seed_texts
 
@@ -54,3 +54,20 @@ def test_furniture_is_reported_and_kept_out_of_the_evidence() -> None:
     c = comparison(a, b)
     assert len(c.furniture_b) == 10 and not c.furniture_a
     assert not any(s < p.b_end and p.b_start < e for p in c.pair.passages for s, e in c.furniture_b)
+
+
+def test_the_verdict_is_explained_with_the_rule_and_the_numbers() -> None:
+    a, b = seed_texts()
+    para = compare(a, b, embedder="lexical")
+    why = explain(para, a, b)
+    assert why.startswith("paraphrase: ") and "3+ aligned sentence pairs" in why
+    near = a.replace("Kim was quick", "Kim was fast", 1)
+    why = explain(compare(a, near, embedder="lexical"), a, near)
+    assert why.startswith("near_duplicate: ") and "a near-duplicate needs 80% of the shorter text and 50%" in why
+    lifted = "An unrelated opening about the weather in Leeds and the buses. " * 5 + a[:700]
+    p = compare(a, lifted, kinds="exact,near_duplicate,partial")
+    why = explain(p, a, lifted)
+    assert p.kind == "partial" and why.startswith("partial: ") and "the longest" in why
+    assert explain(compare(a, a.upper())).startswith("exact: ")
+    none = explain(compare("Oil prices rose on Monday.", "Rain fell in Paris.", embedder="lexical"))
+    assert none.startswith("not related: ") and "no shared passage" in none

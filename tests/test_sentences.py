@@ -87,3 +87,24 @@ def test_max_chars_bounds_length(text: str, limit: int) -> None:
     spans = split_sentences(text, max_chars=limit)
     check_invariants(text, spans)
     assert all(e - s <= limit for s, e in spans)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="ab A.!?\n\u2028\x1c \"'", max_size=200))
+def test_remembered_starts_change_no_boundary(text: str) -> None:
+    """_next_start remembers its answer over a run of whitespace (linear time on a run of line
+    breaks); asking afresh each time must give the same sentences."""
+    import retold.sentences as sent
+
+    fresh = sent._next_start
+
+    def forgetful(t, pos, memo=None):
+        return fresh(t, pos, None)
+
+    want = None
+    sent._next_start = forgetful
+    try:
+        want = split_sentences(text)
+    finally:
+        sent._next_start = fresh
+    assert split_sentences(text) == want

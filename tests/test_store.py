@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retold.store import SpillingStore
+from retold.store import ColumnStore, SpillingStore
 
 seqs = st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=40), min_size=1, max_size=30)
 
@@ -48,3 +48,33 @@ def test_a_store_past_its_budget_spills_to_a_file_and_reads_back() -> None:
     a, ao = mem.get_many(ask)
     b, bo = disk.get_many(ask)
     assert np.array_equal(a, b) and np.array_equal(ao, bo)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 12), st.lists(st.integers(0, 9), min_size=1, max_size=8),
+       st.integers(0, 600), st.integers(0, 2**31))
+def test_column_store_reads_back_any_columns_of_any_rows(width, slab, sizes, budget, seed) -> None:
+    rng = np.random.default_rng(seed)
+    parts = [rng.integers(0, 2**63, size=(n, width), dtype=np.uint64) for n in sizes]
+    cs = ColumnStore(width, np.uint64, slab=slab, budget_bytes=budget)
+    for p in parts:
+        cs.append(p)
+    full = np.concatenate(parts)
+    assert cs.shape == full.shape and cs.spilled == (full.nbytes > budget)
+    s0 = int(rng.integers(0, width))
+    s1 = int(rng.integers(s0, width + 1))
+    rows = rng.integers(0, max(1, full.shape[0]), size=5) if full.shape[0] else np.zeros(0, dtype=np.int64)
+    assert np.array_equal(cs[:, s0:s1], full[:, s0:s1])
+    assert np.array_equal(cs[rows, s0:s1], full[rows, s0:s1])
+    assert np.array_equal(np.asarray(cs), full)
+    cs.close()
+
+
+def test_column_store_spills_past_its_budget_one_file_per_slab() -> None:
+    keys = np.arange(64 * 100, dtype=np.uint64).reshape(100, 64)
+    cs = ColumnStore(64, np.uint64, slab=8, budget_bytes=20 * 64 * 8)  # 20 rows fit
+    for s in range(0, 100, 10):
+        cs.append(keys[s:s + 10])
+    assert cs.spilled and len(cs._files or []) == 8
+    assert np.array_equal(cs[:, 8:16], keys[:, 8:16]) and np.array_equal(cs[:, 6:10], keys[:, 6:10])
+    cs.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +115,28 @@ def test_thai_and_mixed_text_offsets_agree_between_the_corpus_kernel_and_tokens(
     assert starts.tolist() == t.starts.tolist() and ends.tolist() == t.ends.tolist()
     assert all(text[s:e].strip() == text[s:e] and e > s for s, e in zip(starts.tolist(), ends.tolist()))
     assert (np.diff(starts) > 0).all() if len(starts) > 1 else True
+
+
+def test_word_counts_count_chinese_and_japanese_characters_as_words_on_real_text():
+    """Real Chinese and Japanese text (``../shared/data/mling``): every character is a token, and
+    1.55 of them a word; Latin, Cyrillic and Korean words are counted as they are."""
+    import json
+
+    from retold.text import CJK_CHARS_PER_WORD, SINGLE_CHAR_RANGES, word_counts
+
+    from .conftest import SHARED
+
+    d = SHARED / "data" / "mling"
+    if not d.exists():
+        pytest.skip(f"multilingual samples not found at {d}")
+    texts = [json.loads(open(d / f"{lang}.jsonl", encoding="utf-8").readline())["text"]
+             for lang in ("zh", "ja", "ru", "ko")]
+    texts.append(texts[0] + " LibreOffice Calc 2024")
+    n = np.array([len(tokens(t)) for t in texts])
+    w = word_counts(texts, n)
+    han = [sum(any(lo <= ord(c) <= hi for lo, hi in SINGLE_CHAR_RANGES) for c in t) for t in texts]
+    assert han[0] > 100 and han[1] > 100
+    for k in range(len(texts)):
+        assert w[k] == pytest.approx(n[k] - han[k] + han[k] / CJK_CHARS_PER_WORD)
+    assert w[2] == n[2] and w[3] == n[3]  # Russian and Korean: words are tokens
+    assert w[4] == pytest.approx(w[0] + 3)  # three Latin words and a number added

@@ -309,27 +309,47 @@ def _is_cue(line: str) -> bool:
     return _CUES.fullmatch(line) is not None or _TEASER_PREFIX.fullmatch(line) is not None
 
 
-def cue_spans(text: str) -> list[tuple[int, int]]:
+def cue_spans(text: str, candidates: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Lines that single-document cues mark as furniture (see the module docstring).
+
+    ``candidates``: the lines that may be cues (:func:`retold.cue_gate.cue_lines`, a superset);
+    only those are tested, unless one of them is a related-content heading, whose teaser rule
+    needs every line.
 
     >>> t = "A story about sharing.\\nShare this article\\nPlease enter your comment!"
     >>> [t[s:e] for s, e in cue_spans(t)]
     ['Share this article', 'Please enter your comment!']
+    >>> cue_spans(t, [(23, 41), (42, 68)]) == cue_spans(t)
+    True
     """
+    if candidates is not None:
+        out = []
+        for s, e in candidates:
+            line = text[s:e].strip()
+            if len(line) <= MAX_CUE_CHARS and _may_be_cue(line) and _RELATED.fullmatch(line) is not None:
+                return cue_spans(text)
+            if _is_cue(line):
+                out.append((s, e))
+        return out
     spans = line_spans(text)
     out = [(s, e) for s, e in spans if _is_cue(text[s:e])]
     # A related-content heading in the last third with only short lines after it: teaser links.
     nonempty = [(s, e) for s, e in spans if text[s:e].strip()]
     tail_from = len(nonempty) * 2 // 3
+    # longest line after each one, so that each heading asks in O(1) (asking "are all the lines
+    # after it short?" line by line was quadratic in a text of many headings)
+    longest_after = [0] * (len(nonempty) + 1)
+    for i in range(len(nonempty) - 1, -1, -1):
+        s, e = nonempty[i]
+        longest_after[i] = max(longest_after[i + 1], e - s)
     for i, (s, e) in enumerate(nonempty):
         if i < tail_from:
             continue
         line = text[s:e].strip()
-        if not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
+        if len(line) > MAX_CUE_CHARS or not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
             continue
-        rest = nonempty[i + 1 :]
-        if all(e2 - s2 <= MAX_TEASER_CHARS for s2, e2 in rest):
-            out.extend([(s, e), *rest])
+        if longest_after[i + 1] <= MAX_TEASER_CHARS:
+            out.extend([(s, e), *nonempty[i + 1 :]])
             break
         out.append((s, e))
     return sorted(set(out))

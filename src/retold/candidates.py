@@ -12,11 +12,13 @@ would make the pair count quadratic.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 DEFAULT_MIN_HITS = 1
 DEFAULT_MAX_POSTINGS = 1000
+DEFAULT_SLAB = 8
 
 
 _TOP_BITS = 8  # first radix pass: 256 partitions, each sorted on its own
@@ -118,103 +120,288 @@ def _sort_keys(flat: np.ndarray, n_chunks: int):
 
 
 @nb.njit(nogil=True, cache=True)
-def _groups(sorted_keys: np.ndarray, max_postings: int):
-    """Groups of equal keys (documents sharing a key) with 2..max_postings members."""
+def _key_groups(sorted_keys: np.ndarray, members: np.ndarray, max_postings: int):
+    """The documents holding each key that 2..max_postings documents hold, as CSR (offsets,
+    documents), keys in sorted order; ``members[i]`` holds ``sorted_keys[i]``.
+
+    Only these groups are kept: most keys are held by one document, so the groups of a slab of
+    bands are a small fraction of its keys.
+    """
     n = sorted_keys.shape[0]
-    gstart = np.empty(n // 2 + 1, dtype=np.int64)
-    glen = np.empty(n // 2 + 1, dtype=np.int64)
     ng = 0
+    nm = 0
     i = 0
     while i < n:
         j = i + 1
         while j < n and sorted_keys[j] == sorted_keys[i]:
             j += 1
-        size = j - i
-        if 2 <= size <= max_postings:
-            gstart[ng] = i
-            glen[ng] = size
+        if 2 <= j - i <= max_postings:
             ng += 1
+            nm += j - i
         i = j
-    return gstart[:ng], glen[:ng]
+    offs = np.empty(ng + 1, dtype=np.int64)
+    docs = np.empty(nm, dtype=np.int64)
+    offs[0] = 0
+    g = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and sorted_keys[j] == sorted_keys[i]:
+            j += 1
+        if 2 <= j - i <= max_postings:
+            for t in range(i, j):
+                docs[offs[g] + t - i] = members[t]
+            offs[g + 1] = offs[g] + j - i
+            g += 1
+        i = j
+    return offs, docs
 
 
 @nb.njit(nogil=True, cache=True)
-def _doc_groups(gstart, glen, members, n_docs):
-    """For each document, the list of groups it belongs to (CSR)."""
+def _doc_groups(goffs, gdocs, n_docs):
+    """For each document, the groups it belongs to (CSR)."""
     cnt = np.zeros(n_docs + 1, dtype=np.int64)
-    for g in range(gstart.shape[0]):
-        for t in range(gstart[g], gstart[g] + glen[g]):
-            cnt[members[t] + 1] += 1
+    for t in range(gdocs.shape[0]):
+        cnt[gdocs[t] + 1] += 1
     offs = np.cumsum(cnt)
     fill = offs[:-1].copy()
     out = np.empty(offs[-1], dtype=np.int64)
-    for g in range(gstart.shape[0]):
-        for t in range(gstart[g], gstart[g] + glen[g]):
-            d = members[t]
+    for g in range(goffs.shape[0] - 1):
+        for t in range(goffs[g], goffs[g + 1]):
+            d = gdocs[t]
             out[fill[d]] = g
             fill[d] += 1
     return offs, out
 
 
-@nb.njit(nogil=True, cache=True)
-def _pairs_for_range(lo, hi, doff, dgroups, gstart, glen, members, n_docs, min_hits, write, out_a, out_b,
-                     out_h, pos):
-    counter = np.zeros(n_docs, dtype=np.int32)
-    touched = np.empty(n_docs, dtype=np.int64)
-    n_out = 0
-    for a in range(lo, hi):
-        nt = 0
-        for gi in range(doff[a], doff[a + 1]):
-            g = dgroups[gi]
-            for t in range(gstart[g], gstart[g] + glen[g]):
-                b = members[t]
-                if b <= a:
-                    continue
-                if counter[b] == 0:
-                    touched[nt] = b
-                    nt += 1
-                counter[b] += 1
-        # emit in increasing partner order so the output is deterministic
-        tt = np.sort(touched[:nt])
-        for x in range(nt):
-            b = tt[x]
-            if counter[b] >= min_hits:
-                if write:
-                    out_a[pos + n_out] = a
-                    out_b[pos + n_out] = b
-                    out_h[pos + n_out] = counter[b]
-                n_out += 1
-            counter[b] = 0
-    return n_out
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_ONES = np.uint64(0x0101010101010101)
+
+
+@nb.njit(inline="always")
+def _agree(words, x, y) -> int:
+    """Bins whose one-byte fingerprints agree between rows ``x`` and ``y`` of a sketch viewed as
+    uint64 words (8 bins each): the zero bytes of ``x ^ y``, counted 8 at a time."""
+    n = 0
+    for w in range(words.shape[1]):
+        v = words[x, w] ^ words[y, w]
+        z = ~(((v & _LOW7) + _LOW7) | v | _LOW7)  # the high bit of each zero byte
+        n += int(((z >> np.uint64(7)) * _ONES) >> np.uint64(56))
+    return n
+
+
+@nb.njit(inline="always")
+def _partners(a, doff, dgroups, goffs, gdocs, counter, touched) -> int:
+    """Count, in ``counter``, the keys ``a`` shares with each later document; list those
+    documents in ``touched`` (sorted); returns how many."""
+    nt = 0
+    for gi in range(doff[a], doff[a + 1]):
+        g = dgroups[gi]
+        for t in range(goffs[g], goffs[g + 1]):
+            b = gdocs[t]
+            if b <= a:
+                continue
+            if counter[b] == 0:
+                touched[nt] = b
+                nt += 1
+            counter[b] += 1
+    touched[:nt].sort()  # partners in increasing order: the output is deterministic
+    return nt
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _all_pairs(doff, dgroups, gstart, glen, members, n_docs, min_hits, n_chunks):
-    bounds = np.linspace(0, n_docs, n_chunks + 1).astype(np.int64)
-    counts = np.zeros(n_chunks + 1, dtype=np.int64)
-    dummy = np.empty(0, dtype=np.int64)
-    dummy32 = np.empty(0, dtype=np.int32)
-    for c in nb.prange(n_chunks):
-        counts[c + 1] = _pairs_for_range(bounds[c], bounds[c + 1], doff, dgroups, gstart, glen, members,
-                                         n_docs, min_hits, False, dummy, dummy, dummy32, 0)
-    offs = np.cumsum(counts)
-    out_a = np.empty(offs[-1], dtype=np.int64)
-    out_b = np.empty(offs[-1], dtype=np.int64)
-    out_h = np.empty(offs[-1], dtype=np.int32)
-    for c in nb.prange(n_chunks):
-        _pairs_for_range(bounds[c], bounds[c + 1], doff, dgroups, gstart, glen, members, n_docs,
-                         min_hits, True, out_a, out_b, out_h, offs[c])
-    return out_a, out_b, out_h
+def _count_pairs(lo, hi, doff, dgroups, goffs, gdocs, min_hits, n_chunks, counters, touched):
+    """For each document a of ``lo..hi-1``, the later documents sharing at least ``min_hits`` keys
+    with it (``out[a - lo]``). ``counters``/``touched``: one zeroed row of scratch per worker
+    (left zeroed)."""
+    out = np.zeros(hi - lo, dtype=np.int64)
+    bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
+    n_workers = counters.shape[0]
+    for w in nb.prange(n_workers):
+        counter = counters[w]
+        tt = touched[w]
+        for c in range(w, n_chunks, n_workers):
+            for a in range(bounds[c], bounds[c + 1]):
+                nt = _partners(a, doff, dgroups, goffs, gdocs, counter, tt)
+                m = 0
+                for x in range(nt):
+                    b = tt[x]
+                    m += counter[b] >= min_hits
+                    counter[b] = 0
+                out[a - lo] = m
+    return out
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def _write_pairs(lo, hi, per_doc, doff, dgroups, goffs, gdocs, min_hits, words, rows, min_agree, exempt,
+                 n_chunks, counters, touched):
+    """The pairs of documents ``lo..hi-1`` with later ones (``per_doc`` from :func:`_count_pairs`),
+    each tested once for agreement; returns those that pass, sorted by (a, b)."""
+    offs = np.zeros(hi - lo + 1, dtype=np.int64)
+    for a in range(lo, hi):
+        offs[a - lo + 1] = offs[a - lo] + per_doc[a - lo]
+    n = offs[hi - lo]
+    out_a = np.empty(n, dtype=np.int64)
+    out_b = np.empty(n, dtype=np.int64)
+    out_h = np.empty(n, dtype=np.int32)
+    keep = np.empty(n, dtype=np.bool_)
+    bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
+    n_workers = counters.shape[0]
+    for w in nb.prange(n_workers):
+        counter = counters[w]
+        tt = touched[w]
+        for c in range(w, n_chunks, n_workers):
+            for a in range(bounds[c], bounds[c + 1]):
+                nt = _partners(a, doff, dgroups, goffs, gdocs, counter, tt)
+                pos = offs[a - lo]
+                for x in range(nt):
+                    b = tt[x]
+                    if counter[b] >= min_hits:
+                        out_a[pos] = a
+                        out_b[pos] = b
+                        out_h[pos] = counter[b]
+                        keep[pos] = (min_agree <= 0 or exempt[rows[a]] or exempt[rows[b]]
+                                     or _agree(words, rows[a], rows[b]) >= min_agree)
+                        pos += 1
+                    counter[b] = 0
+    return out_a[keep], out_b[keep], out_h[keep]
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, min_hits, words, rows, min_agree, exempt, n_chunks, cap,
+                counters, touched):
+    """One pass over documents ``lo..hi-1``: each chunk of them writes the pairs that pass into
+    its own ``cap`` slots. Returns the slots, how many each chunk used, and whether a chunk
+    ran out of room (then the caller counts first: :func:`_count_pairs`, :func:`_write_pairs`)."""
+    out_a = np.empty(n_chunks * cap, dtype=np.int64)
+    out_b = np.empty(n_chunks * cap, dtype=np.int64)
+    out_h = np.empty(n_chunks * cap, dtype=np.int32)
+    used = np.zeros(n_chunks, dtype=np.int64)
+    full = np.zeros(n_chunks, dtype=np.bool_)
+    bounds = np.linspace(lo, hi, n_chunks + 1).astype(np.int64)
+    n_workers = counters.shape[0]
+    for w in nb.prange(n_workers):
+        counter = counters[w]
+        tt = touched[w]
+        for c in range(w, n_chunks, n_workers):
+            pos = c * cap
+            end = pos + cap
+            for a in range(bounds[c], bounds[c + 1]):
+                nt = _partners(a, doff, dgroups, goffs, gdocs, counter, tt)
+                for x in range(nt):
+                    b = tt[x]
+                    if counter[b] >= min_hits and (min_agree <= 0 or exempt[rows[a]] or exempt[rows[b]]
+                                                   or _agree(words, rows[a], rows[b]) >= min_agree):
+                        if pos < end:
+                            out_a[pos] = a
+                            out_b[pos] = b
+                            out_h[pos] = counter[b]
+                            pos += 1
+                        else:
+                            full[c] = True
+                    counter[b] = 0
+                if full[c]:
+                    break
+            used[c] = pos - c * cap
+    return out_a, out_b, out_h, used, full
+
+
+_BLOCK_DOCS = 1 << 18  # documents enumerated at a time
+_DOCS_PER_CHUNK = 256  # documents a worker takes at a time (at most 64 chunks a block)
+_SLOTS_PER_DOC = 4  # room for pairs per document in the one-pass enumeration
+_MIN_SLOTS = 64  # ... and at least this much per chunk
+
+
+def _pairs_of_groups(goffs: np.ndarray, gdocs: np.ndarray, n_docs: int, min_hits: int,
+                     words: np.ndarray | None = None, rows: np.ndarray | None = None, min_agree: int = 0,
+                     exempt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs sharing ``min_hits`` groups (and passing the agreement test), sorted by (a, b).
+
+    Documents are enumerated in blocks (bounded memory). Each block is written in one pass
+    into room for :data:`_SLOTS_PER_DOC` pairs per document, enough for all but the densest
+    blocks. Why one pass: enumerating the partners of every document (and testing their
+    agreement) is most of the candidate stage once colliding pairs outnumber documents; a pass
+    that first counted them did it twice. A block that overflows is counted first, then written.
+    Each worker thread keeps one counter row over all documents for the whole run. Why: a
+    counter per chunk of documents, allocated and zeroed per chunk, cost (chunks x documents),
+    the square of the corpus size once the number of chunks grows with it.
+    """
+    if words is None or rows is None or exempt is None or min_agree <= 0:
+        words, rows, min_agree = np.zeros((0, 0), dtype=np.uint64), np.zeros(0, dtype=np.int64), 0
+        exempt = np.zeros(0, dtype=np.bool_)
+    exempt = np.asarray(exempt, dtype=np.bool_)
+    doff, dgroups = _doc_groups(goffs, gdocs, n_docs)
+    n_workers = max(1, min(nb.get_num_threads(), -(-n_docs // _DOCS_PER_CHUNK)))
+    counters = np.zeros((n_workers, n_docs), dtype=np.int32)
+    touched = np.empty((n_workers, n_docs), dtype=np.int32)
+    parts = []
+    for lo in range(0, n_docs, _BLOCK_DOCS):
+        hi = min(n_docs, lo + _BLOCK_DOCS)
+        n_chunks = max(1, min(64, (hi - lo) // _DOCS_PER_CHUNK))
+        cap = max(_MIN_SLOTS, _SLOTS_PER_DOC * -(-(hi - lo) // n_chunks))
+        oa, ob, oh, used, full = _emit_pairs(lo, hi, doff, dgroups, goffs, gdocs, min_hits, words, rows,
+                                             min_agree, exempt, n_chunks, cap, counters, touched)
+        if not full.any():
+            keep = np.concatenate([np.arange(c * cap, c * cap + used[c]) for c in range(n_chunks)])
+            parts.append((oa[keep], ob[keep], oh[keep]))
+            continue
+        del oa, ob, oh
+        per_doc = _count_pairs(lo, hi, doff, dgroups, goffs, gdocs, min_hits, n_chunks, counters, touched)
+        parts.append(_write_pairs(lo, hi, per_doc, doff, dgroups, goffs, gdocs, min_hits, words, rows,
+                                  min_agree, exempt, n_chunks, counters, touched))
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
+
+
+def sketch_agreement(sketch: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bins whose one-byte fingerprints agree, for each pair ``(a[i], b[i])`` of rows of ``sketch``
+    (uint8 [ndocs, bins], bins a multiple of 8; see :func:`retold.fingerprints.bin_sketch`).
+
+    >>> sk = np.array([[1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 0, 4, 5, 6, 7, 0]], dtype=np.uint8)
+    >>> sketch_agreement(sk, np.array([0, 0]), np.array([1, 0])).tolist()
+    [6, 8]
+    """
+    return _agreement(_sketch_words(sketch, sketch.shape[0]), np.asarray(a, dtype=np.int64),
+                      np.asarray(b, dtype=np.int64))
+
+
+@nb.njit(nogil=True, cache=True, parallel=True)
+def _agreement(words, a, b):
+    out = np.empty(a.shape[0], dtype=np.int64)
+    for i in nb.prange(a.shape[0]):
+        out[i] = _agree(words, a[i], b[i])
+    return out
+
+
+def _sketch_words(sketch: np.ndarray | None, n_rows: int) -> np.ndarray:
+    if sketch is None or sketch.shape[0] != n_rows or sketch.ndim != 2 or sketch.shape[1] % 8:
+        raise ValueError("the sketch needs one row per document and a multiple of 8 bins")
+    return np.ascontiguousarray(sketch, dtype=np.uint8).view(np.uint64)
 
 
 def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
-                    max_postings: int = DEFAULT_MAX_POSTINGS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of rows of ``keys`` that share at least ``min_hits`` keys.
+                    max_postings: int = DEFAULT_MAX_POSTINGS, sketch: np.ndarray | None = None, min_agree: int = 0,
+                    exempt: np.ndarray | None = None, rows: np.ndarray | None = None,
+                    slab: int = DEFAULT_SLAB) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of rows of ``keys`` that share at least ``min_hits`` keys (and, with a ``sketch``,
+    whose sketches agree on at least ``min_agree`` bins).
 
     Args:
-        keys: uint64 [ndocs, bins] index keys (see :func:`retold.fingerprints.band_keys`).
+        keys: uint64 [ndocs, bands] index keys (see :func:`retold.fingerprints.band_keys`); a key
+            value belongs to one column (the band number is part of the hash).
         min_hits: collisions needed to become a candidate.
         max_postings: keys held by more documents than this are ignored.
+        sketch: uint8 [ndocs, bins] one-byte bin fingerprints (:func:`retold.fingerprints.bin_sketch`);
+            with ``min_agree`` > 0 a pair is kept only when at least ``min_agree`` of its bins
+            agree (:func:`sketch_agreement`). Tested as the pairs are enumerated, once per
+            pair, so the pairs that fail are never all held at once.
+        exempt: bool [ndocs]: pairs with an exempt document skip the agreement test.
+        rows: only these rows of ``keys`` and ``sketch`` take part (default all); the returned
+            indices are positions in ``rows``.
+        slab: bands sorted at a time. Why: sorting every key at once held several copies of
+            the whole key matrix (3.7 GB at 1M documents); only the keys that 2 or more
+            documents share are kept from each slab.
 
     Returns:
         (a, b, hits): int64 row indices with a < b, sorted by (a, b), and the collision count.
@@ -224,21 +411,32 @@ def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
     >>> a.tolist(), b.tolist(), h.tolist()
     ([0], [1], [3])
     """
-    n_docs, n_bins = keys.shape
-    if n_docs < 2:
+    n_docs = keys.shape[0] if rows is None else rows.shape[0]
+    n_bands = keys.shape[1] if keys.ndim == 2 else 0
+    if n_docs < 2 or n_bands == 0:
         e = np.empty(0, dtype=np.int64)
         return e, e.copy(), np.empty(0, dtype=np.int32)
-    flat = keys.ravel()
-    sorted_keys, order = _sort_keys(np.ascontiguousarray(flat, dtype=np.uint64), 8)
-    return _pairs_from_sorted(sorted_keys, order // n_bins, n_docs, min_hits, max_postings)
-
-
-def _pairs_from_sorted(sorted_keys: np.ndarray, members: np.ndarray, n_docs: int, min_hits: int,
-                       max_postings: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    gstart, glen = _groups(sorted_keys, max_postings)
-    doff, dgroups = _doc_groups(gstart, glen, members, n_docs)
-    n_chunks = max(1, min(64, n_docs // 256))
-    return _all_pairs(doff, dgroups, gstart, glen, members, n_docs, min_hits, n_chunks)
+    rows_ = np.arange(keys.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    words = _sketch_words(sketch, keys.shape[0]) if min_agree > 0 else None
+    if exempt is None:
+        exempt = np.zeros(keys.shape[0], dtype=np.bool_)
+    slab = max(1, min(slab, n_bands))
+    offs_parts, doc_parts = [], []
+    held = 0
+    for s0 in range(0, n_bands, slab):
+        s1 = min(n_bands, s0 + slab)
+        sub = keys[:, s0:s1] if rows is None else keys[rows_, s0:s1]
+        flat = np.ascontiguousarray(sub, dtype=np.uint64).ravel()
+        sorted_keys, order = _sort_keys(flat, 8)
+        del flat, sub
+        goffs, gdocs = _key_groups(sorted_keys, order // (s1 - s0), max_postings)
+        del sorted_keys, order
+        offs_parts.append(goffs[1:] + held)
+        doc_parts.append(gdocs)
+        held += gdocs.shape[0]
+    goffs = np.concatenate([np.zeros(1, dtype=np.int64), *offs_parts])
+    gdocs = np.concatenate(doc_parts)
+    return _pairs_of_groups(goffs, gdocs, n_docs, min_hits, words, rows_, min_agree, exempt)
 
 
 def posting_pairs(keys: np.ndarray, docs: np.ndarray, n_docs: int, min_hits: int,
@@ -255,8 +453,8 @@ def posting_pairs(keys: np.ndarray, docs: np.ndarray, n_docs: int, min_hits: int
         e = np.empty(0, dtype=np.int64)
         return e, e.copy(), np.empty(0, dtype=np.int32)
     sorted_keys, order = _sort_keys(np.ascontiguousarray(keys, dtype=np.uint64), 8)
-    members = np.asarray(docs, dtype=np.int64)[order]
-    return _pairs_from_sorted(sorted_keys, members, n_docs, min_hits, max_postings)
+    goffs, gdocs = _key_groups(sorted_keys, np.asarray(docs, dtype=np.int64)[order], max_postings)
+    return _pairs_of_groups(goffs, gdocs, n_docs, min_hits)
 
 
 @nb.njit(nogil=True, cache=True)

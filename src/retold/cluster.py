@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 KEEP_RULES = ("first", "longest", "earliest")
 

@@ -46,7 +46,7 @@ def comparison(text_a: str, text_b: str, options: Options | None = None, *, kind
         reported = shown
     else:
         d = decide.decide(s.shingles, s.sh_offsets, s.n_tokens, np.array([0]), np.array([1]), opt, plan,
-                          all_passages=True)
+                          all_passages=True, n_words=s.n_words)
         chars: tuple = (None, None)
         if plan.passages:
             assert s.tok_offsets is not None and s.tok_bounds is not None
@@ -98,3 +98,53 @@ def compare(text_a: str, text_b: str, options: Options | None = None, *, kinds: 
     """
     return comparison(text_a, text_b, options, kinds=kinds, boilerplate=boilerplate, embedder=embedder, id_a=id_a,
                       id_b=id_b, date_a=date_a, date_b=date_b).pair
+
+
+def explain(pair: Pair, text_a: str | None = None, text_b: str | None = None, options: Options | None = None) -> str:
+    """Why the pair is of its kind (or of none), in one sentence: the rule and the pair's numbers.
+
+    ``text_a``/``text_b``: the two texts, to count the words of the passages (else passages are
+    only counted).
+
+    >>> a = "Russia has allegedly asked China for financial and military assistance in the war."
+    >>> explain(compare(a, a.upper(), embedder="lexical"))
+    'exact: the same words in the same order (compared lower-cased, without punctuation)'
+    """
+    from .stages.paraphrase import paraphrase_options
+    from .text import tokens
+
+    o = options or Options()
+    ps = pair.passages or []
+
+    def words(p: object) -> int:
+        if text_a is None:
+            return 0
+        return int(tokens(text_a[p.a_start:p.a_end]).hashes.shape[0])  # type: ignore[attr-defined]
+
+    copied = [p for p in ps if p.kind != "paraphrase"]
+    counts = [words(p) for p in copied]
+    longest, total = max(counts, default=0), sum(counts)
+    share = f"{pair.coverage_a:.0%} of A's words and {pair.coverage_b:.0%} of B's lie in matching regions"
+    near_rule = (f"a near-duplicate needs {o.near_min_coverage:.0%} of the shorter text and "
+                 f"{o.near_min_coverage_long:.0%} of the longer")
+    partial_rule = (f"a partial pair needs a shared passage of {o.partial_min_words}+ words, and "
+                    f"{o.partial_min_total_words}+ words or {o.partial_min_share:.0%} of the shorter text in all")
+    counted = f", {total} words in all, the longest {longest}" if text_a is not None and copied else ""
+    if pair.kind == "exact":
+        return "exact: the same words in the same order (compared lower-cased, without punctuation)"
+    if pair.kind == "near_duplicate":
+        return f"near_duplicate: {share} ({near_rule})"
+    if pair.kind == "partial":
+        return f"partial: {len(copied)} shared passages{counted}; {share[:-len(' lie in matching regions')]} " \
+               f"are in them ({partial_rule}; not a near-duplicate: {near_rule})"
+    if pair.kind == "paraphrase":
+        po = paraphrase_options(o)
+        reworded = len(ps) - len(copied)
+        return (f"paraphrase: {reworded} sentences retold in other words and {len(copied)} passages copied "
+                f"(verbatim or nearly), in the same order on both sides; score {pair.score:.2f} = the share of both "
+                f"texts' sentences in aligned pairs (a paraphrase needs {po.min_pairs}+ aligned sentence pairs of "
+                f"{po.min_pair_words}+ words covering {po.min_coverage:.0%} of one text and "
+                f"{po.min_coverage_other:.0%} of the other, "
+                f"more reworded than copied)")
+    shared = f"{len(copied)} shared stretches{counted}" if copied else "no shared passage"
+    return f"not related: {share} ({near_rule}); {shared} ({partial_rule})"

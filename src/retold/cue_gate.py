@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numba as nb
 import numpy as np
 
 from .boilerplate import CUE_STARTS, MAX_CUE_CHARS
+from .jit import nb
 
 
 def _prefix_table(prefixes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +65,7 @@ def _is_space(cp: int) -> bool:
 
 
 @nb.njit(inline="always")
-def _line_may_be_cue(buf, s: int, e: int, table, lens, first_ok, reserved, max_chars: int) -> bool:
+def _line_may_be_cue(buf, s: int, e: int, table, lens, first_ok, reserved, max_chars: int, ascii_only: bool) -> bool:
     i = s
     while i < e:
         cp, n = _utf8_char(buf, i, e)
@@ -75,13 +75,22 @@ def _line_may_be_cue(buf, s: int, e: int, table, lens, first_ok, reserved, max_c
     if i >= e:
         return False
     trail = e
-    while trail > i and (buf[trail - 1] == 0x20 or buf[trail - 1] == 0x09 or buf[trail - 1] == 0x0D):
+    while trail > i and (buf[trail - 1] == 0x20 or 0x09 <= buf[trail - 1] <= 0x0D or 0x1C <= buf[trail - 1] <= 0x1F):
         trail -= 1
-    # a character is at most 4 bytes: a longer line cannot be a cue (unless it ends in what may be
-    # Unicode whitespace, which str.strip() would remove)
-    short = trail - i <= 4 * max_chars or buf[trail - 1] >= 0x80
-    if not short:
-        return False
+    # a line of more than max_chars characters cannot be a cue; most paragraphs of an article are
+    # such lines. A line ending in a non-ASCII byte may end in Unicode whitespace, which
+    # str.strip() would remove: its length is left to the regular expressions.
+    if buf[trail - 1] < 0x80 and trail - i > max_chars:
+        if trail - i > 4 * max_chars:
+            return False
+        if ascii_only:
+            return False
+        chars = 0
+        for k in range(i, trail):
+            if (buf[k] & 0xC0) != 0x80:
+                chars += 1
+                if chars > max_chars:
+                    return False
     first, _ = _utf8_char(buf, i, e)
     if first >= 0x80:
         # every cue starts with ASCII but for the copyright sign; letters that case-fold to ASCII
@@ -130,20 +139,71 @@ def _line_may_be_cue(buf, s: int, e: int, table, lens, first_ok, reserved, max_c
 
 
 @nb.njit(nogil=True, cache=True)
-def _gate(buf, bounds, table, lens, first_ok, reserved, max_chars):
+def _cue_lines(buf, bounds, ascii_doc, table, lens, first_ok, reserved, max_chars):
+    """Lines that may be cues: (document, start, end) with ``[start, end)`` in characters of the
+    document, the line break and a final carriage return excluded (as ``boilerplate.line_spans``)."""
     nd = bounds.shape[0] - 1
-    out = np.zeros(nd, dtype=np.bool_)
+    cap = 256
+    out_d = np.empty(cap, dtype=np.int64)
+    out_s = np.empty(cap, dtype=np.int64)
+    out_e = np.empty(cap, dtype=np.int64)
+    m = 0
     for d in range(nd):
         s = bounds[d]
         end = bounds[d + 1]
+        count_chars = not ascii_doc[d]
+        # characters are counted only up to the lines that may be cues, lazily: most documents
+        # have none
+        cb = bounds[d]  # a byte position ...
+        cc = 0  # ... and the characters of the document before it
         while s <= end:
             e = s
             while e < end and buf[e] != 0x0A:
                 e += 1
-            if e > s and _line_may_be_cue(buf, s, e, table, lens, first_ok, reserved, max_chars):
-                out[d] = True
-                break
+            if e > s and _line_may_be_cue(buf, s, e, table, lens, first_ok, reserved, max_chars, not count_chars):
+                if m == cap:
+                    cap *= 2
+                    out_d = np.concatenate((out_d, np.empty(cap - m, dtype=np.int64)))
+                    out_s = np.concatenate((out_s, np.empty(cap - m, dtype=np.int64)))
+                    out_e = np.concatenate((out_e, np.empty(cap - m, dtype=np.int64)))
+                if count_chars:
+                    for k in range(cb, s):
+                        if (buf[k] & 0xC0) != 0x80:
+                            cc += 1
+                    cs = cc
+                    for k in range(s, e):
+                        if (buf[k] & 0xC0) != 0x80:
+                            cc += 1
+                    cb = e
+                    ce = cc
+                else:
+                    cs = s - bounds[d]
+                    ce = e - bounds[d]
+                out_d[m] = d
+                out_s[m] = cs
+                out_e[m] = ce - 1 if buf[e - 1] == 0x0D else ce
+                m += 1
             s = e + 1
+    return out_d[:m], out_s[:m], out_e[:m]
+
+
+def cue_lines(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """Per text, the ``[start, end)`` character spans of the lines that may be single-page cues
+    (a superset: every line :func:`retold.boilerplate.cue_spans` marks by itself, and every
+    related-content heading, is among them).
+
+    >>> cue_lines(["A story.\\nShare this article", "A story about sharing.", "\\u00a9 2024 Gazette"])
+    [[(9, 27)], [], [(0, 14)]]
+    """
+    parts = [t.encode("utf-8", errors="surrogatepass") for t in texts]
+    ascii_doc = np.fromiter((len(p) == len(t) for p, t in zip(parts, texts)), dtype=np.bool_, count=len(texts))
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=bounds[1:])
+    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
+    docs, starts, ends = _cue_lines(buf, bounds, ascii_doc, _TABLE, _LENS, _FIRST, _RESERVED, MAX_CUE_CHARS)
+    out: list[list[tuple[int, int]]] = [[] for _ in texts]
+    for d, a, b in zip(docs.tolist(), starts.tolist(), ends.tolist()):
+        out[d].append((a, b))
     return out
 
 
@@ -153,8 +213,4 @@ def may_have_cues(texts: Sequence[str]) -> np.ndarray:
     >>> may_have_cues(["A story.\\nShare this article", "A story about sharing.", "\\u00a9 2024 Gazette"]).tolist()
     [True, False, True]
     """
-    parts = [t.encode("utf-8", errors="surrogatepass") for t in texts]
-    bounds = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in parts], out=bounds[1:])
-    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
-    return _gate(buf, bounds, _TABLE, _LENS, _FIRST, _RESERVED, MAX_CUE_CHARS)
+    return np.array([bool(lines) for lines in cue_lines(texts)], dtype=np.bool_)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
-from .text import FNV_PRIME, breaks_batch, count_tokens, fmix64, hash_tokens, tokenize_batch, tokens
+from .jit import nb
+from .text import FNV_PRIME, breaks_batch, count_tokens, fmix64, hash_tokens, may_need_breaks, tokenize_batch, tokens
 
 _MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint32(0xFFFFFFFF)
@@ -303,6 +303,22 @@ def band_keys(sig: np.ndarray, rows: int = 1) -> np.ndarray:
     return out
 
 
+def bin_sketch(signature: np.ndarray) -> np.ndarray:
+    """One byte per bin of a one-permutation signature (its low 8 bits): uint8 [ndocs, bins].
+
+    Why: two documents agree on a bin with probability J (the Jaccard similarity of their
+    content-word sets), so the share of agreeing bins estimates J; a byte keeps that estimate
+    (chance agreement 1/256) at a quarter of the memory of the 32-bit bins, and the candidate
+    filter compares 8 bins per machine word (:func:`retold.candidates.sketch_agreement`).
+
+    >>> fp = fingerprint_batch(["Kim was quick to deny Putin", "Kim was quick to deny Putin again"])
+    >>> sk = bin_sketch(fp.signature)
+    >>> sk.shape, sk.dtype.name, int((sk[0] == sk[1]).sum()) > 160
+    ((2, 320), 'uint8', True)
+    """
+    return (signature & np.uint32(0xFF)).astype(np.uint8)
+
+
 @dataclass(slots=True)
 class Fingerprints:
     """Fingerprints of a batch of documents (plain arrays, one row per document).
@@ -341,8 +357,12 @@ def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     lens = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
     bounds = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(lens, out=bounds[1:])
-    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
-    brk, brk_offs = breaks_batch(lowered)
+    joined = b"".join(parts)
+    buf = np.frombuffer(joined, dtype=np.uint8)
+    if may_need_breaks(joined):
+        brk, brk_offs = breaks_batch(lowered, parts)
+    else:
+        brk, brk_offs = np.zeros(0, dtype=np.int64), np.zeros(len(parts) + 1, dtype=np.int64)
     return buf, bounds, brk, brk_offs
 
 

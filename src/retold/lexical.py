@@ -24,14 +24,15 @@ characters (``İ``) keeps its case in the kernel.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba as nb
 import numpy as np
 
+from .jit import nb
 from .text import fmix64
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -138,7 +139,40 @@ def hashed_vectors(bags: Sequence[dict[str, float]], dim: int, signed: bool = Tr
 @lru_cache(maxsize=1)
 def char_tables() -> tuple[np.ndarray, np.ndarray]:
     """(classes uint8 [65536]: bit 1 word character, 2 decimal digit, 4 upper case;
-    lower uint32 [65536]: the lower-case code point where ``str.lower`` gives one character)."""
+    lower uint32 [65536]: the lower-case code point where ``str.lower`` gives one character).
+
+    Asking Python about 65,536 characters takes a third of a second, so the tables are kept in
+    the kernel cache folder, per Python version and Unicode version (they depend on nothing else).
+
+    >>> cls, low = char_tables()
+    >>> int(cls[ord("A")]), int(low[ord("A")]) == ord("a"), int(cls[ord("7")]), int(cls[ord(" ")])
+    (5, True, 3, 0)
+    """
+    import sys
+    import unicodedata
+
+    from .jit import kernel_cache_dir
+
+    path = kernel_cache_dir() / (f"char-tables-py{sys.version_info[0]}{sys.version_info[1]}-"
+                                 f"unicode{unicodedata.unidata_version}.npy")
+    try:
+        both = np.load(path)
+        if both.shape == (2, 0x10000):
+            return both[0].astype(np.uint8), both[1].astype(np.uint32)
+    except (OSError, ValueError, EOFError):
+        pass
+    cls, low = _char_tables()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.part.npy")
+        np.save(tmp, np.stack([cls.astype(np.uint32), low]))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return cls, low
+
+
+def _char_tables() -> tuple[np.ndarray, np.ndarray]:
     cls = np.zeros(0x10000, dtype=np.uint8)
     low = np.arange(0x10000, dtype=np.uint32)
     for c in range(0x10000):

@@ -30,10 +30,12 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-import numba as nb
 import numpy as np
 
+from .chargrams import CharEvidence, gram_rows, pair_weights
+from .jit import nb
 from .languages import languages, tally
+from .lexical import SparseRows
 from .records import Passage
 from .semantic import (
     LEXICAL_MODEL,
@@ -52,6 +54,8 @@ from .semantic import (
 from .sentences import split_sentences
 
 MAX_SENTENCE_CHARS = 1000  # longer run-on pieces are cut: the model reads at most 256 word pieces
+#: Neighbours an aligned pair may take in on one side (:func:`extend_neighbours`).
+MAX_EXTRA = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,10 @@ class ParaphraseOptions:
         many_pairs, min_coverage_other_many: with at least ``many_pairs`` aligned units the
             other side may be covered less (a rewrite that adds a lot of its own, like the seed).
         min_mean_score: mean probability of the aligned pairs.
+        min_density: aligned units per sentence (of ``min_content`` content words) of the side
+            with fewer such sentences: a rewrite retells most of the shorter text sentence by
+            sentence, independent articles on one event share a few facts (0 = not asked; the
+            character evidence for other languages asks 0.65, :func:`foreign_options`).
         fill_threshold: sentences sandwiched between two aligned pairs (same gap on both sides,
             at most two sentences) align from this probability (:func:`fill_gaps`); None = off.
         min_term_containment: corpus candidates: share of the smaller document's distinct
@@ -101,6 +109,7 @@ class ParaphraseOptions:
     many_pairs: int = 6
     min_coverage_other_many: float = 0.15
     min_mean_score: float = 0.0
+    min_density: float = 0.0
     fill_threshold: float | None = 0.25
     min_term_containment: float = 0.4
     min_shared_terms: int = 3
@@ -223,7 +232,7 @@ def fill_gaps(pairs: list[tuple[int, int]], sim: np.ndarray, threshold: float, a
 
 def extend_neighbours(pairs: list[tuple[int, int]], n: int, m: int,
                       unit_score: Callable[[int, int, int, int], float],
-                      max_extra: int = 2) -> list[tuple[int, int, int, int, float]]:
+                      max_extra: int = MAX_EXTRA) -> list[tuple[int, int, int, int, float]]:
     """Grow each aligned pair over unaligned neighbours when the joined unit is a better paraphrase.
 
     A sentence split in two by the rewriter (or two joined into one) leaves a neighbour that
@@ -306,17 +315,23 @@ def join_features(f: SentenceFeatures, first: int, last: int) -> SentenceFeature
 
 @dataclass(frozen=True, slots=True)
 class DocSentences:
-    """A document cut into sentences, with the features similarity needs."""
+    """A document cut into sentences, with the features similarity needs (``grams``: the
+    sentences' character 3-grams, :mod:`retold.chargrams`, for documents not in English)."""
 
     spans: list[tuple[int, int]]
     features: SentenceFeatures
+    grams: SparseRows | None = None
     prefix: np.ndarray = field(init=False, repr=False)  # cumulative sentence lengths, [n + 1]
+    longest: np.ndarray = field(init=False, repr=False)  # cumulative lengths, longest sentence first
 
     def __post_init__(self) -> None:
-        lengths = [e - s for s, e in self.spans]
+        lengths = np.array([e - s for s, e in self.spans], dtype=np.int64)
         prefix = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=prefix[1:])
         object.__setattr__(self, "prefix", prefix)
+        longest = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(np.sort(lengths)[::-1], out=longest[1:])
+        object.__setattr__(self, "longest", longest)
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -341,15 +356,23 @@ def prepare_many(texts: Sequence[str]) -> list[DocSentences]:
     return out
 
 
-def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
+def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
                    options: ParaphraseOptions | None = None, extend: bool = True) -> list[SentencePair]:
     """Every aligned unit of two prepared documents (features computed once per document), listed or not.
 
-    ``extend=False`` skips joining split or merged neighbours (the screen needs only the core pairs)."""
+    ``model``: the sentence similarity (a :class:`~retold.chargrams.CharEvidence` reads the
+    documents' ``grams``). ``extend=False`` skips joining split or merged neighbours (the screen
+    needs only the core pairs)."""
     opt = options or ParaphraseOptions()
     if not len(da) or not len(db):
         return []
-    sim = similarity_matrix(da.features, db.features, model)
+    chars = isinstance(model, CharEvidence)
+    if chars:
+        assert da.grams is not None and db.grams is not None, "character evidence needs the documents' grams"
+        sim = model.matrix(da.grams, db.grams)
+        weights: list = []  # the pair's slot weights, computed when a neighbour is first tried
+    else:
+        sim = similarity_matrix(da.features, db.features, model)
     thr = model.threshold if opt.threshold is None else opt.threshold
     long_a = da.features.n_content >= opt.min_content
     long_b = db.features.n_content >= opt.min_content
@@ -361,6 +384,11 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
     def unit_score(a0: int, a1: int, b0: int, b1: int) -> float:
         if a0 == a1 and b0 == b1:
             return float(sim[a0, b0])
+        if chars:
+            assert da.grams is not None and db.grams is not None
+            if not weights:
+                weights.append(pair_weights(da.grams, db.grams))
+            return model.unit(da.grams, db.grams, weights[0], a0, a1, b0, b1) - opt.merge_margin
         ja, jb = join_features(da.features, a0, a1), join_features(db.features, b0, b1)
         # a joined unit must beat its core by a margin: pooling always smooths a little
         return float(similarity_matrix(ja, jb, model)[0, 0]) - opt.merge_margin
@@ -437,6 +465,8 @@ class ParaphraseScore:
         mean_score: mean paraphrase probability of the units.
         n_long: aligned units with at least ``min_pair_words`` words on both sides (what
             :func:`is_paraphrase` counts; None = not computed, ``n_pairs`` is used).
+        density: aligned units per sentence of the side with fewer sentences that may align
+            (None = not computed).
     """
 
     coverage_a: float
@@ -445,6 +475,7 @@ class ParaphraseScore:
     n_pairs: int
     mean_score: float
     n_long: int | None = None
+    density: float | None = None
 
 
 def _prefix(spans: Sequence[tuple[int, int]] | np.ndarray) -> np.ndarray:
@@ -488,7 +519,38 @@ def is_paraphrase(score: ParaphraseScore, options: ParaphraseOptions | None = No
     hi, lo = max(score.coverage_a, score.coverage_b), min(score.coverage_a, score.coverage_b)
     n = score.n_pairs if score.n_long is None else score.n_long
     other = opt.min_coverage_other_many if n >= opt.many_pairs else opt.min_coverage_other
-    return n >= opt.min_pairs and hi >= opt.min_coverage and lo >= other and score.mean_score >= opt.min_mean_score
+    dense = score.density is None or score.density >= opt.min_density
+    return (n >= opt.min_pairs and hi >= opt.min_coverage and lo >= other and score.mean_score >= opt.min_mean_score
+            and dense)
+
+
+def cannot_be_paraphrase(da: DocSentences, db: DocSentences, options: ParaphraseOptions | None = None,
+                         extend: bool = True) -> bool:
+    """True when no alignment of the two documents can pass :func:`is_paraphrase`, from their
+    sentence counts and lengths alone (``extend`` as in :func:`align_prepared`).
+
+    Why: aligning costs ``len(da) * len(db)`` sentence pairs, so one document of a million words
+    paired with a thousand articles cost minutes, while its coverage could never reach the
+    threshold: units are one-to-one and monotone (at most ``min(len(da), len(db))`` of them)
+    and each spans one sentence a side, or ``1 + MAX_EXTRA`` when neighbours join (``extend``),
+    so a side's coverage is at most the share of its longest such sentences. The decision of
+    every other pair is unchanged.
+
+    >>> from retold.semantic import sentence_features
+    >>> def doc(n, length):
+    ...     spans = [(i * (length + 1), i * (length + 1) + length) for i in range(n)]
+    ...     return DocSentences(spans, sentence_features(["w " * (length // 2)] * n))
+    >>> cannot_be_paraphrase(doc(5, 40), doc(2000, 40)), cannot_be_paraphrase(doc(5, 40), doc(6, 40))
+    (True, False)
+    """
+    opt = options or ParaphraseOptions()
+    units = min(len(da), len(db))
+    if units < opt.min_pairs:
+        return True
+    per_unit = 1 + MAX_EXTRA if extend else 1
+    cov = [int(d.longest[min(len(d), units * per_unit)]) / (int(d.prefix[-1]) or 1) for d in (da, db)]
+    lowest_other = min(opt.min_coverage_other, opt.min_coverage_other_many)
+    return min(cov) < lowest_other or max(cov) < opt.min_coverage
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,16 +575,29 @@ def covered_sentences(spans: Sequence[tuple[int, int]], ranges: Sequence[tuple[i
     [True, False, False]
     """
     out = np.zeros(len(spans), dtype=bool)
-    if not ranges:
+    if not ranges or not len(spans):
         return out
-    rs = sorted(ranges)
-    for k, (s0, s1) in enumerate(spans):
-        inside = sum(max(0, min(s1, r1) - max(s0, r0)) for r0, r1 in rs if r0 < s1 and r1 > s0)
-        out[k] = 2 * inside >= (s1 - s0) > 0
-    return out
+    # inside(s0, s1) = F(s1) - F(s0), where F(x) = sum over ranges of |[r0, r1) ∩ (-inf, x)|:
+    # sorted ends and prefix sums give it for every sentence at once (a sentence-by-range
+    # double loop was quadratic for a long document with many passages)
+    r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+    r = r[r[:, 1] > r[:, 0]]
+    starts, ends = np.sort(r[:, 0]), np.sort(r[:, 1])
+    cs = np.concatenate([[0], np.cumsum(starts)])
+    ce = np.concatenate([[0], np.cumsum(ends)])
+
+    def f(x: np.ndarray) -> np.ndarray:
+        n0 = np.searchsorted(starts, x, side="left")
+        n1 = np.searchsorted(ends, x, side="left")
+        return (n0 * x - cs[n0]) - (n1 * x - ce[n1])
+
+    sp = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    inside = f(sp[:, 1]) - f(sp[:, 0])
+    length = sp[:, 1] - sp[:, 0]
+    return (2 * inside >= length) & (length > 0)
 
 
-def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
+def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
                      options: ParaphraseOptions | None = None, copied_a: np.ndarray | None = None,
                      copied_b: np.ndarray | None = None, extend: bool = True) -> ParaphraseResult:
     """Align two prepared documents and decide (the corpus path: features reused across pairs).
@@ -546,6 +621,10 @@ def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel,
     n_long = sum(not c and min(wa[p.a_first:p.a_last + 1].sum(), wb[p.b_first:p.b_last + 1].sum())
                  >= opt.min_pair_words for p, c in zip(pairs, copied))
     sc = paraphrase_score(pairs, da.prefix, db.prefix, int(n_long))
+    if opt.min_density > 0:
+        alignable = min(int((da.features.n_content >= opt.min_content).sum()),
+                        int((db.features.n_content >= opt.min_content).sum()))
+        sc = replace(sc, density=len(pairs) / max(1, alignable))
     reworded = [p for p, c in zip(pairs, copied) if not c]
     rw = paraphrase_score(reworded, da.prefix, db.prefix) if len(reworded) < len(pairs) else sc
     shown = [p for p in reworded if p.score >= opt.passage_min_score]
@@ -642,15 +721,45 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
 
 #: the cascade's sure band (:class:`retold.semantic.CascadeModel`)
 CASCADE = CascadeModel()
-#: sentence threshold of the lexical evidence for documents not in English: their function words
-#: are not known as stop words, so two unrelated sentences share more of their words
-FOREIGN_THRESHOLD = 0.7
+#: the sentence evidence for documents not in English (:mod:`retold.chargrams`)
+FOREIGN = CharEvidence()
+#: the document rule on character evidence: aligned sentences cover half of *both* texts and
+#: 0.65 aligned units per sentence of the shorter one (reuse development corpus with every
+#: document sent down this path: 65 of 71 rewritten stories, none of 636 same-event candidate
+#: pairs; the English rule, 40% / 30% coverage, let 26 same-event pairs through at this threshold)
+FOREIGN_COVERAGE = 0.5
+FOREIGN_DENSITY = 0.65
 
 
 def foreign_options(options: ParaphraseOptions) -> ParaphraseOptions:
-    """The decision for documents the sentence model does not serve (not English): lexical
-    evidence only, with a stricter sentence threshold (:data:`FOREIGN_THRESHOLD`)."""
-    return replace(options, threshold=max(FOREIGN_THRESHOLD, options.threshold or 0.0))
+    """The decision for documents the sentence model does not serve (not English): sentences
+    align on character 3-grams (:data:`FOREIGN`), every aligned unit is listed as a passage, and
+    the document rule is stricter (:data:`FOREIGN_COVERAGE`, :data:`FOREIGN_DENSITY`): character
+    evidence tells a retold sentence from one on the same fact less well than the model."""
+    return replace(options, threshold=FOREIGN.threshold, passage_min_score=FOREIGN.threshold, fill_threshold=None,
+                   min_coverage=FOREIGN_COVERAGE, min_coverage_other=FOREIGN_COVERAGE,
+                   min_coverage_other_many=FOREIGN_COVERAGE, min_density=FOREIGN_DENSITY)
+
+
+def may_be_dense(da: DocSentences, db: DocSentences, options: ParaphraseOptions) -> bool:
+    """Whether the core alignment (no neighbours joined) has ``min_pairs`` units and
+    ``min_density``: joining neighbours changes neither count, so a pair that fails here fails
+    the decision too (a lossless screen for the character evidence, which has no cheaper one)."""
+    units = len(align_prepared(da, db, FOREIGN, options, extend=False))
+    alignable = min(int((da.features.n_content >= options.min_content).sum()),
+                    int((db.features.n_content >= options.min_content).sum()))
+    return units >= options.min_pairs and units >= options.min_density * max(1, alignable) - 1e-9
+
+
+def with_grams(docs: Sequence[int], prepared: dict[int, DocSentences], raw: dict[int, str]) -> dict[int, DocSentences]:
+    """``prepared`` documents ``docs`` with their sentences' character 3-grams, in one batch."""
+    grams = gram_rows([raw[d][s:e] for d in docs for s, e in prepared[d].spans])
+    out, k = {}, 0
+    for d in docs:
+        n = len(prepared[d])
+        out[d] = DocSentences(prepared[d].spans, prepared[d].features, grams.rows(k, k + n))
+        k += n
+    return out
 
 
 def static_screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
@@ -768,9 +877,10 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     for documents of pairs that pass the screen. The sentence model reads English pairs only
     (:func:`retold.languages.language_of`): with MiniLM, the static model decides the sentence
     pairs it is sure of and MiniLM reads the rest (:func:`_cascade`); pairs in other languages
-    are decided on lexical evidence (:func:`foreign_options`). Returns ``(a, b, result)`` for
-    pairs decided ``paraphrase``, sorted; ``stats`` (optional) receives the counts of each stage
-    and the documents per language.
+    skip the (English) screen and align on character 3-grams (:mod:`retold.chargrams`,
+    :func:`foreign_options`). Returns ``(a, b, result)`` for pairs decided ``paraphrase``,
+    sorted; ``stats`` (optional) receives the counts of each stage (``foreign_pairs``: pairs
+    decided on character evidence) and the documents per language.
 
     Which sentences MiniLM reads depends on every pair of the call (a sentence unsure in one
     pair is read for all of them). An engine that splits a run's pairs over several calls
@@ -798,6 +908,10 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             chunk, size = [], 0
     out = []
     kept: list[tuple[int, int, tuple[np.ndarray | None, np.ndarray | None], float]] = []
+    foreign: list[tuple[int, int, tuple[np.ndarray | None, np.ndarray | None], float]] = []
+    # the sentence model knows English: other languages are decided on character evidence, which
+    # the lexical screen (English words) must not pre-empt
+    langs = languages({d: raw[d] for d in involved})
     for a, b in pairs:
         da, db = lexical[a], lexical[b]
         flags: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
@@ -805,17 +919,20 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             ps = copied[(a, b)]
             flags = (covered_sentences(da.spans, [(p[0], p[1]) for p in ps]),
                      covered_sentences(db.spans, [(p[2], p[3]) for p in ps]))
+        if cannot_be_paraphrase(da, db, screen, extend=False):  # the screen's own decision, without the cost
+            if on_pair is not None:
+                on_pair()
+            continue
         v = verbatim.get((a, b), 0.0) if verbatim else 0.0
+        if langs[a] != "en" or langs[b] != "en":
+            foreign.append((a, b, flags, v))
+            continue
         s = compare_prepared(da, db, lex_model, screen, *flags, extend=False)
         if s.paraphrase and s.reworded >= 0.5 * v:
             kept.append((a, b, flags, v))
         elif on_pair is not None:
             on_pair()
     n_screened = len(kept)
-    # the sentence model knows English: other languages are decided on lexical evidence alone
-    langs = languages({d: raw[d] for d in involved})
-    foreign = [k for k in kept if langs[k[0]] != "en" or langs[k[1]] != "en"]
-    kept = [k for k in kept if langs[k[0]] == "en" and langs[k[1]] == "en"]
     docs: dict[int, DocSentences] = lexical
     model: SimilarityModel | CascadeModel = final_model if semantic else lex_model
     counts: dict[str, int] = {}
@@ -845,9 +962,13 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             # the model sees every document that passed the screen in a few large calls: batches
             # of similar-length sentences from many documents pad less than one document at a time
             docs = embed_documents(sorted({d for a, b, _, _ in kept for d in (a, b)}), lexical, raw, cache)
-    lexical_opt = foreign_options(opt)
-    for group, m, o, ds in ((kept, model, opt, docs), (foreign, lex_model, lexical_opt, lexical)):
+    chars = with_grams(sorted({d for a, b, _, _ in foreign for d in (a, b)}), lexical, raw) if foreign else {}
+    for group, m, o, ds in ((kept, model, opt, docs), (foreign, FOREIGN, foreign_options(opt), chars)):
         for a, b, flags, v in group:
+            if m is FOREIGN and not may_be_dense(ds[a], ds[b], o):
+                if on_pair is not None:
+                    on_pair()
+                continue
             r = compare_prepared(ds[a], ds[b], m, o, *flags)
             if r.paraphrase and r.reworded >= v:
                 out.append((a, b, r))
@@ -856,7 +977,7 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     out.sort(key=lambda t: (t[0], t[1]))
     if stats is not None:
         english = sum(lang == "en" for lang in langs.values())
-        stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened,
+        stats.update(candidates=len(pairs), documents=len(involved), screened=n_screened, foreign_pairs=len(foreign),
                      embedded_documents=len(docs) if semantic and kept else 0, paraphrases=len(out),
                      documents_model=english if semantic else 0,
                      documents_lexical=len(langs) - english if semantic else len(langs), **counts)

@@ -1,13 +1,19 @@
-"""Output records (pairs, clusters) and the writers that put them in JSONL or Parquet.
+"""Output records (pairs, clusters) and the writers that put them in a file.
 
 Records are plain dataclasses with a documented dict form; the format of a file follows its
-extension (``.jsonl``, ``.jsonl.gz``, ``.parquet``; ``-`` is JSONL on stdout).
+extension (:data:`OUTPUT_FORMATS`): JSON Lines (``.jsonl``, ``.ndjson``, gzipped with ``.gz``),
+a JSON array (``.json``, ``.json.gz``), CSV or TSV (``.csv``, ``.tsv``: one row a record, lists
+and objects as JSON in their cell), Parquet (``.parquet``). ``-`` is JSON Lines on stdout, and
+so is anything that is not a regular file (``/dev/null``, a named pipe).
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
+import os
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,10 +32,16 @@ class Passage:
     b_end: int
     kind: str
     score: float
+    #: the passage's text in a and in b, when asked for (``find --passage-text``)
+    a_text: str | None = None
+    b_text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"a_start": self.a_start, "a_end": self.a_end, "b_start": self.b_start, "b_end": self.b_end,
-                "kind": self.kind, "score": round(self.score, 6)}
+        d: dict[str, Any] = {"a_start": self.a_start, "a_end": self.a_end, "b_start": self.b_start,
+                             "b_end": self.b_end, "kind": self.kind, "score": round(self.score, 6)}
+        if self.a_text is not None:
+            d["a_text"], d["b_text"] = self.a_text, self.b_text
+        return d
 
 
 @dataclass(slots=True)
@@ -79,20 +91,30 @@ class Cluster:
         return {"cluster": self.cluster, "representative": self.representative, "members": self.members}
 
 
-def output_format(path: str) -> str:
-    """The output format implied by a path: ``jsonl``, ``jsonl.gz`` or ``parquet``.
+#: Output file endings and the format each selects.
+OUTPUT_FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonl.gz": "jsonl.gz",
+                                  ".ndjson.gz": "jsonl.gz", ".json": "json", ".json.gz": "json.gz", ".csv": "csv",
+                                  ".tsv": "tsv", ".parquet": "parquet"}
 
-    >>> output_format("pairs.parquet"), output_format("-"), output_format("x.jsonl.gz")
-    ('parquet', 'jsonl', 'jsonl.gz')
+
+def output_format(path: str) -> str:
+    """The output format implied by a path (see :data:`OUTPUT_FORMATS`; ``-`` and anything that
+    is not a regular file, such as ``/dev/null``, are JSON Lines).
+
+    >>> output_format("pairs.parquet"), output_format("-"), output_format("x.jsonl.gz"), output_format("x.json")
+    ('parquet', 'jsonl', 'jsonl.gz', 'json')
+    >>> output_format(os.devnull), output_format("pairs.TSV")
+    ('jsonl', 'tsv')
     """
     p = path.lower()
-    if p == "-" or p.endswith((".jsonl", ".json", ".ndjson")):
+    if p == "-":
         return "jsonl"
-    if p.endswith((".jsonl.gz", ".json.gz", ".ndjson.gz")):
-        return "jsonl.gz"
-    if p.endswith(".parquet"):
-        return "parquet"
-    raise ValueError(f"cannot tell the output format of {path!r}: use .jsonl, .jsonl.gz, .parquet or -")
+    for end in sorted(OUTPUT_FORMATS, key=len, reverse=True):
+        if p.endswith(end):
+            return OUTPUT_FORMATS[end]
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        return "jsonl"
+    raise ValueError(f"cannot tell the output format of {path!r}: use {', '.join(OUTPUT_FORMATS)} or - (stdout)")
 
 
 class _ParquetSink:
@@ -142,9 +164,67 @@ class _JsonlSink:
             self.fh.flush()
 
 
+class _JsonArraySink:
+    """A JSON array, one record a line, written as records come."""
+
+    def __init__(self, fh: IO[bytes]):
+        self.fh = fh
+        self.n = 0
+        fh.write(b"[")
+
+    def write(self, rec: dict[str, Any]) -> None:
+        self.fh.write(b"\n" if self.n == 0 else b",\n")
+        self.fh.write(orjson.dumps(rec, option=orjson.OPT_SERIALIZE_NUMPY))
+        self.n += 1
+
+    def close(self) -> None:
+        self.fh.write(b"\n]\n" if self.n else b"]\n")
+        self.fh.close()
+
+
+class _CsvSink:
+    """CSV or TSV with a header row; a list or an object goes in its cell as JSON.
+
+    Records may differ in their fields (``dedup`` writes the input records): rows are spooled
+    to a temporary file until the end, when the header (every field, in order of first
+    appearance) is known.
+    """
+
+    def __init__(self, path: str, delimiter: str):
+        self.path = path
+        self.delimiter = delimiter
+        self.columns: dict[str, None] = {}
+        self.spool = tempfile.TemporaryFile()
+
+    def write(self, rec: dict[str, Any]) -> None:
+        for k in rec:
+            if k not in self.columns:
+                self.columns[k] = None
+        self.spool.write(orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY))
+
+    @staticmethod
+    def cell(v: Any) -> Any:
+        if v is None:
+            return ""
+        if isinstance(v, (list, dict)):
+            return orjson.dumps(v).decode()
+        return v
+
+    def close(self) -> None:
+        self.spool.seek(0)
+        cols = list(self.columns)
+        with open(self.path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, delimiter=self.delimiter)
+            w.writerow(cols)
+            for line in self.spool:
+                rec = orjson.loads(line)
+                w.writerow([self.cell(rec.get(c)) for c in cols])
+        self.spool.close()
+
+
 @contextmanager
-def open_writer(path: str) -> Iterator[_JsonlSink | _ParquetSink]:
-    """A record sink for ``path`` (format by extension; ``-`` = stdout JSONL).
+def open_writer(path: str) -> Iterator[_JsonlSink | _ParquetSink | _JsonArraySink | _CsvSink]:
+    """A record sink for ``path`` (format by extension, :func:`output_format`; ``-`` = stdout JSONL).
 
     >>> import tempfile, os, orjson
     >>> p = os.path.join(tempfile.mkdtemp(), "out.jsonl")
@@ -154,12 +234,17 @@ def open_writer(path: str) -> Iterator[_JsonlSink | _ParquetSink]:
     '{"a":"x","b":"y"}\\n'
     """
     fmt = output_format(path)
+    sink: _JsonlSink | _ParquetSink | _JsonArraySink | _CsvSink
     if fmt == "parquet":
-        sink: _JsonlSink | _ParquetSink = _ParquetSink(path)
+        sink = _ParquetSink(path)
     elif path == "-":
         sink = _JsonlSink(sys.stdout.buffer, owned=False)
     elif fmt == "jsonl.gz":
         sink = _JsonlSink(gzip.open(path, "wb"), owned=True)
+    elif fmt in ("json", "json.gz"):
+        sink = _JsonArraySink(gzip.open(path, "wb") if fmt == "json.gz" else open(path, "wb"))
+    elif fmt in ("csv", "tsv"):
+        sink = _CsvSink(path, "," if fmt == "csv" else "\t")
     else:
         sink = _JsonlSink(open(path, "wb"), owned=True)
     try:

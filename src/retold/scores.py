@@ -13,17 +13,29 @@ real numbers from the documents' shingle sequences:
   share a few sentences (the unshared sentences stay uncovered), which set overlap alone
   cannot do (measured on the generated corpus: the set-overlap ranges of the two overlap,
   the coverage ranges do not).
+
+Cost: a pair costs time in proportion to its *smaller* document (plus the matches found), never
+to the larger one. Why it matters: a document with millions of words is a candidate of many
+others; building its hash table (or scanning it) for each of those pairs made one 4 MB text cost
+200 s in ``find`` on BBC (measured), quadratic in its length. A document longer than
+:data:`LARGE_DOC` shingles is instead sorted once per batch; each pair then looks the smaller
+document's shingles up in it, and the larger side's coverage is computed from the positions of
+the shared shingles alone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 DEFAULT_GAP = 8
 DEFAULT_MIN_RUN = 3
+#: Documents with more shingles than this are looked up through a sorted index built once per
+#: batch (:func:`doc_index`) instead of a hash table built for every pair they are in.
+LARGE_DOC = 1 << 14
 
 
 @dataclass(slots=True)
@@ -130,8 +142,154 @@ def _coverage(seq, s0, s1, other, k, ntok, gap, min_run) -> float:
     return covered / ntok
 
 
+@nb.njit(inline="always")
+def _cover_sorted(pos, m, n, k, ntok, gap, min_run) -> float:
+    """:func:`_coverage` given the sorted positions ``pos[:m]`` of the matched shingles among
+    the document's ``n`` (the same runs, without visiting the unmatched positions)."""
+    if n == 0 or ntok == 0:
+        return 0.0
+    need = min_run if n >= min_run else n
+    covered = 0
+    start = -1
+    last = -1
+    run = 0
+    for t in range(m):
+        p = pos[t]
+        if run > 0 and p - last <= gap:
+            last = p
+            run += 1
+        else:
+            if run >= need:
+                covered += min(last + k, ntok) - start
+            start = p
+            last = p
+            run = 1
+    if run >= need:
+        covered += min(last + k, ntok) - start
+    if covered > ntok:
+        covered = ntok
+    return covered / ntok
+
+
+@nb.njit(inline="always")
+def _lower(vals, i0, i1, h) -> int:
+    """First place in the sorted ``vals[i0:i1]`` whose value is >= h."""
+    lo = i0
+    hi = i1
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if vals[mid] < h:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@nb.njit(inline="always")
+def _key_range(vals, i0, i1, key) -> tuple[int, int]:
+    """Where the values equal to ``key`` under the hash tables' ``| 1`` (two adjacent integers,
+    ``key - 1`` and ``key``) lie in the sorted ``vals[i0:i1]``."""
+    lo = _lower(vals, i0, i1, key & ~np.uint64(1))
+    if key == np.uint64(0xFFFFFFFFFFFFFFFF):
+        return lo, i1
+    return lo, _lower(vals, lo, i1, key + np.uint64(1))
+
+
+@nb.njit(nogil=True, cache=True)
+def _distinct_keys(vals) -> int:
+    distinct = 0
+    prev = np.uint64(0)
+    for t in range(vals.shape[0]):
+        key = vals[t] | np.uint64(1)
+        if t == 0 or key != prev:
+            distinct += 1
+            prev = key
+    return distinct
+
+
+def doc_index(seqs: np.ndarray, offs: np.ndarray, docs: np.ndarray,
+              large: int = LARGE_DOC) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted lookup index of the documents among ``docs`` longer than ``large`` shingles.
+
+    Returns ``(ix_offs, ix_pos, ix_val, ix_distinct)``: document d's shingle values sorted are
+    ``ix_val[ix_offs[d]:ix_offs[d + 1]]`` (empty for documents not indexed), at positions
+    ``ix_pos[...]`` of the document, and ``ix_distinct[d]`` is its number of distinct shingles
+    (0 when not indexed).
+
+    >>> seqs = np.array([5, 3, 5, 9, 1], dtype=np.uint64)
+    >>> ix_offs, ix_pos, ix_val, ix_distinct = doc_index(seqs, np.array([0, 3, 5]), np.array([0, 1]), large=2)
+    >>> ix_offs.tolist(), ix_val.tolist(), sorted(ix_pos[1:].tolist()), ix_distinct.tolist()
+    ([0, 3, 3], [3, 5, 5], [0, 2], [2, 0])
+    """
+    nd = offs.shape[0] - 1
+    lens = np.diff(offs)
+    docs = np.unique(np.asarray(docs, dtype=np.int64))
+    big = docs[lens[docs] > large]
+    sizes = np.zeros(nd + 1, dtype=np.int64)
+    sizes[big + 1] = lens[big]
+    ix_offs = np.cumsum(sizes)
+    ix_pos = np.empty(int(ix_offs[-1]), dtype=np.int64)
+    ix_val = np.empty(int(ix_offs[-1]), dtype=np.uint64)
+    ix_distinct = np.zeros(nd, dtype=np.int64)
+    for d in big.tolist():
+        seq = seqs[offs[d] : offs[d + 1]]
+        order = np.argsort(seq)  # numpy's sort: several times numba's on millions of values
+        i0, i1 = int(ix_offs[d]), int(ix_offs[d + 1])
+        ix_pos[i0:i1] = order
+        ix_val[i0:i1] = seq[order]
+        ix_distinct[d] = _distinct_keys(ix_val[i0:i1])
+    return ix_offs, ix_pos, ix_val, ix_distinct
+
+
+@nb.njit(inline="always")
+def _lookup_pair(seqs, offs, ntok, s, tab_s, l, ix_offs, ix_pos, ix_val, k, gap, min_run, min_containment,
+                 min_shared, n_s, n_l):
+    """Shared distinct shingles of ``s`` (hash table ``tab_s``) and the indexed ``l``, and both
+    coverages when they are due: time in proportion to ``s`` and to the matches, not to ``l``.
+
+    Returns (shared, coverage of s, coverage of l).
+    """
+    s0 = offs[s]
+    l0 = offs[l]
+    i0 = ix_offs[l]
+    i1 = ix_offs[l + 1]
+    shared = 0
+    m = 0
+    for x in range(tab_s.shape[0]):
+        key = tab_s[x]
+        if key != 0:
+            lo, hi = _key_range(ix_val, i0, i1, key)
+            if hi > lo:
+                shared += 1
+                m += hi - lo
+    if not (shared > 0 and shared >= min_shared and shared >= min_containment * min(n_s, n_l)):
+        return shared, 0.0, 0.0
+    ns = offs[s + 1] - s0
+    hit = np.empty(ns, dtype=np.int64)
+    mh = 0
+    for p in range(ns):
+        lo, hi = _key_range(ix_val, i0, i1, seqs[s0 + p] | np.uint64(1))
+        if hi > lo:
+            hit[mh] = p
+            mh += 1
+    cov_s = _cover_sorted(hit, mh, ns, k, ntok[s], gap, min_run)
+    pos = np.empty(m, dtype=np.int64)
+    mp = 0
+    for x in range(tab_s.shape[0]):
+        key = tab_s[x]
+        if key != 0:
+            lo, hi = _key_range(ix_val, i0, i1, key)
+            for t in range(lo, hi):
+                pos[mp] = ix_pos[t]
+                mp += 1
+    pos.sort()
+    cov_l = _cover_sorted(pos, mp, offs[l + 1] - l0, k, ntok[l], gap, min_run)
+    return shared, cov_s, cov_l
+
+
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min_shared):
+def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min_shared, ix_offs, ix_pos,
+                 ix_val, ix_distinct):
     n = pa.shape[0]
     inter = np.zeros(n, dtype=np.int64)
     size_a = np.zeros(n, dtype=np.int64)
@@ -155,11 +313,19 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min
     # threads take equal shares of blocks, so blocks hold equal work (elements hashed), not
     # equal runs: a document is the a of its pairs with later documents, so the runs of
     # early documents are much longer.
+    # Documents in the sorted index (ix_offs) get no hash table: a pair with one of them costs
+    # its other document's length (see the module docstring).
     work = np.zeros(n_runs + 1, dtype=np.int64)
     for r in range(n_runs):
-        w = offs[pa[run_start[r]] + 1] - offs[pa[run_start[r]]]
+        a = pa[run_start[r]]
+        a_ix = ix_offs[a + 1] > ix_offs[a]
+        w = 0 if a_ix else offs[a + 1] - offs[a]
         for i in range(run_start[r], run_start[r + 1]):
-            w += offs[pb[i] + 1] - offs[pb[i]] + 1
+            b = pb[i]
+            len_b = offs[b + 1] - offs[b]
+            if a_ix or ix_offs[b + 1] > ix_offs[b]:
+                len_b = min(len_b, offs[a + 1] - offs[a])
+            w += len_b + 1
         work[r + 1] = work[r] + w
     n_blocks = min(n_runs, 256)
     bounds = np.searchsorted(work, np.linspace(0, work[n_runs], n_blocks + 1)).astype(np.int64)
@@ -171,28 +337,60 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min
         max_a = 0
         max_b = 0
         for i in range(run_start[r0], run_start[r1]):
-            max_a = max(max_a, offs[pa[i] + 1] - offs[pa[i]])
-            max_b = max(max_b, offs[pb[i] + 1] - offs[pb[i]])
+            if ix_offs[pa[i] + 1] == ix_offs[pa[i]]:
+                max_a = max(max_a, offs[pa[i] + 1] - offs[pa[i]])
+            if ix_offs[pb[i] + 1] == ix_offs[pb[i]]:
+                max_b = max(max_b, offs[pb[i] + 1] - offs[pb[i]])
         buf_a = np.empty(_table_size(max_a), dtype=np.uint64)
         buf_b = np.empty(_table_size(max_b), dtype=np.uint64)
         for r in range(r0, r1):
             a = pa[run_start[r]]
-            ta, na, _ = _build(seqs, offs[a], offs[a + 1], buf_a, buf_a, False)
+            a_ix = ix_offs[a + 1] > ix_offs[a]
+            if a_ix:
+                ta = buf_a[:0]
+                na = ix_distinct[a]
+            else:
+                ta, na, _ = _build(seqs, offs[a], offs[a + 1], buf_a, buf_a, False)
             for i in range(run_start[r], run_start[r + 1]):
                 b = pb[i]
-                tb, nb_, c = _build(seqs, offs[b], offs[b + 1], buf_b, ta, True)
+                b_ix = ix_offs[b + 1] > ix_offs[b]
+                if not a_ix and not b_ix:
+                    tb, nb_, c = _build(seqs, offs[b], offs[b + 1], buf_b, ta, True)
+                    if c > 0 and c >= min_shared and c >= min_containment * min(na, nb_):
+                        cov_a[i] = _coverage(seqs, offs[a], offs[a + 1], tb, k, ntok[a], gap, min_run)
+                        cov_b[i] = _coverage(seqs, offs[b], offs[b + 1], ta, k, ntok[b], gap, min_run)
+                else:
+                    nb_ = ix_distinct[b] if b_ix else 0
+                    # s: the side looked up (by its hash table), in the sorted index of the other
+                    if not a_ix:
+                        s_is_a = True
+                        ts = ta
+                    elif not b_ix:
+                        s_is_a = False
+                        ts, nb_, _ = _build(seqs, offs[b], offs[b + 1], buf_b, buf_b, False)
+                    else:  # both long: the shorter one gets a table
+                        s_is_a = offs[a + 1] - offs[a] < offs[b + 1] - offs[b]
+                        s = a if s_is_a else b
+                        buf = np.empty(_table_size(offs[s + 1] - offs[s]), dtype=np.uint64)
+                        ts, _, _ = _build(seqs, offs[s], offs[s + 1], buf, buf, False)
+                    if s_is_a:
+                        c, xa, xb = _lookup_pair(seqs, offs, ntok, a, ts, b, ix_offs, ix_pos, ix_val, k, gap, min_run,
+                                                 min_containment, min_shared, na, nb_)
+                    else:
+                        c, xb, xa = _lookup_pair(seqs, offs, ntok, b, ts, a, ix_offs, ix_pos, ix_val, k, gap, min_run,
+                                                 min_containment, min_shared, nb_, na)
+                    cov_a[i] = xa
+                    cov_b[i] = xb
                 size_a[i] = na
                 size_b[i] = nb_
                 inter[i] = c
-                if c > 0 and c >= min_shared and c >= min_containment * min(na, nb_):
-                    cov_a[i] = _coverage(seqs, offs[a], offs[a + 1], tb, k, ntok[a], gap, min_run)
-                    cov_b[i] = _coverage(seqs, offs[b], offs[b + 1], ta, k, ntok[b], gap, min_run)
     return inter, size_a, size_b, cov_a, cov_b
 
 
 def score_pairs(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, pa: np.ndarray, pb: np.ndarray,
                 shingle_size: int, gap: int = DEFAULT_GAP, min_run: int = DEFAULT_MIN_RUN,
-                min_containment: float = 0.0, min_shared: int = 1) -> PairScores:
+                min_containment: float = 0.0, min_shared: int = 1,
+                index: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> PairScores:
     """Exact scores of pairs of documents given as shingle sequences.
 
     Args:
@@ -205,6 +403,8 @@ def score_pairs(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, pa: np
         min_containment: coverage is only computed (else left 0) for pairs where the shared
             shingles make up at least this share of the smaller set; the set overlap is cheap,
             the coverage scan is not.
+        index: :func:`doc_index` of the documents involved (made here when None); the result
+            does not depend on which documents it holds, only the time does.
 
     >>> from retold.fingerprints import fingerprint_batch
     >>> fp = fingerprint_batch(["the cat sat on the mat today", "the cat sat on a mat today"])
@@ -214,8 +414,12 @@ def score_pairs(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, pa: np
     """
     pa = np.ascontiguousarray(pa, dtype=np.int64)
     pb = np.ascontiguousarray(pb, dtype=np.int64)
+    if index is None:
+        index = doc_index(seqs, offs, np.concatenate([pa, pb]))
+    ix_offs, ix_pos, ix_val, ix_distinct = index
     inter, sa, sb, cov_a, cov_b = _score_pairs(seqs, offs, np.asarray(n_tokens, dtype=np.int64), pa, pb,
-                                               shingle_size, gap, min_run, min_containment, min_shared)
+                                               shingle_size, gap, min_run, min_containment, min_shared,
+                                               ix_offs, ix_pos, ix_val, ix_distinct)
     union = sa + sb - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)

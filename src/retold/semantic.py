@@ -32,11 +32,15 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from .lexical import gram_pair, lexical_features
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .embedding_store import EmbeddingStore
 
 
 @runtime_checkable
@@ -144,9 +148,41 @@ class MiniLMEmbedder:
             self._model = SentenceTransformer(self._path(), device=self.device)
         return self._model
 
+    def _store(self) -> EmbeddingStore | None:
+        """The vectors kept between runs (:mod:`retold.embedding_store`), for the ONNX backend only:
+        it gives a sentence the same vector whatever its batch, so a kept vector is the one the
+        run would compute."""
+        from . import embedding_store, onnx_model
+
+        if not embedding_store.enabled() or not self._use_onnx():
+            return None
+        try:
+            key = onnx_model._model_key(Path(self._path()))
+        except (OSError, ImportError):
+            return None
+        return embedding_store.EmbeddingStore(onnx_model.cache_dir() / f"embeddings-onnx-{key}.sqlite", self.dim)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        store = self._store()
+        if store is None:
+            return self._encode(texts)
+        keys = [text_key(t) for t in texts]
+        known = store.get(keys)
+        todo = [i for i, k in enumerate(keys) if k not in known]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            if k in known:
+                out[i] = known[k]
+        if todo:
+            fresh = self._encode([texts[i] for i in todo])
+            out[todo] = fresh
+            if self.backend != "torch":  # an ONNX failure fell back to torch: keep none of its vectors
+                store.put([keys[i] for i in todo], fresh)
+        return out
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if self._onnx is None and self._use_onnx():
             from .onnx_model import OnnxEncoder
 

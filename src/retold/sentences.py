@@ -62,12 +62,22 @@ _BOUNDARY = re.compile(
 _NEXT = re.compile(r"\s*([\"'\u2018\u201c\u00ab(\[]*)(\S?)(\w*)")
 
 
-def _next_start(text: str, pos: int) -> tuple[str, str]:
-    """The first character and the first word after ``pos`` (skipping spaces and opening quotes)."""
+def _next_start(text: str, pos: int, memo: list | None = None) -> tuple[str, str]:
+    """The first character and the first word after ``pos`` (skipping spaces and opening quotes).
+
+    ``memo`` (``[from, to, result]``, filled here) remembers the last answer for every position
+    of the whitespace it skipped: a run of line breaks is a boundary at each break, and
+    skipping the rest of the run again at each one was quadratic in its length.
+    """
+    if memo is not None and memo[0] <= pos <= memo[1]:
+        return memo[2]
     m = _NEXT.match(text, pos)
     if m is None:
         return "", ""
-    return m.group(2), m.group(2) + m.group(3)
+    out = m.group(2), m.group(2) + m.group(3)
+    if memo is not None:
+        memo[:] = [pos, m.start(1), out]
+    return out
 
 
 def _word_before(text: str, dot: int) -> str:
@@ -79,9 +89,9 @@ def _word_before(text: str, dot: int) -> str:
     return text[k:dot]
 
 
-def _full_stop_ends(text: str, dot: int, after: int) -> bool:
+def _full_stop_ends(text: str, dot: int, after: int, memo: list | None = None) -> bool:
     """Whether the full stop at ``dot`` (the run of punctuation ends at ``after``) ends a sentence."""
-    first, word = _next_start(text, after)
+    first, word = _next_start(text, after, memo)
     if not first:
         return True
     if first.islower():
@@ -105,13 +115,14 @@ def _full_stop_ends(text: str, dot: int, after: int) -> bool:
 def _boundaries(text: str) -> list[int]:
     """Cut positions (sorted, unique) between sentences."""
     cuts: list[int] = []
+    memo: list = [-1, -2, None]
     for m in _BOUNDARY.finditer(text):
         last = m.lastgroup  # "close" for the punctuation branch (its last group always takes part)
         if last == "blank":
             cuts.append(m.start())
             continue
         if last == "nl":
-            first, _ = _next_start(text, m.end())
+            first, _ = _next_start(text, m.end(), memo)
             # a lower-case start continues a hard-wrapped sentence
             if first and not first.islower():
                 cuts.append(m.start())
@@ -119,15 +130,15 @@ def _boundaries(text: str) -> list[int]:
         punct = m.group("punct")
         end = m.end()
         if punct == ".":
-            if _full_stop_ends(text, m.start("punct"), end):
+            if _full_stop_ends(text, m.start("punct"), end, memo):
                 cuts.append(end)
             continue
         if any(ch in _END for ch in punct) or "!" in punct or "?" in punct or "\u2026" in punct or "..." in punct:
-            first, _ = _next_start(text, end)
+            first, _ = _next_start(text, end, memo)
             if any(ch in _END for ch in punct) or not first or not first.islower():
                 cuts.append(end)
             continue
-        if _full_stop_ends(text, m.start("punct"), m.end("punct") + len(m.group("close"))):
+        if _full_stop_ends(text, m.start("punct"), m.end("punct") + len(m.group("close")), memo):
             cuts.append(end)
     return cuts
 

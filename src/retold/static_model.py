@@ -32,9 +32,9 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-import numba as nb
 import numpy as np
 
+from .jit import nb
 from .onnx_model import _model_key, cache_dir
 
 DIM = 256

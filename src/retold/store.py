@@ -13,8 +13,9 @@ import os
 import tempfile
 from typing import Protocol
 
-import numba as nb
 import numpy as np
+
+from .jit import nb
 
 
 @nb.njit(nogil=True, cache=True)
@@ -69,6 +70,11 @@ class SequenceStore(Protocol):
 
 
 _READ_WINDOW = 8 << 20  # bytes per read from the spill file
+# The largest gap (elements) that one read bridges rather than starting another. Why this
+# small: a read call costs about as much as copying 16 KB from the page cache, and documents
+# asked for together (one family) lie anywhere in the file; a 1 MB gap made each verification
+# chunk read most of the file.
+_MAX_GAP = 2048
 
 
 class SpillingStore:
@@ -102,6 +108,11 @@ class SpillingStore:
     @property
     def spilled(self) -> bool:
         return self._file is not None
+
+    @property
+    def spilled_bytes(self) -> int:
+        """Bytes written to the spill file."""
+        return (self._n_elems - self._file_base) * 8 if self._file is not None else 0
 
     def append(self, seqs: np.ndarray, offsets: np.ndarray) -> None:
         seqs = np.ascontiguousarray(seqs, dtype=np.uint64)
@@ -172,7 +183,7 @@ class SpillingStore:
         """
         window = _READ_WINDOW // 8
         order = sel[np.argsort(starts[sel], kind="stable")]
-        cuts = _plan_reads(starts, lens, order, window, window // 8)
+        cuts = _plan_reads(starts, lens, order, window, _MAX_GAP)
         buf = np.empty(window, dtype=np.uint64)
         fd = self._file.fileno()
         for r in range(cuts.shape[0] - 1):
@@ -194,3 +205,124 @@ class SpillingStore:
             self._file.close()
             self._file = None
         self._mem.clear()
+
+
+class ColumnStore:
+    """Fixed-width rows, one per document (the band keys, the signature bytes), appended in
+    batches and read back a slab of columns at a time; in memory up to ``budget_bytes``, then
+    in one temporary file per slab.
+
+    Why: these columns are read once, by the candidate stage, a slab of bands after another;
+    keeping them in memory for the whole run cost 800 MB at 1M documents (8 GB at 10M). A
+    file per slab makes each slab one sequential read.
+
+    >>> cs = ColumnStore(4, np.uint64, slab=2, budget_bytes=0)
+    >>> cs.append(np.arange(8, dtype=np.uint64).reshape(2, 4))
+    >>> cs.append(np.arange(8, 12, dtype=np.uint64).reshape(1, 4))
+    >>> cs.shape, cs.spilled, cs[:, 1:3].tolist(), cs[np.array([2, 0]), 2:4].tolist()
+    ((3, 4), True, [[1, 2], [5, 6], [9, 10]], [[10, 11], [2, 3]])
+    >>> cs.close()
+    """
+
+    def __init__(self, width: int, dtype: type | np.dtype, slab: int | None = None, budget_bytes: int = 64 << 20,
+                 directory: str | None = None):
+        self.width = width
+        self.dtype = np.dtype(dtype)
+        self.slab = max(1, min(width, slab or width))
+        self.cuts = list(range(0, width, self.slab)) + [width]
+        self.budget = budget_bytes
+        self.directory = directory
+        self._mem: list[list[np.ndarray]] = [[] for _ in self.cuts[:-1]]
+        self._files: list | None = None
+        self._rows = 0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._rows, self.width
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    @property
+    def spilled(self) -> bool:
+        return self._files is not None
+
+    @property
+    def spilled_bytes(self) -> int:
+        """Bytes written to the slab files."""
+        return self._rows * self.width * self.dtype.itemsize if self._files is not None else 0
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def append(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=self.dtype).reshape(-1, self.width)
+        parts = [np.ascontiguousarray(rows[:, s0:s1]) for s0, s1 in zip(self.cuts[:-1], self.cuts[1:])]
+        self._rows += rows.shape[0]
+        if self._files is None and self._rows * self.width * self.dtype.itemsize > self.budget:
+            self._files = [tempfile.TemporaryFile(dir=self.directory, prefix="retold-columns-") for _ in parts]
+            for f, held in zip(self._files, self._mem):
+                for arr in held:
+                    arr.tofile(f)
+                held.clear()
+        if self._files is None:
+            for held, p in zip(self._mem, parts):
+                held.append(p)
+        else:
+            for f, p in zip(self._files, parts):
+                p.tofile(f)
+
+    def _slab(self, k: int) -> np.ndarray:
+        w = self.cuts[k + 1] - self.cuts[k]
+        if self._files is None:
+            held = self._mem[k]
+            return np.concatenate(held) if held else np.zeros((0, w), dtype=self.dtype)
+        f = self._files[k]
+        f.flush()
+        out = np.empty((self._rows, w), dtype=self.dtype)
+        view = memoryview(out.reshape(-1)).cast("B")
+        got = 0
+        while got < view.nbytes:  # preadv may return short counts
+            n = os.preadv(f.fileno(), [view[got:]], got)
+            if n <= 0:
+                raise OSError("column file is shorter than expected")
+            got += n
+        return out
+
+    def columns(self, s0: int, s1: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Columns ``s0:s1`` of every row (or of ``rows``), as a new C-contiguous array."""
+        pieces = []
+        for k in range(len(self.cuts) - 1):
+            lo, hi = max(s0, self.cuts[k]), min(s1, self.cuts[k + 1])
+            if lo >= hi:
+                continue
+            slab = self._slab(k)
+            part = slab[:, lo - self.cuts[k] : hi - self.cuts[k]]
+            pieces.append(part if rows is None else part[rows])
+        if not pieces:
+            return np.zeros((self._rows if rows is None else len(rows), 0), dtype=self.dtype)
+        return np.ascontiguousarray(pieces[0] if len(pieces) == 1 else np.hstack(pieces))
+
+    def __getitem__(self, key: tuple) -> np.ndarray:
+        """``store[rows, s0:s1]`` with ``rows`` an index array or ``:`` (what the candidate
+        kernels ask of a key matrix)."""
+        rows, cols = key
+        if not isinstance(cols, slice) or cols.step not in (None, 1):
+            raise TypeError("columns are read as a slice")
+        s0, s1, _ = cols.indices(self.width)
+        if isinstance(rows, slice):
+            out = self.columns(s0, s1)
+            return out if rows == slice(None) else out[rows]
+        return self.columns(s0, s1, np.asarray(rows))
+
+    def __array__(self, dtype: np.dtype | None = None, copy: bool | None = None) -> np.ndarray:
+        out = self.columns(0, self.width)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def close(self) -> None:
+        if self._files is not None:
+            for f in self._files:
+                f.close()
+            self._files = None
+        self._mem = [[] for _ in self.cuts[:-1]]

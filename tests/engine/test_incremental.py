@@ -197,6 +197,21 @@ def test_check_finds_damage(tmp_path: Path) -> None:
     assert res.exit_code == 1
 
 
+def test_candidates_verified_in_groups_give_the_same_pairs(tmp_path: Path, monkeypatch) -> None:
+    """Candidates are verified in groups (so a time budget can stop a long lookup between them);
+    the pairs must not depend on the group size."""
+    docs = make_corpus(200, seed=13)
+    with Index.open(tmp_path / "x.retold") as ix:
+        ix.add(docs)
+        want = {d["id"]: ix.matches(d["id"], TEXT_REUSE_KINDS) for d in docs[:40]}
+        wq = ix.query(docs[7]["text"] + " with a few new words", TEXT_REUSE_KINDS)
+        monkeypatch.setattr(Index, "VERIFY_GROUP", 2)
+        for d in docs[:40]:
+            assert_same(ix.matches(d["id"], TEXT_REUSE_KINDS), want[d["id"]], d["id"])
+        assert_same(ix.query(docs[7]["text"] + " with a few new words", TEXT_REUSE_KINDS), wq, "query")
+        assert sum(len(v) for v in want.values()) > 20
+
+
 def test_sigkill_mid_index_keeps_acknowledged_batches(tmp_path: Path) -> None:
     docs = make_corpus(3000, seed=9)
     corpus = write_jsonl(tmp_path / "c.jsonl", docs)
@@ -281,3 +296,21 @@ def test_an_index_of_schema_1_is_upgraded_when_opened(tmp_path: Path) -> None:
     with Index.open(db) as ix:
         assert ix.check() == []
         assert [p.kind for p in ix.query(b)] == ["paraphrase"]
+
+
+def test_index_counts_chinese_and_japanese_words_as_find_does(tmp_path: Path) -> None:
+    """Japanese and Chinese texts (real, ``../shared/data/mling``) with a spliced passage and
+    Declaration articles sharing only stock phrases: the index reports what ``find`` reports
+    (the partial rule counts a character as 1/1.55 word in both)."""
+    d = SHARED / "data" / "mling"
+    if not d.exists():
+        pytest.skip(f"multilingual samples not found at {d}")
+    docs = []
+    for lang in ("ja", "zh"):
+        rows = [json.loads(line) for line in open(d / f"{lang}.jsonl", encoding="utf-8")]
+        udhr = [r for r in rows if r["id"].startswith("udhr:")]
+        docs += [{"id": r["id"], "text": r["text"]} for r in udhr]
+        host = max(rows[20:60], key=lambda r: len(r["text"]))
+        docs.append({"id": f"{lang}:splice", "text": host["text"] + "\n\n" + udhr[1]["text"][:300]})
+    corpus = write_jsonl(tmp_path / "cjk.jsonl", docs)
+    _check_incremental_equals_batch(tmp_path, corpus, [{"id": "q", "text": docs[0]["text"][:400]}])

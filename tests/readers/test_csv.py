@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
+from retold.readers import ReadStats, read_documents
 from tests.readers.common import read
 
 
@@ -62,3 +65,42 @@ def test_csv_without_id_column_one_message(tmp_path):
     assert [d.id for d in docs] == [f"{p}:1", f"{p}:2"]
     assert stats.warnings == {"missing_id": 2}
     assert len(msgs) == 1
+
+
+def test_csv_without_the_text_column_names_the_columns_there_are(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("id,title,body\n1,a,x\n2,b,y\n")
+    stats = ReadStats()
+    seen: list[str] = []
+    assert list(read_documents([p], stats=stats, on_message=seen.append)) == []
+    assert stats.skipped == {"missing_text": 2}
+    assert seen == [f"{p}: no 'text' column (the columns are: id, title, body); every row skipped (use --text-field "
+                    "to name the text column)"]
+
+
+def test_csv_in_a_legacy_encoding(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_bytes("id,text\n1,Œuvre – naïve\n".encode("cp1252"))
+    assert [d.text for d in read_documents([p], encoding="cp1252")] == ["Œuvre – naïve"]
+
+
+@pytest.mark.parametrize("closing", ['c,"closed here"\n', "c,never closed\n"])
+def test_csv_unterminated_quote_does_not_swallow_the_rows_after_it(tmp_path, closing):
+    """An unterminated quote used to merge every following row into one field, silently (up to
+    a later quote, or to the end of the file)."""
+    p = tmp_path / "c.csv"
+    p.write_text('id,text\na,first row\nb,"opened and never closed\n' + closing + "d,last row\n"
+                 'e,"multi\nline, fine"\n', encoding="utf-8")
+    docs, stats, msgs = read([p])
+    assert [(d.id, d.text) for d in docs] == [("a", "first row"), ("c", closing[2:-1].strip('"')),
+                                             ("d", "last row"), ("e", "multi\nline, fine")]
+    assert stats.skipped == {"bad_csv": 1}
+    assert len(msgs) == 1 and msgs[0].startswith(f"{p}:2: ") and "line 3 of the file" in msgs[0]
+
+
+def test_csv_stray_quote_in_one_line_is_read_as_before(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text('id,text\na,"quoted"trailing\nb,he said "hi" there\n', encoding="utf-8")
+    docs, stats, _ = read([p])
+    assert [(d.id, d.text) for d in docs] == [("a", "quotedtrailing"), ("b", 'he said "hi" there')]
+    assert stats.skipped_total == 0

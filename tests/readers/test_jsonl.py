@@ -142,3 +142,59 @@ def test_not_gzip_at_all(tmp_path):
     p.write_bytes(b'{"id": "a", "text": "plain"}\n')
     docs, stats, _ = read([p])
     assert docs == [] and stats.skipped == {"truncated_gzip": 1}
+
+
+def test_json_array_and_single_object(tmp_path):
+    arr = tmp_path / "arr.json"
+    arr.write_text('[\n  {"id": "a", "text": "alpha"},\n  {"id": "b", "text": "beta"},\n  3,\n  {"id": "c"}\n]\n')
+    docs, stats, msgs = read([arr])
+    assert [(d.id, d.text, d.line) for d in docs] == [("a", "alpha", 1), ("b", "beta", 2)]
+    assert stats.skipped == {"bad_json": 1, "missing_text": 1}
+    assert msgs[0] == f"{arr}:3: element 3 is not a JSON object (got int), skipped"
+    one = tmp_path / "one.json"
+    one.write_text('{\n  "id": "solo",\n  "text": "pretty printed"\n}\n')
+    assert [d.id for d in read([one])[0]] == ["solo"]
+    gz = tmp_path / "arr.json.gz"
+    gz.write_bytes(gzip.compress(arr.read_bytes()))
+    assert [d.id for d in read([gz])[0]] == ["a", "b"]
+
+
+def test_a_wrong_text_field_gives_one_message_naming_the_fields_there_are(tmp_path):
+    p = write_jsonl(tmp_path / "c.jsonl", [{"id": str(i), "title": "t", "text": "x"} for i in range(300)])
+    docs, stats, msgs = read([p], text_field="body")
+    assert docs == [] and stats.skipped == {"missing_text": 300}
+    assert msgs == [f"{p}:1: no 'body' field (the record has: id, title, text); records without it are skipped "
+                    "(use --text-field to name the text field)",
+                    f"{p}: 300 records without a 'body' field skipped in this file"]
+
+
+def test_nested_fields(tmp_path):
+    p = write_jsonl(tmp_path / "c.jsonl", [{"meta": {"id": "a", "day": "2020-01-01"}, "source": {"text": "alpha"}},
+                                           {"meta": {"id": "b"}, "source": {"lang": "en"}},
+                                           {"meta.id": "c", "source.text": "literal names win"}])
+    docs, stats, msgs = read([p], id_field="meta.id", text_field="source.text", date_field="meta.day")
+    assert [(d.id, d.text, d.date) for d in docs] == [("a", "alpha", "2020-01-01"), ("c", "literal names win", None)]
+    assert stats.skipped == {"missing_text": 1} and "the record has: meta, source" in msgs[0]
+
+
+def test_legacy_encoding(tmp_path):
+    p = tmp_path / "c.jsonl"
+    p.write_bytes('{"id": "a", "text": "café déjà vu – naïve"}\n'.encode("cp1252"))
+    docs, stats, _ = read([p])
+    assert stats.warnings == {"invalid_utf8": 1} and "\ufffd" in docs[0].text
+    docs, stats, _ = read([p], encoding="cp1252")
+    assert docs[0].text == "café déjà vu – naïve" and not stats.warnings
+    arr = tmp_path / "c.json"
+    arr.write_bytes('[{"id": "a", "text": "café"}]'.encode("latin-1"))
+    assert read([arr], encoding="latin-1")[0][0].text == "café"
+
+
+def test_ids_prefixed_with_their_file(tmp_path):
+    (tmp_path / "business.jsonl").write_text('{"id": "001", "text": "a"}\n{"id": "001", "text": "b"}\n')
+    (tmp_path / "sport.jsonl").write_text('{"id": "001", "text": "c"}\n{"text": "no id"}\n')
+    docs, stats, _ = read([tmp_path], id_prefix="file")
+    assert [d.id for d in docs] == ["business.jsonl:001", "business.jsonl:001#2", "sport.jsonl:001",
+                                    f"{tmp_path / 'sport.jsonl'}:2"]
+    assert stats.warnings == {"duplicate_id": 1, "missing_id": 1}
+    docs, stats, _ = read([tmp_path])
+    assert [d.id for d in docs][:3] == ["001", "001#2", "001#3"] and stats.warnings["duplicate_id"] == 2

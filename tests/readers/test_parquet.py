@@ -64,3 +64,18 @@ def test_corrupt_parquet(tmp_path):
     docs, stats, msgs = read([p])
     assert docs == [] and stats.skipped == {"bad_parquet": 1}
     assert msgs[0].startswith(f"{p}: ")
+
+
+def test_parquet_nested_field_and_a_missing_column_named(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    p = tmp_path / "n.parquet"
+    source = [{"text": "alpha", "lang": "en"}, {"text": "beta", "lang": "fr"}]
+    pq.write_table(pa.table({"id": ["a", "b"], "source": source}), p)
+    for keep in (True, False):
+        docs = list(read_documents([p], text_field="source.text", keep_records=keep))
+        assert [(d.id, d.text) for d in docs] == [("a", "alpha"), ("b", "beta")]
+    docs, stats, msgs = read([p], text_field="body")
+    assert docs == [] and stats.skipped == {"missing_text": 2}
+    assert msgs == [f"{p}: no 'body' column (the columns are: id, source); 2 rows skipped (use --text-field to name "
+                    "the text column)"]

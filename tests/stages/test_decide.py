@@ -72,3 +72,31 @@ def test_one_sentence_in_other_words_is_not_partial_reuse_one_copied_is():
     s = sign([a, b, c], Options(), Plan())
     d = decide(s.shingles, s.sh_offsets, s.n_tokens, np.array([0, 0]), np.array([1, 2]), Options(), Plan())
     assert d.kind.tolist() == [-1, KIND_CODE["partial"]]
+
+
+def test_japanese_stock_phrases_are_not_partial_reuse_a_lifted_passage_is() -> None:
+    """Two articles of the Japanese Declaration (real text, ``../shared/data/mling``) share only
+    stock phrases of 8-10 characters ("を受ける権利を有する", "has the right to receive"). Counted
+    as tokens (characters) they made the pair partial; counted as words (1.55 characters a word,
+    :func:`retold.text.word_counts`) they do not, while 300 lifted characters still do."""
+    import json
+
+    from ..conftest import SHARED
+
+    p = SHARED / "data" / "mling" / "ja.jsonl"
+    if not p.exists():
+        import pytest
+
+        pytest.skip(f"multilingual samples not found at {p}")
+    docs = {r["id"]: r["text"] for r in map(json.loads, p.open(encoding="utf-8"))}
+    a, b = docs["udhr:jpn:002"], docs["udhr:jpn:004"]
+    lifted = docs["udhr:jpn:005"] + "\n\n" + a[:300]
+    s = sign([a, b, lifted], Options(), Plan())
+    assert s.n_words is not None and (s.n_words < 0.7 * s.n_tokens).all()
+    la, lb = np.array([0, 0]), np.array([1, 2])
+    by_chars = decide(s.shingles, s.sh_offsets, s.n_tokens, la, lb, Options(), Plan())
+    by_words = decide(s.shingles, s.sh_offsets, s.n_tokens, la, lb, Options(), Plan(), n_words=s.n_words)
+    assert by_chars.kind.tolist() == [KIND_CODE["partial"], KIND_CODE["partial"]]
+    assert by_words.kind.tolist() == [-1, KIND_CODE["partial"]]
+    # coverage is a share of words on each side: the lifted 300 characters of A
+    assert 0.2 < by_words.scores.coverage_a[1] <= 1.0

@@ -1,4 +1,4 @@
-"""``retold index``, ``query``, ``check`` and ``serve``: the persistent index on the command line.
+"""``retold index``, ``query``, ``check``, ``backup`` and ``serve``: the persistent index on the command line.
 
 :func:`register` adds the commands to the ``retold`` typer app. Conventions are those of
 :mod:`retold.cli`: results to ``-o FILE`` or stdout, progress and the summary on stderr
@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from .common import (
     Bar,
     CorpusArg,
-    DateOpt,
     EmbedderOpt,
+    EncodingOpt,
     IdOpt,
+    IdPrefixOpt,
+    IndexDateOpt,
     JsonOpt,
     KindsOpt,
     Messages,
@@ -32,13 +33,20 @@ from .common import (
     QuietOpt,
     TextOpt,
     check_output,
+    console,
     embedder_option,
     error,
+    fields_option,
     kinds_option,
+    nothing_read,
+    prepare_kernels,
     print_summary,
+    write_output,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
     from ..engine.incremental import AddResult, Index
     from ..readers import ReadStats
 
@@ -73,42 +81,82 @@ def is_loopback(host: str) -> bool:
 
 
 def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: TextOpt = "text",
-              date_field: DateOpt = "date",
+              date_field: IndexDateOpt = "date",
               batch_docs: Annotated[int, typer.Option("--batch-docs", min=1,
                                                       help="Documents per transaction.")] = 4096,
-              json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+              id_prefix: IdPrefixOpt = "none", encoding: EncodingOpt = None, json: JsonOpt = False,
+              quiet: QuietOpt = False) -> None:
     """Create or extend an index: add the documents whose ids it does not hold yet."""
+    fields = fields_option(id_field, text_field, date_field, id_prefix, encoding)
+    console = _console()
+    prepare_kernels(console)
+    from ..engine.incremental import AddResult
     from ..engine.index_storage import IndexError_
-    from ..readers import ReadStats, read_documents
+    from ..readers import ReadStats, as_sources, read_documents
 
-    console = Console(stderr=True)
     t0 = time.perf_counter()
+    created = not os.path.lexists(db)
     ix = _open(console, db, create=True)
     ix.batch_docs = batch_docs
     stats = ReadStats()
     bar = Bar(console)
     total_bytes = sum(_size(p) for p in corpus)
     bar.start("indexing", total=total_bytes or None)
+    done = AddResult()
+
+    def on_batch(r: AddResult, nchars: int) -> None:
+        done.merge(r)
+        bar.advance(nchars)
+
     try:
-        docs = read_documents(corpus, id_field=id_field, text_field=text_field, date_field=date_field,
-                              stats=stats, on_message=Messages(console, quiet), keep_records=False)
-        res = ix.add(docs, on_batch=lambda _r, nchars: bar.advance(nchars))
+        docs = read_documents(as_sources(corpus), id_field=fields.id, text_field=fields.text, date_field=fields.date,
+                              stats=stats, on_message=Messages(console, quiet), keep_records=False,
+                              id_prefix=fields.id_prefix, encoding=fields.encoding)
+        res = ix.add(docs, on_batch=on_batch)
     except IndexError_ as e:
         bar.stop()
         error(console, str(e))
+        # what was committed stays: say so, and that running again adds only the rest
+        console.print(f"{done.added} documents of this run were stored before the error, in {done.batches} "
+                      "transactions; run the same command again to add the rest", highlight=False)
+        ix.close()
+        if created and done.added == 0:
+            _discard(console, db)
         raise typer.Exit(1) from None
+    except BaseException:  # interrupted (Ctrl-C) or a bug: an index this run made and left empty goes
+        ix.close()
+        if created and done.added == 0:
+            _discard(console, db)
+        raise
     finally:
         bar.stop()
     n = len(ix)
     ix.close()
+    if created and n == 0 and stats.documents == 0:
+        _discard(console, db)
     summary = _index_summary(stats, res, n, db, time.perf_counter() - t0)
     print_summary(console, summary, json)
     if not json:
         console.print(f"added {res.added}, skipped (already indexed) {res.skipped}, "
                       f"index now holds {n} documents in {db}", highlight=False)
     if stats.documents == 0:
-        error(console, "no document could be read from the given inputs")
+        nothing_read(console, dict(stats.skipped), fields)
         raise typer.Exit(1)
+
+
+def _console() -> Console:
+    return console()
+
+
+def _discard(console: Console, db: Path) -> None:
+    """Remove the index this run created when the run stored nothing: a failed first ``index``
+    must not leave an empty index behind (it would look like a real one, with no documents)."""
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.unlink(f"{db}{suffix}")
+        except OSError:
+            pass
+    console.print(f"nothing was stored: {db} was not created", highlight=False)
 
 
 def _size(path: str | Path) -> int:
@@ -140,27 +188,29 @@ def _db_bytes(db: Path) -> int:
 def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus file (.jsonl, .csv, ...) whose "
                                                   "documents are each looked up, or - for a text on stdin.")],
               db: DbOpt, output: OutputOpt = "-", kinds: KindsOpt = None, embedder: EmbedderOpt = None,
-              id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
-              json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+              id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: IndexDateOpt = "date",
+              encoding: EncodingOpt = None, json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """What in the index a document reuses: the pair records `find` would report for it."""
-    from ..engine.index_storage import IndexError_
-    from ..readers import ReadStats, read_documents
-    from ..records import write_records
-
     ks = kinds_option(kinds)
     emb = embedder_option(embedder)
     check_output(output)
-    console = Console(stderr=True)
+    fields = fields_option(id_field, text_field, date_field, encoding=encoding)
+    console = _console()
+    prepare_kernels(console)
+    from ..engine.index_storage import IndexError_
+    from ..readers import ReadStats, read_documents
+
     t0 = time.perf_counter()
     ix = _open(console, Path(db), create=False, readonly=True, embedder=emb)
     stats = ReadStats()
     if file == "-":
         raw = sys.stdin.buffer.read()
-        items = [{"id": "-", "text": raw.decode("utf-8", errors="replace").removeprefix("\ufeff")}]
+        items = [{"id": "-", "text": raw.decode(fields.encoding or "utf-8", errors="replace").removeprefix("\ufeff")}]
         stats.documents = 1
     else:
-        items = read_documents([file], id_field=id_field, text_field=text_field, date_field=date_field,
-                               stats=stats, on_message=Messages(console, quiet), keep_records=False)
+        items = read_documents([file], id_field=fields.id, text_field=fields.text, date_field=fields.date,
+                               stats=stats, on_message=Messages(console, quiet), keep_records=False,
+                               encoding=fields.encoding)
     n_queries = 0
 
     def records():
@@ -170,7 +220,7 @@ def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus fi
             yield from ix.query(doc, ks)
 
     try:
-        n = write_records(output, records())
+        n = write_output(output, records())
     except IndexError_ as e:
         error(console, str(e))
         raise typer.Exit(1) from None
@@ -188,9 +238,10 @@ def query_cmd(file: Annotated[str, typer.Argument(help="A text file, a corpus fi
 
 def check_cmd(db: DbOpt, json: JsonOpt = False) -> None:
     """Verify the index against its documents (rebuilt in memory); exit 1 when it is inconsistent."""
+    console = _console()
+    prepare_kernels(console)
     from ..engine.index_storage import IndexError_
 
-    console = Console(stderr=True)
     t0 = time.perf_counter()
     ix = _open(console, Path(db), create=False, readonly=True)
     try:
@@ -214,6 +265,29 @@ def check_cmd(db: DbOpt, json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
+def backup_cmd(db: DbOpt, output: Annotated[Path, typer.Argument(help="The new file to write (must not exist).")],
+               json: JsonOpt = False) -> None:
+    """Copy an index into one new file, including what its -wal holds (safe while it is served)."""
+    from ..engine.index_storage import IndexError_
+
+    console = _console()
+    t0 = time.perf_counter()
+    ix = _open(console, db, create=False, readonly=True)
+    try:
+        n = ix.storage.backup(output)
+    except IndexError_ as e:
+        error(console, str(e))
+        raise typer.Exit(1) from None
+    finally:
+        ix.close()
+    summary = {"command": "backup", "documents": n, "output": str(output), "bytes": os.path.getsize(output),
+               "seconds": round(time.perf_counter() - t0, 3)}
+    if json:
+        sys.stderr.write(__import__("orjson").dumps(summary).decode() + "\n")
+    else:
+        console.print(f"{db} -> {output}: {n} documents, one file", highlight=False, soft_wrap=True)
+
+
 def serve_cmd(db: DbOpt,
               host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
               port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8750,
@@ -223,9 +297,20 @@ def serve_cmd(db: DbOpt,
               max_body_mb: Annotated[float, typer.Option("--max-body-mb", min=0.001,
                                                          help="Largest request body, in MiB.")] = 16.0,
               embedder: EmbedderOpt = None,
+              create: Annotated[bool, typer.Option("--create", help="Create an empty index when --db does not "
+                                                   "exist (documents then come through POST /documents).")] = False,
+              max_request_seconds: Annotated[float, typer.Option(
+                  "--max-request-seconds", min=0.0,
+                  help="Time budget of one read request; longer ones are stopped with 503 (0: no limit).")] = 60.0,
               workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning") -> None:
     """Serve the index over HTTP (FastAPI + uvicorn); OpenAPI at /openapi.json."""
-    console = Console(stderr=True)
+    console = _console()
+    if token is not None and not token.strip():
+        token = None  # an empty or blank token (RETOLD_TOKEN="") is no token: it must not open writes
+    if token is not None and token != token.strip():
+        console.print("[red]error[/]: the token starts or ends with spaces, which HTTP drops from the header: "
+                      "no client could send it. Remove them.")
+        raise typer.Exit(2)
     if not is_loopback(host) and not token:
         console.print(f"[red]error[/]: refusing to bind {host} without a token: anyone on the network could "
                       "read and write the index. Pass --token (or set RETOLD_TOKEN), or bind 127.0.0.1.")
@@ -233,15 +318,27 @@ def serve_cmd(db: DbOpt,
     try:
         import uvicorn
 
+        from ..engine.index_storage import IndexError_
         from ..service import create_app
     except ImportError as e:  # pragma: no cover - the service extra is missing
         console.print(f"[red]error[/]: the HTTP service needs fastapi and uvicorn ({e})")
         raise typer.Exit(1) from None
-    ix = _open(console, db, create=True, durable=True, embedder=embedder_option(embedder))
-    app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
-                     open_reads=is_loopback(host), index=ix)
+    emb = embedder_option(embedder)
+    if not create and not db.exists():
+        error(console, f"{db}: no such index (create it with `retold index CORPUS --db {db}`, or pass --create "
+              "to serve an empty one)")
+        raise typer.Exit(1)
+    prepare_kernels(console)
+    ix = _open(console, db, create=create, durable=True, embedder=emb)
+    try:
+        app = create_app(str(db), token=token, max_body_bytes=int(max_body_mb * (1 << 20)),
+                         open_reads=is_loopback(host), index=ix, max_request_seconds=max_request_seconds or None)
+    except IndexError_ as e:  # a damaged file is not served
+        ix.close()
+        error(console, str(e))
+        raise typer.Exit(1) from None
     console.print(f"retold serving {db} ({len(ix)} documents) on http://{host}:{port} "
-                  f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False)
+                  f"(writes {'need the token' if token else 'disabled: no token'})", highlight=False, soft_wrap=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level=workers_log)
     finally:
@@ -254,9 +351,10 @@ def register(app: typer.Typer) -> None:
     >>> app = typer.Typer()
     >>> register(app)
     >>> sorted(c.name for c in app.registered_commands)
-    ['check', 'index', 'query', 'serve']
+    ['backup', 'check', 'index', 'query', 'serve']
     """
     app.command("index")(index_cmd)
     app.command("query")(query_cmd)
     app.command("check")(check_cmd)
+    app.command("backup")(backup_cmd)
     app.command("serve")(serve_cmd)

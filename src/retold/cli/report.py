@@ -15,13 +15,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from ..model import Fields
-from .common import DateOpt, IdOpt, JsonOpt, Messages, QuietOpt, TextOpt, print_summary
+from .common import (
+    DateOpt,
+    EncodingOpt,
+    IdOpt,
+    IdPrefixOpt,
+    JsonOpt,
+    Messages,
+    QuietOpt,
+    TextOpt,
+    console,
+    fields_option,
+    print_summary,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
     from ..engine.local import FindResult
+    from ..model import Fields
     from ..readers import ReadStats
     from ..report import ReportResult
 
@@ -62,20 +75,21 @@ def report_cmd(
     no_boilerplate: Annotated[bool, typer.Option("--no-boilerplate", help="Strike nothing through.")] = False,
     split: SplitOpt = None, title: TitleOpt = None,
     id_field: IdOpt = "id", text_field: TextOpt = "text", date_field: DateOpt = "date",
-    json: JsonOpt = False, quiet: QuietOpt = False,
+    id_prefix: IdPrefixOpt = "none", encoding: EncodingOpt = None, json: JsonOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Write an HTML report (families, pairs side by side, why) of find's pairs over their corpus."""
     from ..readers import ReadStats, read_documents
     from ..report import read_pairs, write_report
 
     check_html(output)
+    fields = fields_option(id_field, text_field, date_field, id_prefix, encoding)
     # click options take one value: `--corpus a b c` leaves b and c among the arguments after PAIRS
     pairs, corpus = paths[0], [*corpus, *paths[1:]]
-    console = Console(stderr=True)
+    con = console()
     if str(pairs) != "-" and not pairs.exists():
-        console.print(f"[red]error[/]: {pairs}: no such file")
+        con.print(f"[red]error[/]: {pairs}: no such file")
         raise typer.Exit(1)
-    msgs = Messages(console, quiet)
+    msgs = Messages(con, quiet)
     stats = ReadStats()
     spans: object = "cues"
     if no_boilerplate:
@@ -84,21 +98,21 @@ def report_cmd(
         spans = _read_spans(boilerplate, msgs)
     t0 = time.perf_counter()
     skipped: Counter[str] = Counter()
-    docs = read_documents(corpus, id_field=id_field, text_field=text_field, date_field=date_field, stats=stats,
-                          on_message=msgs, keep_records=False)
+    docs = read_documents(corpus, id_field=fields.id, text_field=fields.text, date_field=fields.date, stats=stats,
+                          on_message=msgs, keep_records=False, id_prefix=fields.id_prefix, encoding=fields.encoding)
     r = write_report(read_pairs(str(pairs), msgs, skipped), docs, output, boilerplate=spans,  # type: ignore[arg-type]
                      title=title, split=split, on_message=msgs)
     for k, v in skipped.items():
         r.skipped[k] = r.skipped.get(k, 0) + v
     r.seconds = time.perf_counter() - t0
     if r.documents_read == 0:
-        console.print("[red]error[/]: no document could be read from the given corpus")
+        con.print("[red]error[/]: no document could be read from the given corpus")
         raise typer.Exit(1)
     if r.pairs == 0 and sum(r.skipped.values()):
-        console.print("[red]error[/]: no pair could be shown: every record was skipped (see the messages)")
-        print_summary(console, _summary(r, stats, {}), json)
+        con.print("[red]error[/]: no pair could be shown: every record was skipped (see the messages)")
+        print_summary(con, _summary(r, stats, {}), json)
         raise typer.Exit(1)
-    print_summary(console, _summary(r, stats, {}), json)
+    print_summary(con, _summary(r, stats, {}), json)
 
 
 def _read_spans(path: Path, msgs: Messages) -> dict[str, list[tuple[int, int]]]:
@@ -132,7 +146,9 @@ def report_find_result(res: FindResult, corpus: list[Path], output: Path, consol
     ids = res.corpus.ids
     spans = {ids[i]: s for i, s in res.corpus.boilerplate.items()}
     f: Fields = res.corpus.fields
-    docs = read_documents(corpus, id_field=f.id, text_field=f.text, date_field=f.date, keep_records=False)
+    # the inputs as find read them (standard input was spooled, texts are in memory)
+    docs = read_documents(res.corpus.sources or corpus, id_field=f.id, text_field=f.text, date_field=f.date,
+                          keep_records=False, id_prefix=f.id_prefix, encoding=f.encoding)
     r = write_report(res.records(), docs, output, boilerplate=spans, options=res.corpus.options,
                      on_message=Messages(console, quiet))
     where = f"{r.path} (data in {r.folder})" if r.folder else r.path

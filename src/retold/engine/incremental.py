@@ -40,18 +40,19 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-import numba
 import numpy as np
 import orjson
 
 from ..candidates import set_overlap
+from ..jit import nb
 from ..model import FAMILY_KINDS, KINDS, Options, PairTable, Plan
 from ..readers import Document
 from ..records import Cluster, Pair
 from ..stages import assemble, decide, exact, sign
-from ..stages.candidates import Rule, anchor_rule, band_rule, probe_hits
+from ..stages.candidates import Rule, agreement_filter, anchor_rule, band_rule, probe_hits
 from ..stages.sign import Signed, doc_slice
-from .index_storage import SCHEMA_VERSION, DocRow, IndexError_, IndexStorage, SQLiteStorage
+from ..text import word_counts
+from .index_storage import SCHEMA_VERSION, DamagedIndexError, DocRow, IndexError_, IndexStorage, SQLiteStorage
 
 __all__ = ["AddResult", "Index", "IndexError_", "StoredDocument", "UnknownDocument"]
 
@@ -60,6 +61,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _STORED_OPTIONS = ("shingle_size", "bands", "rows", "anchor_bits")
 #: What the index stores of every document: the evidence of every kind.
 _STORE_PLAN = Plan.for_kinds(KINDS, embedder="lexical")
+#: What the band candidates' agreement test needs of a stored document: its signature only.
+_SKETCH_PLAN = Plan.for_kinds(FAMILY_KINDS)
 
 
 class UnknownDocument(KeyError):
@@ -166,12 +169,12 @@ def _one_thread() -> Iterator[None]:
     1-4 ms per call (measured), more than the work itself (0.2 ms). The setting is per calling
     thread, so concurrent requests of the service each run on their own thread.
     """
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
+    before = nb.get_num_threads()
+    nb.set_num_threads(1)
     try:
         yield
     finally:
-        numba.set_num_threads(before)
+        nb.set_num_threads(before)
 
 
 class Index:
@@ -456,10 +459,23 @@ class Index:
     def _candidates(self, q: _Probe, plan: Plan) -> np.ndarray:
         """Representatives that pass ``find``'s candidate rule with ``q`` (document frequencies
         over the index's representatives, plus ``q`` itself when it is not stored)."""
-        rules: list[tuple[str, np.ndarray, Rule]] = [("band", q.signed.keys[0], band_rule(self.options))]
+        band = band_rule(self.options)
+        cand = self._agreeing(q, self._probe_rules(q, [("band", q.signed.keys[0], band)]), band)
         if plan.anchors:
-            rules.append(("anchor", q.signed.anchors, anchor_rule(self.options)))
-        return self._probe_rules(q, rules)
+            anchored = self._probe_rules(q, [("anchor", q.signed.anchors, anchor_rule(self.options))])
+            cand = np.union1d(cand, anchored)
+        return cand
+
+    def _agreeing(self, q: _Probe, cand: np.ndarray, rule: Rule) -> np.ndarray:
+        """The band candidates whose signature bins agree with ``q``'s as the rule requires (the
+        stored documents' bins are recomputed from their texts: a pure function of the text)."""
+        if cand.shape[0] == 0 or rule.agreeing_bins(q.signed.sketch.shape[1]) == 0:
+            return cand
+        rows = self.storage.docs_by_idx(cand.tolist())
+        masked, _ = sign.evidence_batch([rows[int(d)].text for d in cand.tolist()], [None] * cand.shape[0], None,
+                                        _STORE_PLAN, self.options)
+        other = sign.sign(masked, self.options, _SKETCH_PLAN)
+        return cand[agreement_filter(q.signed.sketch[0], q.n_tokens, other.sketch, other.n_tokens, rule)]
 
     def _probe_rules(self, q: _Probe, rules: list[tuple[str, np.ndarray, Rule]]) -> np.ndarray:
         extra = 0 if q.stored else 1
@@ -471,12 +487,27 @@ class Index:
             out.update(probe_hits(lists, rule, extra, q.idx).tolist())
         return np.array(sorted(out), dtype=np.int64)
 
+    #: Candidates verified together; between groups the storage is read again, which is where a
+    #: caller's time budget (``storage.budget``) can stop a long lookup.
+    VERIFY_GROUP = 512
+
     def _verified(self, q: _Probe, plan: Plan, local_of: dict[int, int], docs: list[int]
                   ) -> tuple[PairTable, dict[int, DocRow]]:
-        """Decide ``q`` against its candidates; the table is over local document numbers."""
+        """Decide ``q`` against its candidates, :data:`VERIFY_GROUP` at a time; the table is over
+        local document numbers."""
         cand = self._candidates(q, plan)
         if cand.shape[0] == 0:
             return PairTable(has_passages=plan.passages), {}
+        tables: list[PairTable] = []
+        rows: dict[int, DocRow] = {}
+        for s in range(0, cand.shape[0], self.VERIFY_GROUP):
+            table, group_rows = self._verified_group(q, plan, local_of, docs, cand[s : s + self.VERIFY_GROUP])
+            tables.append(table)
+            rows.update(group_rows)
+        return PairTable.concat(tables), rows
+
+    def _verified_group(self, q: _Probe, plan: Plan, local_of: dict[int, int], docs: list[int],
+                        cand: np.ndarray) -> tuple[PairTable, dict[int, DocRow]]:
         seq_of = self.storage.sequences(cand.tolist())
         rows = self.storage.docs_by_idx(cand.tolist())
         for d in cand.tolist():
@@ -494,7 +525,15 @@ class Index:
         other = np.flatnonzero(order != q.idx)
         la = np.where(other < qi, other, qi).astype(np.int64)
         lb = np.where(other < qi, qi, other).astype(np.int64)
-        d = decide.decide(seqs, offs, ntok, la, lb, self.options, plan)
+        # words as find counts them (Chinese and Japanese characters are not words): from the
+        # texts as the stages saw them
+        others = [int(d) for d in order.tolist() if d != q.idx]
+        masked, _ = sign.evidence_batch([rows[d].text for d in others], [None] * len(others), None, _STORE_PLAN,
+                                        self.options)
+        counted = dict(zip(others, word_counts(masked, np.array([rows[d].n_tokens for d in others]))))
+        assert q.signed.n_words is not None
+        nwords = np.array([float(q.signed.n_words[0]) if d == q.idx else counted[int(d)] for d in order.tolist()])
+        d = decide.decide(seqs, offs, ntok, la, lb, self.options, plan, n_words=nwords)
         ga, gb = order[la], order[lb]
         chars = (None, None)
         if plan.passages:
@@ -623,7 +662,15 @@ class Index:
             assert fp.terms is not None and fp.term_offsets is not None
             tparts = [doc_slice(fp.terms, fp.term_offsets, j).astype(np.uint64) for j in rep_rows]
             exp["term"].append((np.concatenate(tparts), np.repeat(idx, [p.shape[0] for p in tparts])))
-            stored = self.storage.sequences(idx.tolist())
+            try:
+                stored = self.storage.sequences(idx.tolist())
+            except DamagedIndexError:  # report every damaged blob, and go on checking the rest
+                stored = {}
+                for d in idx.tolist():
+                    try:
+                        stored.update(self.storage.sequences([d]))
+                    except DamagedIndexError as e:
+                        problems.append(str(e))
             for j, d in zip(rep_rows, idx.tolist()):
                 want = doc_slice(fp.shingles, fp.sh_offsets, j)
                 got = stored.get(d)

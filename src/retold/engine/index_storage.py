@@ -24,6 +24,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,6 +77,19 @@ class NewerVersionError(IndexError_):
 
 class IndexAccessError(IndexError_):
     """The file or its folder cannot be read or written (missing, read-only, permissions)."""
+
+
+class DamagedIndexError(IndexError_):
+    """The file is a retold index (or was one), but its contents fail SQLite's or retold's checks."""
+
+
+class BudgetExceededError(IndexError_):
+    """A read took longer than the time budget its caller set (:meth:`SQLiteStorage.budget`)."""
+
+
+class IndexFullError(IndexAccessError):
+    """A write failed because the disk (or the file system's quota) is full; nothing of that
+    transaction was kept, everything committed before it still is."""
 
 
 @dataclass(slots=True)
@@ -146,6 +160,13 @@ class IndexStorage(Protocol):
 
     def needs_upgrade(self) -> bool: ...
 
+    def budget(self, seconds: float | None) -> Any:
+        """Context manager: reads in this thread raise :class:`BudgetExceededError` once ``seconds``
+        have passed (None: no limit)."""
+
+    def backup(self, dest: str | os.PathLike) -> int:
+        """Copy the whole index into the new file ``dest``; returns its number of documents."""
+
 
 def _i64(u: int) -> int:
     """uint64 value -> the int64 with the same bits (what SQLite can store).
@@ -165,17 +186,45 @@ def _u64(i: int) -> int:
     return i + (1 << 64) if i < 0 else i
 
 
-def _friendly(path: str, e: sqlite3.Error) -> IndexError_:
+def _friendly(path: str, e: sqlite3.Error, writing: bool = False) -> IndexError_:
+    """An SQLite error as an :class:`IndexError_` that says what happened and what to do.
+
+    >>> str(_friendly("x.retold", sqlite3.OperationalError("database or disk is full"), writing=True))[:32]
+    'x.retold: the disk is full: this'
+    >>> type(_friendly("x.retold", sqlite3.DatabaseError("database disk image is malformed"))).__name__
+    'DamagedIndexError'
+    """
     msg = str(e)
     low = msg.lower()
+    code = getattr(e, "sqlite_errorcode", None)
+    if "disk is full" in low or code == 13:  # SQLITE_FULL
+        return IndexFullError(f"{path}: the disk is full: this write was undone, everything acknowledged before it "
+                              f"is kept ({msg}); free some space and run again")
     if "readonly" in low or "read-only" in low:
         return IndexAccessError(f"{path}: the index is read-only here ({msg}); open it somewhere writable")
+    if writing and "disk i/o" in low:
+        return IndexAccessError(f"{path}: the disk refused a write ({msg}): is it full, or failing? This write was "
+                                "undone, everything acknowledged before it is kept")
     if "unable to open" in low or "disk i/o" in low:
         return IndexAccessError(f"{path}: cannot open the index file or create its journal beside it ({msg}); "
                                 "check that the folder exists and is writable")
-    if "not a database" in low or "malformed" in low or "file is encrypted" in low:
+    if "malformed" in low or "corrupt" in low:
+        return DamagedIndexError(f"{path}: the index file is damaged ({msg}); restore it from a backup "
+                                 "(`retold backup`) or rebuild it with `retold index`")
+    if "not a database" in low or "file is encrypted" in low:
         return NotAnIndexError(f"{path}: not a retold index (not an SQLite database: {msg})")
     return IndexAccessError(f"{path}: {msg}")
+
+
+def _quiet_rollback(c: sqlite3.Connection) -> None:
+    """Roll back what is left of a transaction. Why quiet: after a full disk or an I/O error SQLite
+    may already have rolled back by itself, and ``ROLLBACK`` then fails with "no transaction is
+    active", which would hide the error that matters."""
+    if c.in_transaction:
+        try:
+            c.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 class _SQLiteWriter:
@@ -226,6 +275,36 @@ class _SQLiteWriter:
         self.c.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
 
 
+def _publish(tmp: str, p: str) -> None:
+    """Put the finished file ``tmp`` at ``p`` unless something is there already (then leave it:
+    another process created the index first). Atomic where the file system has hard links;
+    elsewhere ``p`` is created exclusively and filled (a racing reader may then see it
+    half-written and report it, but nobody writes into a file that is not the index).
+    """
+    try:
+        os.link(tmp, p)
+    except FileExistsError:
+        return
+    except OSError:  # no hard links here (some network and FAT file systems)
+        try:
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return
+        with os.fdopen(fd, "wb") as out, open(tmp, "rb") as src:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    try:  # the new name itself survives a crash
+        dfd = os.open(os.path.dirname(os.path.abspath(p)), os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
 def _posting_table(kind: str) -> str:
     if kind not in POSTING_KINDS:
         raise ValueError(f"unknown posting kind {kind!r}")
@@ -265,9 +344,14 @@ class SQLiteStorage:
         ``new_meta`` is given). A file that is not a retold index, or was written by a newer
         schema, is refused *before anything is written to it*."""
         p = os.fspath(path)
-        exists = os.path.exists(p) and os.path.getsize(p) > 0
+        exists = os.path.exists(p)
         if os.path.isdir(p):
             raise IndexAccessError(f"{p}: is a folder, not an index file")
+        if exists and os.path.getsize(p) == 0:
+            # an index is never empty (its header is written before it gets its name): this is a
+            # placeholder or a truncated copy, and replacing it could destroy what it should hold
+            raise NotAnIndexError(f"{p}: an empty file (0 bytes), not a retold index; delete it to make a new "
+                                  "index here, or restore the index it should be")
         if not exists:
             if new_meta is None:
                 raise IndexAccessError(f"{p}: no index here (create one with `retold index CORPUS --db {p}`)")
@@ -286,7 +370,7 @@ class SQLiteStorage:
         folder = os.path.dirname(os.path.abspath(p))
         if not os.path.isdir(folder):
             raise IndexAccessError(f"{p}: the folder {folder} does not exist")
-        tmp = f"{p}.creating-{os.getpid()}"
+        tmp = f"{p}.creating-{os.getpid()}-{threading.get_ident()}"
         try:
             conn = sqlite3.connect(tmp, isolation_level=None)
         except sqlite3.Error as e:
@@ -299,19 +383,23 @@ class SQLiteStorage:
             conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.close()
-            # why a rename: a kill during creation leaves a stray temporary file, never a
-            # half-made index at the real path
-            os.replace(tmp, p)
+            # why a temporary file: a kill during creation leaves a stray temporary file, never a
+            # half-made index at the real path. Why a link and not a rename: two processes that
+            # both found no index would both rename theirs onto the path, and the loser would go
+            # on writing into an unlinked file (acknowledged documents lost); a link fails when
+            # the path exists, so the loser opens the winner's index instead.
+            _publish(tmp, p)
         except (sqlite3.Error, OSError) as e:
             conn.close()
+            if isinstance(e, OSError):
+                raise IndexAccessError(f"{p}: cannot create the index: {e.strerror or e}") from None
+            raise _friendly(p, e) from None
+        finally:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 try:
                     os.unlink(tmp + suffix)
                 except OSError:
                     pass
-            if isinstance(e, OSError):
-                raise IndexAccessError(f"{p}: cannot create the index: {e.strerror or e}") from None
-            raise _friendly(p, e) from None
 
     @staticmethod
     def _read_meta(p: str) -> dict[str, str]:
@@ -324,7 +412,7 @@ class SQLiteStorage:
             raise NotAnIndexError(f"{p}: not a retold index (not an SQLite database)")
         try:
             # read-only URI: checking a foreign file must never change it
-            conn = sqlite3.connect(f"file:{_uri_path(p)}?mode=ro", uri=True, isolation_level=None)
+            conn = _connect_readonly(p)
         except sqlite3.Error as e:
             raise _friendly(p, e) from None
         try:
@@ -352,10 +440,12 @@ class SQLiteStorage:
     def _connect(self, write: bool) -> sqlite3.Connection:
         if self._closed:
             raise IndexAccessError(f"{self.path}: the index is closed")
-        mode = "rw" if write else ("ro" if self.readonly else "rw")
         try:
-            conn = sqlite3.connect(f"file:{_uri_path(self.path)}?mode={mode}", uri=True, isolation_level=None,
-                                   check_same_thread=False, timeout=30.0)
+            if self.readonly and not write:
+                conn = _connect_readonly(self.path, check_same_thread=False, timeout=30.0)
+            else:
+                conn = sqlite3.connect(f"file:{_uri_path(self.path)}?mode=rw", uri=True, isolation_level=None,
+                                       check_same_thread=False, timeout=30.0)
             if not self.readonly:
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
@@ -364,18 +454,83 @@ class SQLiteStorage:
             conn.execute(f"PRAGMA cache_size={-262144 if write else -2048}")
             conn.execute("PRAGMA mmap_size=1073741824")
             conn.execute("PRAGMA foreign_keys=OFF")
+            if not write:
+                # a statement running past the thread's budget is interrupted (every ~100k steps)
+                conn.set_progress_handler(self._over_budget, 100_000)
         except sqlite3.Error as e:
             raise _friendly(self.path, e) from None
         with self._conns_lock:
             self._conns.append(conn)
         return conn
 
+    @contextmanager
+    def budget(self, seconds: float | None) -> Iterator[None]:
+        """Reads in this thread, inside the block, stop with :class:`BudgetExceededError` once
+        ``seconds`` have passed: between statements, and inside a long statement. Why: one request
+        of the service must not hold a worker (and the CPU) for minutes; the kernels are linear
+        in the text, so the reads are where an unforeseen cost would show."""
+        if seconds is None:
+            yield
+            return
+        before = getattr(self._local, "deadline", None)
+        self._local.deadline = time.monotonic() + seconds
+        self._local.budget = seconds
+        try:
+            yield
+        finally:
+            self._local.deadline = before
+
+    def _over_budget(self) -> bool:
+        deadline = getattr(self._local, "deadline", None)
+        return deadline is not None and time.monotonic() > deadline
+
+    def _check_budget(self) -> None:
+        if self._over_budget():
+            raise BudgetExceededError(f"{self.path}: this request took more than its budget of "
+                                      f"{self._local.budget:g} s and was stopped") from None
+
     def _reader(self) -> sqlite3.Connection:
+        self._check_budget()
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect(write=False)
             self._local.conn = conn
         return conn
+
+    def backup(self, dest: str | os.PathLike) -> int:
+        """Copy the index, with what its ``-wal`` holds, into the new single file ``dest`` (refused
+        when it exists), consistent even while another process writes; returns its documents.
+
+        Why: the committed documents of an index that was not closed cleanly are partly in
+        ``X.retold-wal``; copying ``X.retold`` alone loses them (39 documents, in one report).
+        """
+        d = os.fspath(dest)
+        if os.path.lexists(d):
+            raise IndexAccessError(f"{d}: exists already; choose a new file for the backup")
+        tmp = f"{d}.copying-{os.getpid()}-{threading.get_ident()}"
+        try:
+            out = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                self._reader().backup(out)
+                out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+                problems = [r[0] for r in out.execute("PRAGMA quick_check").fetchall()]
+                (count,) = out.execute("SELECT COUNT(*) FROM documents").fetchone()
+            finally:
+                out.close()
+            if problems != ["ok"]:
+                raise DamagedIndexError(f"{self.path}: the copy fails SQLite's check ({'; '.join(problems[:3])})")
+            _publish(tmp, d)
+        except sqlite3.Error as e:
+            raise _friendly(d, e, writing=True) from None
+        except OSError as e:
+            raise IndexAccessError(f"{d}: cannot write the backup: {e.strerror or e}") from None
+        finally:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                try:
+                    os.unlink(tmp + suffix)
+                except OSError:
+                    pass
+        return int(count)
 
     def close(self) -> None:
         with self._conns_lock:
@@ -402,17 +557,20 @@ class SQLiteStorage:
             try:
                 c.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as e:
-                raise _friendly(self.path, e) from None
+                raise _friendly(self.path, e, writing=True) from None
             try:
                 yield _SQLiteWriter(c)
+            except sqlite3.Error as e:
+                _quiet_rollback(c)
+                raise _friendly(self.path, e, writing=True) from None
             except BaseException:
-                c.execute("ROLLBACK")
+                _quiet_rollback(c)
                 raise
             try:
                 c.execute("COMMIT")
             except sqlite3.Error as e:
-                c.execute("ROLLBACK")
-                raise _friendly(self.path, e) from None
+                _quiet_rollback(c)
+                raise _friendly(self.path, e, writing=True) from None
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -420,11 +578,21 @@ class SQLiteStorage:
         if c.in_transaction:  # nested: the outer snapshot already holds one state
             yield
             return
-        c.execute("BEGIN")
+        try:
+            c.execute("BEGIN")
+        except sqlite3.Error as e:
+            raise _friendly(self.path, e) from None
         try:
             yield
-        finally:
+        except BaseException:
+            # the error of the read is the one to report, not one of ending the transaction
+            _quiet_rollback(c)
+            raise
+        try:
             c.execute("COMMIT")
+        except sqlite3.Error as e:
+            _quiet_rollback(c)
+            raise _friendly(self.path, e) from None
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -432,6 +600,7 @@ class SQLiteStorage:
         try:
             return self._reader().execute(sql, params).fetchall()
         except sqlite3.Error as e:
+            self._check_budget()  # "interrupted" by the progress handler
             raise _friendly(self.path, e) from None
 
     def count(self) -> int:
@@ -470,12 +639,21 @@ class SQLiteStorage:
         caps document frequency at ``limit - 1`` never needs more)."""
         table = _posting_table(kind)
         c = self._reader()
-        sql = f"SELECT doc FROM {table} WHERE key=? LIMIT ?"
-        out = []
+        ks = np.asarray(keys, dtype=np.uint64).view(np.int64).tolist()
+        empty = np.zeros(0, dtype=np.int64)
+        out = [empty] * len(ks)
+        # Why batches through json_each: a long text has a million anchors, and one statement
+        # per key cost 11 s of the 16 s of a 50 MB query (measured); here SQLite loops over a
+        # batch of keys itself and returns only the keys that have postings (5x faster).
+        sql = (f"SELECT i, g FROM (SELECT k.key AS i, (SELECT group_concat(doc) FROM (SELECT doc FROM {table} "
+               "WHERE key = k.value LIMIT ?2)) AS g FROM json_each(?1) AS k) WHERE g IS NOT NULL")
         try:
-            for k in np.asarray(keys, dtype=np.uint64).view(np.int64).tolist():
-                out.append(np.fromiter((r[0] for r in c.execute(sql, (k, limit))), dtype=np.int64))
+            for s in range(0, len(ks), 8192):
+                self._check_budget()
+                for i, g in c.execute(sql, (json.dumps(ks[s : s + 8192]), limit)):
+                    out[s + i] = np.array(g.split(","), dtype=np.int64)
         except sqlite3.Error as e:
+            self._check_budget()
             raise _friendly(self.path, e) from None
         return out
 
@@ -486,6 +664,11 @@ class SQLiteStorage:
             part = docs[s : s + 500]
             for d, blob in self._q(f"SELECT doc, shingles FROM sequences WHERE doc IN ({','.join('?' * len(part))})",
                                    part):
+                if not isinstance(blob, bytes) or len(blob) % 8:
+                    size = len(blob) if isinstance(blob, (bytes, str)) else type(blob).__name__
+                    raise DamagedIndexError(f"{self.path}: the shingle sequence of document {int(d)} is damaged "
+                                            f"({size} bytes, not a whole number of 8-byte hashes); "
+                                            "rebuild the index with `retold index`")
                 out[int(d)] = np.frombuffer(blob, dtype="<u8").astype(np.uint64, copy=False)
         return out
 
@@ -525,6 +708,34 @@ class SQLiteStorage:
 
     def options_json(self) -> dict[str, Any]:
         return json.loads(self.meta.get("options", "{}"))
+
+
+def _connect_readonly(p: str, **kw: Any) -> sqlite3.Connection:
+    """A read-only connection, also on read-only media (a DVD, a read-only mount, a folder
+    this user may not write in).
+
+    Why the fallback: a WAL index needs its ``-shm`` file beside it even to be read, and
+    where that cannot be created SQLite says "unable to open database file". There the file is
+    opened as ``immutable`` (no locks, no ``-shm``), which is right only when no other process
+    writes it, as on read-only media, and when everything is in the file itself: a non-empty
+    ``-wal`` beside it (an unclean stop) would be ignored, so that case is refused with advice.
+    """
+    uri = _uri_path(p)
+    conn = sqlite3.connect(f"file:{uri}?mode=ro", uri=True, isolation_level=None, **kw)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()  # opens the file and its -shm now
+        return conn
+    except sqlite3.OperationalError as e:
+        conn.close()
+        folder = os.path.dirname(os.path.abspath(p))
+        if "unable to open" not in str(e).lower() or os.access(folder, os.W_OK):
+            raise
+        wal = f"{p}-wal"
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            raise IndexAccessError(f"{p}: on read-only media with an unfinished {os.path.basename(wal)} beside it "
+                                   "(the index was not closed cleanly); copy both files to writable storage, "
+                                   "or make a clean copy with `retold backup` where it was written") from None
+    return sqlite3.connect(f"file:{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, **kw)
 
 
 def _uri_path(p: str) -> str:

@@ -6,8 +6,10 @@ Pass 1 streams the input once: each batch of documents is masked and signed (in 
 thread, so that parsing the next batch overlaps with hashing this one), and only fixed-size
 fingerprints stay in memory; shingle sequences (and, when the plan computes passages, token
 offsets) go to :class:`~retold.store.SpillingStore`\\ s that spill to a temporary file past the
-memory budget. Candidates are verified chunk by chunk, reading both documents' sequences from
-the store. The paraphrase tier re-reads only the texts of its candidates.
+memory budget, and the band keys and signature bytes to :class:`~retold.store.ColumnStore`\\ s,
+which the candidate stage reads a slab at a time. Candidates are verified chunk by chunk, a
+family of pairs together, reading both documents' sequences from the store. The paraphrase
+tier re-reads only the texts of its candidates.
 """
 
 from __future__ import annotations
@@ -20,20 +22,29 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import orjson
 
 from ..boilerplate import LineCounts, count_lines, mask, site_of, strip
+from ..candidates import DEFAULT_SLAB as KEY_SLAB
 from ..cluster import component_labels, representatives
+from ..jit import serial
 from ..model import FAMILY_KINDS, KIND_CODE, KINDS, Corpus, Fields, Options, PairTable, Plan, parse_kinds
-from ..readers import Document, ReadStats, format_for, iter_records_by_index, read_documents
+from ..readers import Document, ReadStats, Source, as_sources, format_for, iter_records_by_index, read_documents
 from ..records import Cluster, Pair, open_writer, write_records
 from ..stages import assemble, candidates, decide, exact, sign
 from ..stages.sign import Signed
-from ..store import SpillingStore
+from ..store import ColumnStore, SpillingStore
 
 PathLike = str | os.PathLike
+#: Less text than this (characters of a batch, tokens of a corpus) runs the kernels on one thread:
+#: waking worker threads costs more than such work (see :func:`retold.jit.serial`).
+SMALL_CHARS = 1 << 20
+SMALL_TOKENS = SMALL_CHARS // 6
+#: What the engine reads: paths, or texts, records and tables (see :func:`retold.readers.as_sources`).
+Inputs = Any
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,8 @@ class LocalSettings:
             characters.
         memory_budget: bytes of shingle sequences (and token offsets) kept in memory before the
             stores spill to a temporary file.
+        column_budget: bytes of band keys, and of signature bytes, kept in memory before they
+            spill to temporary files (read back by the candidate stage, a slab at a time).
         verify_chunk: candidate pairs verified at a time.
         threads: pieces the passage alignment is split into (the kernels release the GIL).
     """
@@ -52,6 +65,7 @@ class LocalSettings:
     batch_docs: int = 4096
     batch_bytes: int = 16 << 20
     memory_budget: int = 256 << 20
+    column_budget: int = 64 << 20
     verify_chunk: int = 65536
     threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
@@ -71,12 +85,14 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def is_web_input(paths: Sequence[str]) -> bool:
+def is_web_input(paths: Sequence[Any]) -> bool:
     """Whether any input is an HTML page or a WARC crawl (sites are known there)."""
     def web(name: str) -> bool:
         return format_for(name).name in ("html", "warc")
 
     for p in paths:
+        if isinstance(p, Source):
+            continue
         if os.path.isdir(p):
             for _root, _dirs, files in os.walk(p):
                 if any(web(f) for f in files):
@@ -93,30 +109,49 @@ def site_of_document(doc: Document) -> str | None:
     return site_of(doc.id, url if isinstance(url, str) else None, site if isinstance(site, str) else None)
 
 
-def _tree_size(path: str) -> int:
+def _tree_size(path: Any) -> int:
+    """Bytes under ``path``; -1 when a file is gzip-compressed. Why: progress counts characters
+    of text, which a compressed file's size does not tell (a bar would fill at a third)."""
+    if isinstance(path, Source):
+        return 0
     if os.path.isdir(path):
         total = 0
         for root, _dirs, files in os.walk(path):
             for f in files:
+                if f.endswith(".gz"):
+                    return -1
                 try:
                     total += os.path.getsize(os.path.join(root, f))
                 except OSError:
                     pass
         return total
-    return os.path.getsize(path)
+    return -1 if path.endswith(".gz") else os.path.getsize(path)
 
 
-def _read_args(fields: Fields) -> dict[str, str]:
-    return {"id_field": fields.id, "text_field": fields.text, "date_field": fields.date}
+def spilled_bytes(corpus: Corpus) -> int:
+    """Bytes the corpus's stores wrote to temporary files (0 when everything fit in memory).
+
+    >>> spilled_bytes(Corpus(plan=Plan(), options=Options()))
+    0
+    """
+    return sum(getattr(s, "spilled_bytes", 0) for s in (corpus.store, corpus.offsets, corpus.keys, corpus.sketch))
+
+
+def _read_args(fields: Fields) -> dict[str, Any]:
+    return {"id_field": fields.id, "text_field": fields.text, "date_field": fields.date, "id_prefix": fields.id_prefix,
+            "encoding": fields.encoding}
 
 
 # -- pass 1 -------------------------------------------------------------------------------------
 
 
-def scan(paths: Sequence[PathLike], plan: Plan | None = None, options: Options | None = None, *,
+def scan(paths: Inputs, plan: Plan | None = None, options: Options | None = None, *,
          fields: Fields | None = None, progress: Progress | None = None,
-         on_message: Callable[[str], None] | None = None, settings: LocalSettings | None = None) -> Corpus:
+         on_message: Callable[[str], None] | None = None, settings: LocalSettings | None = None,
+         texts: Any = None) -> Corpus:
     """Pass 1: read every document once and sign it for ``plan`` (default: every kind).
+
+    ``paths`` and ``texts`` are the inputs of :func:`find`.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -129,22 +164,28 @@ def scan(paths: Sequence[PathLike], plan: Plan | None = None, options: Options |
     fields = fields or Fields()
     cfg = settings or LocalSettings()
     prog = progress or Progress()
-    paths = [os.fspath(p) for p in paths]
+    paths = as_sources(paths, texts)
     if plan is None:
         plan = Plan.for_kinds(KINDS, web=is_web_input(paths))
     # token offsets get a third of the budget: they are read only for reported passages
     budget = cfg.memory_budget * 2 // 3 if plan.passages else cfg.memory_budget
     corpus = Corpus(plan=plan, options=opt, sources=paths, fields=fields, stats=ReadStats(),
                     store=SpillingStore(budget),
-                    offsets=SpillingStore(cfg.memory_budget - budget) if plan.passages else None)
+                    offsets=SpillingStore(cfg.memory_budget - budget) if plan.passages else None,
+                    keys=ColumnStore(opt.bands, np.uint64, slab=KEY_SLAB, budget_bytes=cfg.column_budget),
+                    sketch=ColumnStore(opt.bands * opt.rows, np.uint8, budget_bytes=cfg.column_budget))
     total_bytes = 0
     for p in paths:
         try:
-            total_bytes += _tree_size(p)
+            size = _tree_size(p)
         except OSError:
-            pass
+            continue
+        if size < 0:  # compressed input: progress counts characters without a total
+            total_bytes = 0
+            break
+        total_bytes += size
     counts = None
-    source: list[str] = paths
+    source: list[Any] = paths
     source_fields = fields
     spool = None
     if plan.boilerplate == "site":
@@ -182,11 +223,10 @@ def scan(paths: Sequence[PathLike], plan: Plan | None = None, options: Options |
     return corpus
 
 
-def _sign_batch(texts: list[str], sites: list[str | None], counts: LineCounts | None, plan: Plan,
-                opt: Options) -> tuple[Signed, list[list[tuple[int, int]]]]:
-    """All pass-1 work for one batch (in the worker thread): furniture, then signing."""
-    masked, spans = sign.evidence_batch(texts, sites, counts, plan, opt)
-    return sign.sign(masked, opt, plan), spans
+def _sign_masked(masked: list[str], plan: Plan, opt: Options) -> Signed:
+    """Signing of one batch, in the worker thread (small batches on that thread alone)."""
+    with serial(sum(len(t) for t in masked) < SMALL_CHARS):
+        return sign.sign(masked, opt, plan)
 
 
 def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCounts | None, total_bytes: int,
@@ -195,24 +235,32 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
     plan, opt = corpus.plan, corpus.options
     assert corpus.store is not None and corpus.stats is not None
     prog.start("reading", total=total_bytes or None)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "keys", "anchors", "adocs",
-                                                           "terms", "tsizes")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("n_tokens", "content", "anchors", "adocs", "terms",
+                                                           "tsizes", "n_words")}
     texts: list[str] = []
     sites: list[str | None] = []
     nbytes = 0
     base = 0
-    pending: Future[tuple[Signed, list[list[tuple[int, int]]]]] | None = None
+    pending: tuple[Future[Signed], list[list[tuple[int, int]]]] | None = None
 
-    def collect(fut: Future[tuple[Signed, list[list[tuple[int, int]]]]]) -> None:
+    def prepare(batch: list[str], batch_sites: list[str | None]) -> tuple[list[str], list[list[tuple[int, int]]]]:
+        # Furniture is found here, in the reading thread, while the worker signs the previous
+        # batch: signing is the longer of the two, so the cues cost little wall time.
+        return sign.evidence_batch(batch, batch_sites, counts, plan, opt)
+
+    def collect(job: tuple[Future[Signed], list[list[tuple[int, int]]]]) -> None:
         nonlocal base
-        b, spans = fut.result()
+        fut, spans = job
+        b = fut.result()
         assert corpus.store is not None
         corpus.store.append(b.shingles, b.sh_offsets)
         if corpus.offsets is not None and b.tok_offsets is not None:
             corpus.offsets.append(b.tok_offsets, b.tok_bounds)
         parts["n_tokens"].append(b.n_tokens)
+        parts["n_words"].append(b.n_words if b.n_words is not None else b.n_tokens.astype(np.float64))
         parts["content"].append(b.content)
-        parts["keys"].append(b.keys)
+        corpus.keys.append(b.keys)
+        corpus.sketch.append(b.sketch)
         parts["anchors"].append(b.anchors)
         parts["adocs"].append(b.anchor_docs + base)
         if b.terms is not None and b.term_offsets is not None:
@@ -235,21 +283,23 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
             sites.append(site_of_document(doc) if site_level else None)
             nbytes += len(doc.text)
             if len(texts) >= cfg.batch_docs or nbytes >= cfg.batch_bytes:
+                masked, spans = prepare(texts, sites)
                 if pending is not None:
                     collect(pending)
-                pending = pool.submit(_sign_batch, texts, sites, counts, plan, opt)
+                pending = (pool.submit(_sign_masked, masked, plan, opt), spans)
                 prog.advance(nbytes)
                 texts, sites, nbytes = [], [], 0
         if pending is not None:
             collect(pending)
         if texts:
-            collect(pool.submit(_sign_batch, texts, sites, counts, plan, opt))
+            masked, spans = prepare(texts, sites)
+            collect((pool.submit(_sign_masked, masked, plan, opt), spans))
             prog.advance(nbytes)
     prog.stop()
     if parts["n_tokens"]:
         corpus.n_tokens = np.concatenate(parts["n_tokens"])
+        corpus.n_words = np.concatenate(parts["n_words"])
         corpus.content = np.concatenate(parts["content"])
-        corpus.keys = np.concatenate(parts["keys"])
         corpus.anchors = np.concatenate(parts["anchors"])
         corpus.anchor_docs = np.concatenate(parts["adocs"])
         if plan.terms:
@@ -257,17 +307,17 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
             corpus.term_offsets = np.zeros(len(corpus) + 1, dtype=np.int64)
             np.cumsum(np.concatenate(parts["tsizes"]), out=corpus.term_offsets[1:])
     else:
-        corpus.keys = np.zeros((0, opt.bands), dtype=np.uint64)
         if plan.terms:
             corpus.terms = np.zeros(0, dtype=np.uint32)
             corpus.term_offsets = np.zeros(1, dtype=np.int64)
 
 
-def texts_of(corpus: Corpus, wanted: set[int]) -> dict[int, str]:
-    """Re-read documents ``wanted`` (corpus indices), site furniture blanked as when signed."""
+def texts_of(corpus: Corpus, wanted: set[int], masked: bool = True) -> dict[int, str]:
+    """Re-read documents ``wanted`` (corpus indices), site furniture blanked as when signed
+    (``masked=False``: the texts as read)."""
     out = {}
     for i, doc in iter_records_by_index(corpus.sources, wanted, keep_records=False, **_read_args(corpus.fields)):
-        spans = corpus.boilerplate.get(i)
+        spans = corpus.boilerplate.get(i) if masked else None
         out[i] = mask(doc.text, spans) if spans else doc.text
     return out
 
@@ -314,9 +364,25 @@ class FindResult:
         c = Counter(self.table.kind.tolist())
         return {k: int(c.get(KIND_CODE[k], 0)) for k in self.plan.kinds}
 
-    def records(self) -> Iterator[Pair]:
-        """The pairs as :class:`~retold.records.Pair` records, sorted by (a, b) input order."""
-        return assemble.records(self.table, self.corpus.ids, self.corpus.dates)
+    def records(self, passage_text: bool = False) -> Iterator[Pair]:
+        """The pairs as :class:`~retold.records.Pair` records, sorted by (a, b) input order.
+
+        ``passage_text``: each passage also carries its text in a and in b (``a_text``,
+        ``b_text``); the documents with passages are read again for it, and held in memory.
+        """
+        recs = assemble.records(self.table, self.corpus.ids, self.corpus.dates)
+        if not passage_text or not len(self.table.passages):
+            return recs
+        return self._with_text(recs)
+
+    def _with_text(self, recs: Iterator[Pair]) -> Iterator[Pair]:
+        t = self.table
+        rows = np.unique(t.passages.pair)
+        text = texts_of(self.corpus, set(t.a[rows].tolist()) | set(t.b[rows].tolist()), masked=False)
+        for a, b, rec in zip(t.a.tolist(), t.b.tolist(), recs):
+            for p in rec.passages or ():
+                p.a_text, p.b_text = text[a][p.a_start:p.a_end], text[b][p.b_start:p.b_end]
+            yield rec
 
     @property
     def pairs(self) -> list[Pair]:
@@ -335,13 +401,61 @@ class FindResult:
         """How many families (``clusters``) the pairs of ``kinds`` make, singletons included."""
         return len(set(self.cluster_labels(kinds).tolist()))
 
+    def filter(self, min_score: float | None = None) -> FindResult:
+        """The pairs scoring at least ``min_score`` (the same corpus; counts follow).
+
+        >>> import tempfile, pathlib
+        >>> r = find(texts=["Oil prices rose on Monday in London.", "OIL PRICES ROSE ON MONDAY IN LONDON!"])
+        >>> len(r.filter(min_score=0.5)), len(r.filter(min_score=1.01))
+        (1, 0)
+        """
+        if min_score is None:
+            return self
+        return replace(self, table=self.table.take(np.flatnonzero(self.table.score >= min_score)))
+
+    def to_arrow(self, passage_text: bool = False) -> Any:
+        """The pairs as a ``pyarrow.Table``: one row a pair, the columns of the pair records
+        (``passages`` a list of structs, null for exact pairs or without passages).
+
+        >>> r = find(texts=["Oil prices rose on Monday in London.", "OIL PRICES ROSE ON MONDAY IN LONDON!"])
+        >>> r.to_arrow().select(["a", "b", "kind", "score"]).to_pylist()
+        [{'a': '0', 'b': '1', 'kind': 'exact', 'score': 1.0}]
+        """
+        import pyarrow as pa
+
+        passage = [("a_start", pa.int64()), ("a_end", pa.int64()), ("b_start", pa.int64()), ("b_end", pa.int64()),
+                   ("kind", pa.string()), ("score", pa.float64())]
+        if passage_text:
+            passage += [("a_text", pa.string()), ("b_text", pa.string())]
+        schema = pa.schema([("a", pa.string()), ("b", pa.string()), ("kind", pa.string()), ("score", pa.float64()),
+                            ("jaccard", pa.float64()), ("containment_a", pa.float64()),
+                            ("containment_b", pa.float64()), ("coverage_a", pa.float64()),
+                            ("coverage_b", pa.float64()), ("source", pa.string()),
+                            ("passages", pa.list_(pa.struct(passage)))])
+        names = [f[0] for f in passage]
+        rows = []
+        for r in self.records(passage_text):
+            rows.append({"a": r.a, "b": r.b, "kind": r.kind, "score": r.score, "jaccard": r.jaccard,
+                         "containment_a": r.containment_a, "containment_b": r.containment_b,
+                         "coverage_a": r.coverage_a, "coverage_b": r.coverage_b, "source": r.source,
+                         "passages": None if r.passages is None else
+                         [{n: getattr(p, n) for n in names} for p in r.passages]})
+        return pa.Table.from_pylist(rows, schema=schema)
+
+    def to_pandas(self, passage_text: bool = False) -> Any:
+        """The pairs as a pandas DataFrame (:meth:`to_arrow` converted; needs pandas)."""
+        return self.to_arrow(passage_text).to_pandas()
+
     def cluster_labels(self, kinds: Sequence[str] = FAMILY_KINDS) -> np.ndarray:
         """One family label per document (the index of its first member), input order."""
         m = np.isin(self.table.kind, [KIND_CODE[k] for k in parse_kinds(kinds)])
         return component_labels(len(self.corpus), self.table.a[m], self.table.b[m])
 
-    def clusters(self, keep: str = "first", kinds: Sequence[str] = FAMILY_KINDS) -> list[Cluster]:
-        """Every document in exactly one family, families in order of their first member."""
+    def clusters(self, keep: str = "first", kinds: Sequence[str] = FAMILY_KINDS, min_size: int = 1) -> list[Cluster]:
+        """Every document in exactly one family, families in order of their first member.
+
+        ``min_size``: only the families of at least that many documents (their numbers stay
+        those of the full list)."""
         labels = self.cluster_labels(kinds)
         reps = representatives(labels, keep, n_tokens=self.corpus.n_tokens, dates=self.corpus.dates)
         ids = self.corpus.ids
@@ -351,14 +465,22 @@ class FindResult:
             members.setdefault(lab, []).append(ids[i])
             rep_of[lab] = int(reps[i])
         return [Cluster(cluster=n, representative=ids[rep_of[lab]], members=mem)
-                for n, (lab, mem) in enumerate(members.items())]
+                for n, (lab, mem) in enumerate(members.items()) if len(mem) >= min_size]
 
 
-def find(paths: Sequence[PathLike] | Corpus, kinds: str | Iterable[str] | None = None,
-         options: Options | None = None, *, fields: Fields | None = None, boilerplate: bool | None = None,
-         embedder: str | None = None, plan: Plan | None = None, progress: Progress | None = None,
-         on_message: Callable[[str], None] | None = None, settings: LocalSettings | None = None) -> FindResult:
+def find(paths: Inputs | Corpus = None, kinds: str | Iterable[str] | None = None,
+         options: Options | None = None, *, texts: Any = None, fields: Fields | None = None,
+         boilerplate: bool | None = None, embedder: str | None = None, plan: Plan | None = None,
+         progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
+         settings: LocalSettings | None = None) -> FindResult:
     """Every related pair of documents in a corpus, verified, with exact scores.
+
+    The corpus (``paths``) is a path or a list of paths (files, directories, ``-`` for standard
+    input), a list of records (dicts with the :class:`~retold.model.Fields`, or
+    :class:`~retold.readers.Document` objects), a pandas DataFrame or pyarrow Table, or a scanned
+    :class:`~retold.model.Corpus`; ``texts`` a list of texts (ids ``"0"``, ``"1"``...) or a
+    ``{id: text}`` dict. Strings are paths: when none of them exists, ``ValueError`` says to
+    pass texts as ``texts=`` (see :func:`retold.readers.as_sources`).
 
     ``kinds`` (default: all of :data:`~retold.model.KINDS`) filters what is reported; the
     :class:`~retold.model.Plan` derived from it says what is computed. Exact duplicates (the same
@@ -374,6 +496,8 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: str | Iterable[str] | None =
     >>> r = find([d])
     >>> [(p.a, p.b, p.kind, p.score) for p in r.pairs]
     [('a.txt', 'b.txt', 'exact', 1.0)]
+    >>> [(p.a, p.b, p.kind) for p in find(texts=[text, "Rain in Paris.", text.lower()]).pairs]
+    [('0', '2', 'exact')]
     """
     cfg = settings or LocalSettings()
     t0 = time.perf_counter()
@@ -385,11 +509,17 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: str | Iterable[str] | None =
         _check_scanned_for(corpus, plan)
     else:
         opt = options or Options()
-        srcs = [os.fspath(p) for p in paths]
+        srcs = as_sources(paths, texts)
         plan = plan or Plan.for_kinds(kinds, boilerplate=boilerplate, embedder=embedder, web=is_web_input(srcs))
         corpus = scan(srcs, plan, opt, fields=fields, progress=progress, on_message=on_message, settings=cfg)
     timings: dict[str, float] = {"read+fingerprint": time.perf_counter() - t0}
+    with serial(int(corpus.n_tokens.sum()) < SMALL_TOKENS):
+        return _decide_all(corpus, opt, plan, cfg, progress, timings, t0)
 
+
+def _decide_all(corpus: Corpus, opt: Options, plan: Plan, cfg: LocalSettings, progress: Progress | None,
+                timings: dict[str, float], t0: float) -> FindResult:
+    """Everything ``find`` does after reading: exact groups, candidates, decisions, the tier."""
     t1 = time.perf_counter()
     rep = exact.exact_groups(corpus.content, corpus.n_tokens)
     reps = exact.representatives_of(rep)
@@ -399,7 +529,8 @@ def find(paths: Sequence[PathLike] | Corpus, kinds: str | Iterable[str] | None =
     n_cand = 0
     if plan.bands:
         t2 = time.perf_counter()
-        pa, pb = candidates.candidates(corpus.keys, corpus.anchors, corpus.anchor_docs, reps, len(corpus), opt, plan)
+        pa, pb = candidates.candidates(corpus.keys, corpus.anchors, corpus.anchor_docs, reps, len(corpus), opt, plan,
+                                       corpus.sketch, corpus.n_tokens)
         n_cand = int(pa.shape[0])
         timings["candidates"] = time.perf_counter() - t2
         t3 = time.perf_counter()
@@ -432,20 +563,30 @@ def _check_scanned_for(corpus: Corpus, plan: Plan) -> None:
 
 def _verify(corpus: Corpus, pa: np.ndarray, pb: np.ndarray, opt: Options, plan: Plan, cfg: LocalSettings,
             progress: Progress | None) -> list[PairTable]:
-    """Decide the candidates chunk by chunk, reading their sequences from the stores."""
+    """Decide the candidates chunk by chunk, reading their sequences from the stores.
+
+    The pairs are taken in order of the connected components they form (pairs of one family
+    together), so that a chunk needs the sequences of few documents and most documents are
+    read in one chunk only. Why: in input order a chunk of 65k pairs touched documents all
+    over the spill file, and every chunk read most of it again (verification grew 61x from
+    100k to 1M documents).
+    """
     assert corpus.store is not None
     n_cand = int(pa.shape[0])
     if progress is not None:
         progress.start("verifying", total=float(n_cand) or None)
+    order = _family_order(len(corpus), pa, pb)
     out: list[PairTable] = []
     with ThreadPoolExecutor(max_workers=cfg.threads) as pool:
         for s in range(0, n_cand, cfg.verify_chunk):
-            a, b = pa[s : s + cfg.verify_chunk], pb[s : s + cfg.verify_chunk]
+            take = np.sort(order[s : s + cfg.verify_chunk])  # (a, b) order inside the chunk
+            a, b = pa[take], pb[take]
             docs = np.unique(np.concatenate([a, b]))
             seqs, offs = corpus.store.get_many(docs)
             la, lb = np.searchsorted(docs, a), np.searchsorted(docs, b)
             d = decide.decide(seqs, offs, corpus.n_tokens[docs], la, lb, opt, plan,
-                              pmap=pool.map if cfg.threads > 1 else None, pieces=cfg.threads)
+                              pmap=pool.map if cfg.threads > 1 else None, pieces=cfg.threads,
+                              n_words=None if corpus.n_words is None else corpus.n_words[docs])
             chars = None
             if plan.passages:
                 chars = (_char_spans(corpus, a[d.p_pair], d.p_a0, d.p_a1), _char_spans(corpus, b[d.p_pair], d.p_b0,
@@ -456,6 +597,18 @@ def _verify(corpus: Corpus, pa: np.ndarray, pb: np.ndarray, opt: Options, plan: 
     if progress is not None:
         progress.stop()
     return out
+
+
+def _family_order(n_docs: int, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """The pairs (sorted by (a, b)) in order of their connected component, then of (a, b).
+
+    >>> _family_order(6, np.array([0, 1, 3]), np.array([5, 2, 5])).tolist()
+    [0, 2, 1]
+    """
+    if pa.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    label = component_labels(n_docs, pa, pb)[pa]
+    return np.argsort(label, kind="stable")
 
 
 def _char_spans(corpus: Corpus, docs: np.ndarray, tok0: np.ndarray, tok1: np.ndarray
@@ -497,14 +650,16 @@ def family_plan(kinds: str | Iterable[str] | None = None, *, boilerplate: bool |
                           web=web, families=True)
 
 
-def clusters(paths: Sequence[PathLike], keep: str = "first", kinds: str | Iterable[str] | None = None,
-             options: Options | None = None, *, fields: Fields | None = None, boilerplate: bool | None = None,
-             progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
-             settings: LocalSettings | None = None) -> tuple[FindResult, list[Cluster]]:
+def clusters(paths: Inputs = None, keep: str = "first", kinds: str | Iterable[str] | None = None,
+             options: Options | None = None, *, texts: Any = None, fields: Fields | None = None,
+             boilerplate: bool | None = None, progress: Progress | None = None,
+             on_message: Callable[[str], None] | None = None, settings: LocalSettings | None = None,
+             min_size: int = 1) -> tuple[FindResult, list[Cluster]]:
     """Reuse families: every document in exactly one cluster, with its representative.
 
     ``kinds`` (default exact and near-duplicate) join documents into families. Returns the
-    find result behind them and the clusters.
+    find result behind them and the clusters (``min_size``: only those of at least that many
+    documents). Inputs as for :func:`find`.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -514,27 +669,32 @@ def clusters(paths: Sequence[PathLike], keep: str = "first", kinds: str | Iterab
     >>> [(c.representative, c.members) for c in clusters([d])[1]]
     [('a.txt', ['a.txt', 'b.txt']), ('c.txt', ['c.txt'])]
     """
-    srcs = [os.fspath(p) for p in paths]
+    srcs = as_sources(paths, texts)
     ks = parse_kinds(kinds, FAMILY_KINDS)
     res = find(srcs, options=options, fields=fields, plan=family_plan(ks, boilerplate=boilerplate,
                                                                       web=is_web_input(srcs)),
                progress=progress, on_message=on_message, settings=settings)
-    return res, res.clusters(keep, ks)
+    return res, res.clusters(keep, ks, min_size)
 
 
-def dedup(paths: Sequence[PathLike], output: str, keep: str = "first", kinds: str | Iterable[str] | None = None,
-          options: Options | None = None, *, fields: Fields | None = None, boilerplate: bool | None = None,
+def dedup(paths: Inputs = None, output: str | None = None, keep: str = "first",
+          kinds: str | Iterable[str] | None = None, options: Options | None = None, *, texts: Any = None,
+          fields: Fields | None = None, boilerplate: bool | None = None,
           progress: Progress | None = None, on_message: Callable[[str], None] | None = None,
           result: FindResult | None = None, strip_boilerplate: bool = False,
-          settings: LocalSettings | None = None) -> tuple[FindResult, int]:
+          settings: LocalSettings | None = None, removed: str | None = None) -> tuple[FindResult, int]:
     """Write the input records of one representative per family, fields unchanged, in input order.
 
     Returns the find result and the number of records written. Text files become
     ``{"id", "text"}`` records. ``strip_boilerplate`` removes recognised site furniture from the
     text field (the only field that then changes); it turns site-level detection on.
+    ``removed``: also write, to that file, ``{"id", "kept"}`` for every document left out: its
+    id and the id of the document kept for its family (input order).
     """
+    if output is None:
+        raise TypeError("dedup() needs the output path: dedup(paths, output) or dedup(texts=..., output=...)")
     fields = fields or Fields()
-    srcs = [os.fspath(p) for p in paths]
+    srcs = as_sources(paths, texts)
     ks = parse_kinds(kinds, FAMILY_KINDS)
     if strip_boilerplate and boilerplate is None:
         boilerplate = True
@@ -554,10 +714,15 @@ def dedup(paths: Sequence[PathLike], output: str, keep: str = "first", kinds: st
                 rec[key] = strip(doc.text, spans)
             w.write(rec)
             n += 1
+    if removed is not None:
+        ids = res.corpus.ids
+        with open_writer(removed) as w:
+            for i in np.flatnonzero(~keep_mask).tolist():
+                w.write({"id": ids[i], "kept": ids[int(reps[i])]})
     return res, n
 
 
-def furniture(paths: Sequence[PathLike], options: Options | None = None, *, fields: Fields | None = None,
+def furniture(paths: Inputs, options: Options | None = None, *, fields: Fields | None = None,
               progress: Progress | None = None, on_message: Callable[[str], None] | None = None
               ) -> tuple[ReadStats, Iterator[dict[str, object]]]:
     """The site furniture of every document that has some: ``{"id", "spans", "lines"}``
@@ -575,7 +740,7 @@ def furniture(paths: Sequence[PathLike], options: Options | None = None, *, fiel
     """
     opt = options or Options()
     fields = fields or Fields()
-    srcs = [os.fspath(p) for p in paths]
+    srcs = as_sources(paths)
     stats = ReadStats()
     plan = Plan.for_kinds(FAMILY_KINDS, boilerplate=True)
     prog = progress or Progress()

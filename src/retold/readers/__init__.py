@@ -6,11 +6,18 @@
   the directory. Corpus files inside (``.jsonl``, ``.jsonl.gz``, ``.json``, ``.json.gz``, ``.csv``,
   ``.parquet``) are read with their readers; any other file is one text document whose id is its path
   relative to the directory, with ``/`` separators (``sub/a.txt``);
-* JSON Lines (``.jsonl``, ``.json`` -- read as JSON Lines too -- and their gzipped forms), one object a
-  line, parsed with orjson;
+* JSON Lines (``.jsonl``, ``.ndjson`` and their gzipped forms), one object a line, parsed with orjson;
+* JSON (``.json``, ``.json.gz``): an array of objects (``line`` is then the element's position), one
+  object, or JSON Lines under a ``.json`` name;
 * CSV with a header row (``csv.DictReader``, no limit on the field size);
 * Parquet, streamed batch by batch with ``pyarrow.parquet.ParquetFile.iter_batches``;
-* any other single file: one text document whose id is the path as given.
+* any other single file: one text document whose id is the path as given;
+* ``-``: standard input (JSON Lines, a JSON array, or one text with the id ``-``), and
+  :class:`Source` objects: texts, records and tables in memory (:mod:`retold.readers.memory`).
+
+Record fields may be dotted (``source.text``: the ``text`` of the object in ``source``), ids may be
+prefixed with their file (``id_prefix="file"``: ``business.jsonl:001``), and text, JSON(L) and CSV
+files may be read in another ``encoding``.
 
 Nothing is loaded whole except a single text document, and everything streams: a generator of
 documents comes out, in a deterministic order.
@@ -20,7 +27,8 @@ Choices about bad input (the rule is *never lose text silently*):
 * Text that is not valid UTF-8 is decoded with ``errors="replace"``: each bad byte sequence becomes
   U+FFFD, the document is still yielded, and it is counted under the warning ``invalid_utf8``. We do
   not guess other encodings (latin-1, cp1252...): a guess can be wrong without anyone noticing, while
-  U+FFFD is visible and the count says how many documents were hit. A UTF-8 byte order mark at the start
+  U+FFFD is visible and the count says how many documents were hit; ``encoding=`` names one (bad bytes
+  then count as ``invalid_encoding``). A UTF-8 byte order mark at the start
   of a file is dropped. A text file that starts with a UTF-16 byte order mark is decoded as UTF-16.
 * Empty or whitespace-only text is yielded, with the warning ``empty``.
 * A record whose id repeats an id seen earlier in the same run (in any file) is yielded under the first
@@ -28,6 +36,8 @@ Choices about bad input (the rule is *never lose text silently*):
   gets ``f"{path}:{line}"`` (warning ``missing_id``); an id that is neither a string nor an integer is
   turned into a string (warning ``bad_id_type``).
 * Records that cannot be read are skipped and counted by reason in :attr:`ReadStats.skipped`.
+  Records without the text field give one message a file (naming the fields they do have) and a
+  count at the end of the file, not one message each.
 
 Formats live one per module (``text``, ``jsonl``, ``csv``, ``parquet``, ``html``, ``warc``) behind a
 registry (:func:`register`, :class:`Format`): a new format is one module that registers itself.
@@ -37,7 +47,8 @@ Skip reasons (``ReadStats.skipped``; records or files not yielded):
 ``bad_text_type``, ``truncated_gzip``, ``bad_csv``, ``bad_parquet``.
 
 Warning reasons (``ReadStats.warnings``; documents yielded, with a problem):
-``invalid_utf8``, ``empty``, ``duplicate_id``, ``missing_id``, ``bad_id_type``, ``extra_fields``.
+``invalid_utf8``, ``invalid_encoding``, ``empty``, ``duplicate_id``, ``missing_id``, ``bad_id_type``,
+``extra_fields``.
 
 Every problem also gives one message of one line, ``f"{path}:{line}: {what happened}"`` (``line`` left
 out for file-level problems; for CSV it is the data row, as in :attr:`Document.line`), passed to the
@@ -52,6 +63,7 @@ from typing import Any
 
 from . import csv, html, jsonl, parquet, text, warc  # noqa: F401  (each registers its format)
 from .base import MAX_MESSAGES, Document, Format, ReadContext, ReadStats, format_for, formats, register, unregister
+from .memory import Records, Source, Stdin, as_sources
 
 __all__ = [
     "MAX_MESSAGES",
@@ -60,6 +72,10 @@ __all__ = [
     "Format",
     "ReadContext",
     "ReadStats",
+    "Records",
+    "Source",
+    "Stdin",
+    "as_sources",
     "format_for",
     "formats",
     "iter_records_by_index",
@@ -75,9 +91,16 @@ __all__ = [
 SUPPORTED: tuple[str, ...] = tuple(e for f in formats() for e in f.endings)
 
 
-def read_path(ctx: ReadContext, given: str | os.PathLike) -> Iterator[Document]:
-    """The documents of one path (a file, or a directory read recursively), through ``ctx``."""
+def read_path(ctx: ReadContext, given: str | os.PathLike | Source) -> Iterator[Document]:
+    """The documents of one input (a file, a directory read recursively, or a :class:`Source`
+    such as in-memory records or standard input), through ``ctx``."""
+    if isinstance(given, Source):
+        yield from given.read(ctx)
+        return
     path = os.fspath(given)
+    if path == "-":
+        yield from Stdin().read(ctx)
+        return
     if isinstance(path, bytes):  # pragma: no cover - bytes paths are not advertised
         path = os.fsdecode(path)
     if os.path.isdir(path):
@@ -130,11 +153,13 @@ def read_file(ctx: ReadContext, path: str, name: str, doc_id: str) -> Iterator[D
     if not os.path.isfile(path):
         ctx.skip("not_a_file", path, None, "not a regular file, skipped")
         return
+    ctx.name = name
     yield from format_for(name).read(ctx, path, doc_id)
+    ctx.end_file(path)
 
 
 def read_documents(
-    paths: Sequence[str | os.PathLike],
+    paths: Sequence[str | os.PathLike | Source],
     *,
     id_field: str = "id",
     text_field: str = "text",
@@ -143,6 +168,8 @@ def read_documents(
     on_message: Callable[[str], None] | None = None,
     keep_records: bool = True,
     web_options: Any = None,
+    id_prefix: str = "none",
+    encoding: str | None = None,
 ) -> Iterator[Document]:
     """Stream the documents of files and directories, in a deterministic order.
 
@@ -151,14 +178,20 @@ def read_documents(
     or repaired, counted in ``stats`` and reported through ``on_message``; nothing is raised for it.
 
     Args:
-        paths: Files and directories to read.
-        id_field: Field (column) holding the document id in JSONL, CSV and Parquet.
+        paths: Files and directories to read (``-``: standard input, see :class:`Stdin`), or
+            :class:`Source` objects such as :class:`Records`.
+        id_field: Field (column) holding the document id in JSONL, CSV and Parquet; a dotted
+            name (``meta.id``) reaches into nested objects.
         text_field: Field (column) holding the text.
         date_field: Field (column) holding the date, if any.
         stats: Counts are added to it as documents stream out; a fresh one is used when None.
         on_message: Called with every one-line message about a problem.
         keep_records: Keep each input record in :attr:`Document.record` (False saves memory).
         web_options: Limits of the HTML/WARC readers (:class:`retold.readers.html.WebOptions`).
+        id_prefix: ``"file"``: a record's id becomes ``file:id`` (the file's path as given, or
+            relative to its directory), so equal ids in different files name different documents;
+            ``"none"`` (default): ids as they are, a repeated one renamed ``id#2``.
+        encoding: Codec of text, JSON(L) and CSV files (default UTF-8).
 
     Yields:
         One :class:`Document` per readable record or text file.
@@ -171,23 +204,26 @@ def read_documents(
         ...     [(doc.id, doc.text, doc.line) for doc in read_documents([p])]
         [('a', 'hi', 1), ('a#2', 'hi again', 2)]
     """
-    if isinstance(paths, (str, os.PathLike)):
+    if isinstance(paths, (str, os.PathLike, Source)):
         paths = [paths]
     if stats is None:
         stats = ReadStats()
-    ctx = ReadContext(stats, on_message, id_field, text_field, date_field, keep_records, web_options)
+    ctx = ReadContext(stats, on_message, id_field, text_field, date_field, keep_records, web_options,
+                      id_prefix=id_prefix, encoding=encoding)
     for path in paths:
         yield from read_path(ctx, path)
 
 
 def iter_records_by_index(
-    paths: Sequence[str | os.PathLike],
+    paths: Sequence[str | os.PathLike | Source],
     wanted: set[int] | frozenset[int] | Callable[[int], bool],
     *,
     id_field: str = "id",
     text_field: str = "text",
     date_field: str = "date",
     keep_records: bool = True,
+    id_prefix: str = "none",
+    encoding: str | None = None,
 ) -> Iterator[tuple[int, Document]]:
     """Re-read the inputs and yield ``(index, document)`` for the wanted running indices.
 
@@ -202,6 +238,8 @@ def iter_records_by_index(
         text_field: As in :func:`read_documents`.
         date_field: As in :func:`read_documents`.
         keep_records: As in :func:`read_documents`.
+        id_prefix: As in :func:`read_documents`.
+        encoding: As in :func:`read_documents`.
 
     Yields:
         ``(index, document)`` pairs in increasing index order.
@@ -213,6 +251,8 @@ def iter_records_by_index(
         date_field=date_field,
         stats=ReadStats(max_messages=0),
         keep_records=keep_records,
+        id_prefix=id_prefix,
+        encoding=encoding,
     )
     if callable(wanted):
         for index, doc in enumerate(docs):

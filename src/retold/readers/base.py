@@ -35,6 +35,7 @@ SNIFF = 8192
 _CONTROL = bytes([b for b in range(32) if b not in (9, 10, 12, 13)] + [127])
 _CONTROL_RATIO = 0.30
 MAX_SHOWN = 120
+MAX_FIELDS_SHOWN = 20
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -166,6 +167,51 @@ def decode_utf8(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8", errors="replace"), True
 
 
+def _is_utf8(encoding: str) -> bool:
+    import codecs
+
+    return codecs.lookup(encoding).name == "utf-8"
+
+
+def field_of(rec: dict, name: str) -> Any:
+    """A record's field; a dotted name (``source.text``) reaches into nested objects when the
+    record has no field of that exact name.
+
+    >>> field_of({"source": {"text": "hi"}}, "source.text"), field_of({"a.b": 1}, "a.b"), field_of({}, "x.y")
+    ('hi', 1, None)
+    """
+    value = rec.get(name)
+    if value is not None or "." not in name or name in rec:
+        return value
+    value = rec
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def has_field(rec: dict, name: str) -> bool:
+    """Whether the record has the field (its value may be null); dotted names as :func:`field_of`.
+
+    >>> has_field({"a": {"b": None}}, "a.b"), has_field({"a": {}}, "a.b")
+    (True, False)
+    """
+    if name in rec or "." not in name:
+        return name in rec
+    value: Any = rec
+    for part in name.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return True
+
+
+def shown_name(name: Any) -> str:
+    """A field name in a message (quoted only when it needs to be)."""
+    return name if isinstance(name, str) and name.isidentifier() else repr(name)
+
+
 class ReadContext:
     """The state of one read, shared by every format reader: the field names, the counts, the
     messages and the ids seen so far (so ids are unique over the whole run).
@@ -189,6 +235,8 @@ class ReadContext:
         date_field: str | None,
         keep_records: bool,
         web_options: Any = None,
+        id_prefix: str = "none",
+        encoding: str | None = None,
     ) -> None:
         self.stats = stats
         self.on_message = on_message
@@ -197,8 +245,15 @@ class ReadContext:
         self.date_field = date_field
         self.keep_records = keep_records
         self.web_options = web_options  # readers.html.WebOptions, or None for the defaults
+        self.id_prefix = id_prefix
+        self.encoding = None if encoding is None or _is_utf8(encoding) else encoding
         self.seen: set[str] = set()
         self.next_suffix: dict[str, int] = {}
+        #: the name of the file being read (the path as given, or relative to its directory)
+        self.name = ""
+        #: paths opened from elsewhere: "-" -> the file standard input was spooled to
+        self.aliases: dict[str, str] = {}
+        self._missing: dict[str, int] = {}  # path -> records without the text field
 
     # -- accounting -------------------------------------------------------------------------------
 
@@ -237,6 +292,29 @@ class ReadContext:
         self.stats.documents += 1
         return doc
 
+    def decode(self, data: bytes) -> tuple[str, bool]:
+        """Bytes to text with the read's encoding (UTF-8 by default); bad bytes become U+FFFD
+        and the flag says so."""
+        if self.encoding is None:
+            return decode_utf8(data)
+        try:
+            return data.decode(self.encoding), False
+        except UnicodeDecodeError:
+            return data.decode(self.encoding, errors="replace"), True
+
+    def warn_invalid(self, path: str, line: int | None) -> None:
+        """Count (and tell) text whose bytes were not valid in the read's encoding."""
+        if self.encoding is None:
+            self.warn("invalid_utf8", path, line, "invalid UTF-8 replaced with U+FFFD")
+        else:
+            self.warn("invalid_encoding", path, line, f"bytes invalid in {self.encoding} replaced with U+FFFD")
+
+    def end_file(self, path: str) -> None:
+        """Close the accounts of one file: how many records lacked the text field."""
+        n = self._missing.pop(path, 0)
+        if n > 1:
+            self.message(path, None, f"{n} records without a {self.text_field!r} field skipped in this file")
+
     # -- records ----------------------------------------------------------------------------------
 
     def from_record(
@@ -249,10 +327,12 @@ class ReadContext:
         allow_bytes: bool = False,
     ) -> Document | None:
         """Apply the field rules to one record; None when it is skipped (already counted)."""
-        text = rec.get(self.text_field)
+        text = field_of(rec, self.text_field)
         if text is None:
-            what = "text is null" if self.text_field in rec else f"no {self.text_field!r} field"
-            self.skip("missing_text", path, line, f"{what}, record skipped")
+            if has_field(rec, self.text_field):
+                self.skip("missing_text", path, line, "text is null, record skipped")
+            else:
+                self._missing_field(rec, path, line)
             return None
         if type(text) is not str:
             if allow_bytes and isinstance(text, bytes):
@@ -269,7 +349,7 @@ class ReadContext:
                 )
                 return None
 
-        raw_id = rec.get(self.id_field)
+        raw_id = field_of(rec, self.id_field)
         if type(raw_id) is str and raw_id:
             doc_id = raw_id
         elif raw_id is None or raw_id == "":
@@ -288,22 +368,40 @@ class ReadContext:
             self.warn("bad_id_type", path, line, f"id is {type(raw_id).__name__}, using {shown(doc_id)}")
 
         if invalid_utf8:
-            self.warn("invalid_utf8", path, line, "invalid UTF-8 replaced with U+FFFD")
+            self.warn_invalid(path, line)
         if not text or text.isspace():
             self.warn("empty", path, line, "empty text")
 
         date = None
         if self.date_field:
-            value = rec.get(self.date_field)
+            value = field_of(rec, self.date_field)
             if value is not None and value != "":
                 date = value if type(value) is str else str(value)
 
+        if self.id_prefix == "file" and raw_id is not None and raw_id != "":
+            doc_id = f"{self.name or path}:{doc_id}"
         doc_id = self.unique_id(doc_id, path, line)
         return self.emit(Document(doc_id, text, path, line, date, rec if self.keep_records else None))
 
+    def _missing_field(self, rec: dict, path: str, line: int) -> None:
+        # one message a file, naming the fields that are there: a wrong --text-field would
+        # otherwise give one identical message a record
+        self.stats.skipped["missing_text"] += 1
+        n = self._missing.get(path, 0)
+        self._missing[path] = n + 1
+        if n == 0:
+            fields = ", ".join(shown_name(k) for k in list(rec)[:MAX_FIELDS_SHOWN]) or "none"
+            more = ", ..." if len(rec) > MAX_FIELDS_SHOWN else ""
+            self.message(path, line, f"no {self.text_field!r} field (the record has: {fields}{more}); records "
+                         "without it are skipped (use --text-field to name the text field)")
+
+    def real_path(self, path: str) -> str:
+        """The file to open for ``path`` (standard input is spooled to a file under the name ``-``)."""
+        return self.aliases.get(path, path)
+
     def open_binary(self, path: str) -> Any:
         try:
-            f = open(path, "rb")  # noqa: SIM115 - the caller closes it
+            f = open(self.real_path(path), "rb")  # noqa: SIM115 - the caller closes it
         except FileNotFoundError:
             self.skip("missing_path", path, None, "no such file or directory")
             return None
@@ -329,7 +427,7 @@ class ReadContext:
         """What a reader that needs random access (Parquet) opens: the path itself here; an engine
         that fetched the file's bytes from elsewhere (Spark, from any Hadoop file system) gives
         them as a file object."""
-        return path
+        return self.real_path(path)
 
     def sniff_binary(self, f: Any, path: str) -> bool:
         """Skip a corpus file that holds NUL bytes near its start (True when skipped)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import Document, Format, ReadContext, register
+from .base import MAX_FIELDS_SHOWN, Document, Format, ReadContext, register, shown_name
 
 PARQUET_BATCH = 1024
 
@@ -25,15 +25,21 @@ def read_parquet(ctx: ReadContext, path: str) -> Iterator[Document]:
     with pf:
         ctx.stats.files += 1
         names = pf.schema_arrow.names
-        if ctx.text_field not in names:
+        def top(name: str | None) -> str | None:  # a dotted field lives in a struct column
+            return name if not name or name in names else name.split(".", 1)[0]
+
+        if top(ctx.text_field) not in names:
             n = pf.metadata.num_rows
-            ctx.skip("missing_text", path, None, f"no {ctx.text_field!r} column; {n} rows skipped", n)
+            shown = ", ".join(shown_name(c) for c in names[:MAX_FIELDS_SHOWN])
+            more = ", ..." if len(names) > MAX_FIELDS_SHOWN else ""
+            ctx.skip("missing_text", path, None, f"no {ctx.text_field!r} column (the columns are: {shown}{more}); "
+                     f"{n} rows skipped (use --text-field to name the text column)", n)
             return
         columns = None
         if not ctx.keep_records:
-            wanted = (ctx.id_field, ctx.text_field, ctx.date_field)
+            wanted = (top(ctx.id_field), top(ctx.text_field), top(ctx.date_field))
             columns = [c for c in dict.fromkeys(wanted) if c and c in names]
-        quiet_missing_id = ctx.id_field not in names
+        quiet_missing_id = top(ctx.id_field) not in names
         if quiet_missing_id:
             ctx.message(path, None, f"no {ctx.id_field!r} column; ids are '{path}:<row>'")
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import BOM, SNIFF, Document, Format, ReadContext, decode_utf8, is_binary, register
+from .base import BOM, SNIFF, Document, Format, ReadContext, is_binary, register
 
 
 def read_text(ctx: ReadContext, path: str, doc_id: str) -> Iterator[Document]:
@@ -24,10 +24,10 @@ def read_text(ctx: ReadContext, path: str, doc_id: str) -> Iterator[Document]:
     else:
         if data.startswith(BOM):
             data = data[len(BOM) :]
-        text, invalid = decode_utf8(data)
+        text, invalid = ctx.decode(data)
     del data
     if invalid:
-        ctx.warn("invalid_utf8", path, None, "invalid UTF-8 replaced with U+FFFD")
+        ctx.warn_invalid(path, None)
     if not text or text.isspace():
         ctx.warn("empty", path, None, "empty text")
     doc_id = ctx.unique_id(doc_id, path, None)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..alignment import MAX_SEED_REPEATS, MAX_SHIFT, align_batch
 from ..model import KIND_CODE, Options, Plan
-from ..scores import PairScores, score_pairs
+from ..scores import PairScores, doc_index, score_pairs
 
 #: ``pmap(fn, items)``: how the caller runs independent pieces of work (``map``, a thread pool's
 #: ``map``...); stages never start threads themselves.
@@ -63,7 +63,7 @@ def classify_near(ta: np.ndarray, tb: np.ndarray, coverage_a: np.ndarray, covera
 
 def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndarray, lb: np.ndarray,
            options: Options, plan: Plan, pmap: ParallelMap | None = None, pieces: int = 2,
-           all_passages: bool = False) -> Decision:
+           all_passages: bool = False, n_words: np.ndarray | None = None) -> Decision:
     """Exact scores, kind and passages of candidate pairs of documents held as shingle sequences.
 
     ``seqs``/``offs`` hold the documents involved (CSR, as a sequence store returns them),
@@ -71,7 +71,9 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
     says whether passages (and so ``partial``) are decided. Every engine calls this, so batch
     ``find``, the index and Spark report the same pairs. Passages are kept for reported pairs
     only, unless ``all_passages`` (:func:`retold.compare` shows them for any pair). ``pmap`` and
-    ``pieces``: how to split the passage alignment (see :func:`align_pairs`).
+    ``pieces``: how to split the passage alignment (see :func:`align_pairs`). ``n_words``: the
+    documents' word counts (:func:`retold.text.word_counts`; None = their token counts): the
+    partial rule counts words, and a Chinese or Japanese token is a character, not a word.
 
     >>> from retold.stages.sign import sign
     >>> s = sign(["one two three four five six seven eight nine ten eleven twelve",
@@ -86,7 +88,10 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
     min_shared = max(1, int((options.partial_min_words - k + 1) * options.passage_min_score))
     # coverage (the near-duplicate test) only where a near-duplicate is possible; partial pairs
     # get their coverage from their passages below
-    sc = score_pairs(seqs, offs, n_tokens, la, lb, k, options.gap, options.min_run, options.near_min_containment)
+    # long documents are sorted once here, for both kernels (their pairs then cost the other side)
+    index = doc_index(seqs, offs, np.concatenate([la, lb]))
+    sc = score_pairs(seqs, offs, n_tokens, la, lb, k, options.gap, options.min_run, options.near_min_containment,
+                     index=index)
     ta, tb = n_tokens[la], n_tokens[lb]
     near = classify_near(ta, tb, sc.coverage_a, sc.coverage_b, options)
     kind = np.where(near, KIND_CODE["near_duplicate"], -1).astype(np.int8)
@@ -96,14 +101,20 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
         return Decision(kind, score, sc, e, e, e, e, e, np.zeros(0), np.zeros(0, dtype=bool))
     # passages for near-duplicates, and for the rest: is there a real shared passage?
     todo = np.flatnonzero(near | (sc.intersection >= min_shared))
-    pp, a0, a1, b0, b1, ps, pv = align_pairs(seqs, offs, la[todo], lb[todo], options, pmap, pieces)
+    pp, a0, a1, b0, b1, ps, pv = align_pairs(seqs, offs, la[todo], lb[todo], options, pmap, pieces, index)
     pair = todo[pp]
-    long_enough = np.minimum(a1 - a0, b1 - b0) + 1 >= options.partial_min_words
+    # words per token of each document (1 but in Chinese and Japanese text): passages in words
+    scale = np.ones(n_tokens.shape[0]) if n_words is None else n_words / np.maximum(n_tokens, 1)
+    pwa = (a1 - a0 + 1) * scale[la[pair]]
+    pwb = (b1 - b0 + 1) * scale[lb[pair]]
+    long_enough = np.minimum(pwa, pwb) >= options.partial_min_words
     has = np.zeros(la.shape[0], dtype=bool)
     has[pair[long_enough]] = True
-    wa = np.bincount(pair, weights=a1 - a0 + 1, minlength=la.shape[0])
-    wb = np.bincount(pair, weights=b1 - b0 + 1, minlength=la.shape[0])
+    wa = np.bincount(pair, weights=pwa, minlength=la.shape[0])
+    wb = np.bincount(pair, weights=pwb, minlength=la.shape[0])
     words = np.minimum(wa, wb)
+    ta = ta * scale[la]
+    tb = tb * scale[lb]
     # the share alone makes short pairs partial only with a verbatim passage: independent articles
     # on one event state its facts in near-identical words (one sentence, half its words shared:
     # all the false partial pairs of the reuse development corpus), copied text is copied
@@ -122,14 +133,20 @@ def decide(seqs: np.ndarray, offs: np.ndarray, n_tokens: np.ndarray, la: np.ndar
 
 
 def align_pairs(seqs: np.ndarray, offs: np.ndarray, la: np.ndarray, lb: np.ndarray, options: Options,
-                pmap: ParallelMap | None = None, pieces: int = 2) -> tuple[np.ndarray, ...]:
+                pmap: ParallelMap | None = None, pieces: int = 2,
+                index: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, ...]:
     """Passages of many pairs (:func:`retold.alignment.align_batch`), in ``pieces`` runs through
     ``pmap`` when given (the kernel releases the GIL, so a thread pool's map runs them at once).
 
+    ``index``: :func:`retold.scores.doc_index` of the documents (made here when None), so that a
+    long document is sorted once, not once a pair.
+
     Returns flat arrays (pair, a_tok0, a_tok1, b_tok0, b_tok1, score, verbatim), grouped by pair.
     """
+    if index is None:
+        index = doc_index(seqs, offs, np.concatenate([la, lb]))
     args = (options.shingle_size, options.gap, MAX_SHIFT, options.passage_min_words, options.passage_min_score,
-            MAX_SEED_REPEATS)
+            MAX_SEED_REPEATS, index[0], index[1], index[2])
     n = la.shape[0]
     if pmap is None or n < 256 or pieces < 2:
         return align_batch(seqs, offs, la, lb, *args)

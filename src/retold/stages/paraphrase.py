@@ -12,7 +12,7 @@ It runs after the text-reuse kinds, on their table, and returns a new table:
 3. **Decision** (:func:`retold.paraphrase.align_candidates`): a lexical screen on every pair;
    for pairs of English documents (:mod:`retold.languages`) the cheap static model, then MiniLM
    on the sentence pairs the cheap model is unsure of (:class:`retold.semantic.CascadeModel`);
-   for other languages the lexical evidence with a stricter sentence threshold; sentence
+   for other languages character 3-gram evidence (:mod:`retold.chargrams`); sentence
    alignment, the document rule.
 
 A partial pair whose other sentences are retold becomes ``paraphrase``: it keeps its verbatim

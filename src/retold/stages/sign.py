@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..boilerplate import LineCounts, boilerplate_spans, mask
+from ..boilerplate import LineCounts, boilerplate_spans, cue_spans, mask
 from ..candidates import sample_anchors
-from ..cue_gate import may_have_cues
-from ..fingerprints import band_keys, fingerprint_batch
+from ..cue_gate import cue_lines
+from ..fingerprints import band_keys, bin_sketch, fingerprint_batch
 from ..model import Options, Plan
+from ..text import word_counts
 
 
 def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
@@ -42,7 +43,8 @@ def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
 def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: LineCounts | None, plan: Plan,
                    options: Options) -> tuple[list[str], list[list[tuple[int, int]]]]:
     """:func:`evidence` for a batch; with single-page cues only, a compiled gate
-    (:func:`retold.cue_gate.may_have_cues`) passes over the documents that cannot hold one.
+    (:func:`retold.cue_gate.cue_lines`) picks the lines that may be cues; only those meet the
+    regular expressions.
 
     >>> t, spans = evidence_batch(["Story\\nShare this article", "Story"], [None, None], None, Plan(), Options())
     >>> spans
@@ -50,17 +52,16 @@ def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: Li
     """
     if plan.boilerplate == "off":
         return list(texts), [[] for _ in texts]
-    site_level = plan.boilerplate == "site" and counts is not None
-    gate = None if site_level else may_have_cues(texts)
+    if plan.boilerplate == "site" and counts is not None:
+        pairs = [evidence(t, sites[i], counts, plan, options) for i, t in enumerate(texts)]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    if not options.boilerplate.cues:
+        return list(texts), [[] for _ in texts]
     out_t: list[str] = []
     out_s: list[list[tuple[int, int]]] = []
-    for i, t in enumerate(texts):
-        if gate is not None and not gate[i]:
-            out_t.append(t)
-            out_s.append([])
-            continue
-        masked, spans = evidence(t, sites[i], counts, plan, options)
-        out_t.append(masked)
+    for t, lines in zip(texts, cue_lines(texts)):
+        spans = cue_spans(t, lines) if lines else []
+        out_t.append(mask(t, spans) if spans else t)
         out_s.append(spans)
     return out_t, out_s
 
@@ -73,11 +74,14 @@ class Signed:
     Attributes:
         n_tokens, content: token counts and hashes of the normalised token sequence.
         keys: uint64 [n, bands] LSH band keys.
+        sketch: uint8 [n, bands * rows] one byte of each signature bin (the bands' agreement filter).
         shingles, sh_offsets: word k-gram shingle hashes, CSR by document.
         anchors, anchor_docs: sampled shingles (empty unless the plan has anchors).
         tok_offsets, tok_bounds: packed ``start << 32 | end`` character offsets of every token and
             the CSR bounds (None unless the plan computes passages).
         terms, term_offsets: distinct content words, CSR (None unless the plan keeps terms).
+        n_words: words per document, Chinese and Japanese characters counted as words
+            (:func:`retold.text.word_counts`; the partial rule's unit).
     """
 
     n_tokens: np.ndarray
@@ -87,10 +91,12 @@ class Signed:
     sh_offsets: np.ndarray
     anchors: np.ndarray
     anchor_docs: np.ndarray
+    sketch: np.ndarray
     tok_offsets: np.ndarray | None = None
     tok_bounds: np.ndarray | None = None
     terms: np.ndarray | None = None
     term_offsets: np.ndarray | None = None
+    n_words: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.n_tokens.shape[0])
@@ -114,8 +120,8 @@ def sign(texts: list[str], options: Options, plan: Plan) -> Signed:
     if plan.passages:
         tbounds = np.zeros(fp.n_tokens.shape[0] + 1, dtype=np.int64)
         np.cumsum(fp.n_tokens, out=tbounds[1:])
-    return Signed(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs,
-                  fp.token_offsets, tbounds, fp.terms, fp.term_offsets)
+    return Signed(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs, bin_sketch(fp.signature),
+                  fp.token_offsets, tbounds, fp.terms, fp.term_offsets, word_counts(texts, fp.n_tokens))
 
 
 def doc_slice(arr: np.ndarray, bounds: np.ndarray, d: int) -> np.ndarray:

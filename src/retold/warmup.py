@@ -1,0 +1,185 @@
+"""The one-time warm-up: compile every kernel (and prepare the sentence model) before first use.
+
+Compiling every kernel takes about three minutes of CPU (2-core EPYC); loading them from the cache
+(:func:`retold.jit.kernel_cache_dir`) takes a few hundred milliseconds. :func:`warm_up`
+compiles them all once, on a small generated corpus that runs every code path (``find`` with
+every kind, ``clusters``, ``dedup``, a spilling store, the index), and prepares the sentence
+model when it is installed: the ONNX graph of MiniLM, the static model distilled from it, and
+the paraphrase tier's cascade on an English pair. ``scripts/setup.sh`` runs it; so does the
+first command of the ``retold`` command line when it has not run yet, saying so once
+(:func:`ensure_ready`). ``python -m retold.warmup`` runs it by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .jit import kernel_cache_dir, marker, ready
+from .version import __version__
+
+NOTICE = "retold: preparing compiled kernels for this machine (first run only; a few minutes)..."
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
+def _sentences(rng, words: list[str], n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        k = rng.randint(9, 18)
+        ws = [rng.choice(words) for _ in range(k)]
+        out.append(" ".join(ws).capitalize() + ".")
+    return out
+
+
+def sample_corpus() -> list[dict[str, str]]:
+    """A small generated corpus with every kind of reuse (and site furniture), for the warm-up.
+
+    >>> docs = sample_corpus()
+    >>> len(docs), docs[2]["text"] == docs[0]["text"].upper()
+    (7, True)
+    """
+    import random
+
+    rng = random.Random(14)
+    words = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "pu", "ra", "si", "to", "vu", "ze")
+             for b in ("ban", "dor", "fel", "gim", "hux", "jor", "kel", "lum", "mop", "nix")]
+    base = _sentences(rng, words, 24)
+    noisy = [s.replace(s.split()[2], "changed") if i % 4 == 0 else s for i, s in enumerate(base)]
+    lifted = _sentences(rng, words, 20)
+    lifted[6:6] = base[3:9]
+    reworded = [" ".join(reversed(s.rstrip(".").split())).capitalize() + "." for s in base[:16]]
+    other = _sentences(rng, words, 12)
+    furniture = "\nShare this article\nLeave a reply\nMore like this\nKabandor\nLobanfel"
+    return [
+        {"id": "https://example.com/a", "text": " ".join(base) + furniture, "date": "2024-01-02"},
+        {"id": "https://example.com/b", "text": " ".join(noisy) + furniture, "date": "2024-01-01"},
+        {"id": "https://example.com/c", "text": (" ".join(base) + furniture).upper()},
+        {"id": "https://example.org/d", "text": " ".join(lifted)},
+        {"id": "https://example.org/e", "text": " ".join(reworded) + "\n© 2024 Example. All rights reserved."},
+        {"id": "https://example.net/f", "text": " ".join(other)},
+        {"id": "https://example.net/g", "text": ""},
+    ]
+
+
+def _workload(folder: Path, embedder: str) -> None:
+    """Every code path that runs a kernel, on the sample corpus."""
+    import orjson
+
+    from .alignment import align
+    from .engine.incremental import Index
+    from .engine.local import LocalSettings, clusters, dedup, find
+    from .readers import read_documents
+
+    corpus = folder / "sample.jsonl"
+    corpus.write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in sample_corpus()))
+    find([corpus], embedder=embedder)
+    find([corpus], "exact,near_duplicate")
+    find([corpus], boilerplate=True, embedder="lexical", settings=LocalSettings(memory_budget=1 << 10, batch_docs=2))
+    clusters([corpus])
+    dedup([corpus], str(folder / "clean.jsonl"))
+    docs = sample_corpus()
+    align(docs[0]["text"], docs[3]["text"])
+    with Index.open(folder / "sample.retold", create=True, embedder=embedder) as ix:
+        ix.add(read_documents([corpus], keep_records=False))
+        for kinds in ("exact,near_duplicate,partial,paraphrase", "exact,near_duplicate"):
+            list(ix.query({"id": "q", "text": docs[4]["text"]}, kinds.split(",")))
+        ix.check()
+
+
+def warm_up(notice: Callable[[str], None] | None = None) -> float:
+    """Compile every kernel into :func:`kernel_cache_dir` (and export the sentence model's
+    graph when it is installed); returns the seconds it took. Later processes load them.
+
+    ``notice`` is told once, before the work starts, what is happening.
+    """
+    import tempfile
+
+    from .semantic import minilm_available
+
+    t0 = time.perf_counter()
+    if notice is not None:
+        notice(NOTICE)
+    embedder = "minilm" if minilm_available() else "lexical"
+    with tempfile.TemporaryDirectory(prefix="retold-warm-up-") as d:
+        _workload(Path(d), "lexical")
+        if embedder == "minilm":
+            try:
+                _prepare_model()
+            except Exception as e:  # noqa: BLE001 - the model has its own fallbacks when it is used
+                if notice is not None:
+                    notice(f"retold: the sentence model could not be prepared ahead ({type(e).__name__}: {e})")
+    _mark(f"retold {__version__}, {time.perf_counter() - t0:.1f} s")
+    return time.perf_counter() - t0
+
+
+def _mark(what: str) -> None:
+    done = marker()
+    if _writable(done.parent):
+        done.write_text(what + "\n")
+
+
+#: An English story and its retelling. The sample corpus is not English, so the paraphrase
+#: tier's cascade (the static model, then MiniLM: English documents only) runs on this pair.
+RETOLD_PAIR = (
+    "The city council voted on Tuesday to close the old library on Mill Street next spring. "
+    "Officials said the building needs repairs that would cost more than two million pounds. "
+    "Readers will be served by a new branch inside the shopping centre. "
+    "A petition to keep the library open gathered four thousand signatures in a week. "
+    "The mayor promised that no member of staff would lose their job.",
+    "On Tuesday councillors decided that the old Mill Street library will shut next spring. "
+    "According to officials, repairing the building would cost over two million pounds. "
+    "A new branch in the shopping centre will serve the library's readers instead. "
+    "Within a week, four thousand people signed a petition to save the library. "
+    "No member of staff will lose their job, the mayor promised.",
+)
+
+
+def _prepare_model() -> None:
+    """Export (once) the MiniLM graph, distil (once) the static model that screens for it, and
+    run the paraphrase tier's cascade, so that its kernels are compiled too."""
+    from .engine.local import find
+    from .semantic import shared_static
+
+    static = shared_static()
+    if static is not None:
+        static.encode(list(RETOLD_PAIR))
+    find(texts=list(RETOLD_PAIR), embedder="minilm")
+
+
+def ensure_ready(notice: Callable[[str], None] | None = None) -> bool:
+    """Run :func:`warm_up` unless it has run for these kernels; True when it ran now.
+
+    Nothing is done when the cache folder is not writable (the kernels then compile on use).
+    """
+    if ready() or not _writable(kernel_cache_dir()):
+        return False
+    try:
+        warm_up(notice)
+    except Exception as e:  # noqa: BLE001 - never stop the command the user asked for
+        if notice is not None:
+            notice(f"retold: preparing the kernels failed ({type(e).__name__}: {e}); they compile as they are used")
+        _mark(f"retold {__version__}, warm-up failed: {type(e).__name__}: {e}")  # do not try again every run
+    return True
+
+
+def main() -> None:
+    """``python -m retold.warmup``: compile the kernels now (``--force``: even when already done;
+    nothing is printed when there is nothing to do)."""
+    if "--force" not in sys.argv[1:] and ready():
+        return
+    seconds = warm_up(lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"retold: kernels ready in {kernel_cache_dir()} ({seconds:.0f} s)", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

