@@ -93,9 +93,10 @@ READ_SCHEMA = pa.schema([("unit", pa.int64()), ("ev", pa.int64()), ("row", pa.in
 READ_DDL = ("unit long, ev long, row byte, seq long, raw_id string, uid_line long, text string, date string, "
             "site string, record binary, record_id_follows boolean, msg string, stats binary")
 SIGN_DDL = ("index long, n_tokens long, content long, keys binary, anchors binary, shingles binary, "
-            "tokoff binary, terms binary, spans binary")
+            "tokoff binary, terms binary, spans binary, sketch binary")
 SIGN_SCHEMA = pa.schema([("index", pa.int64()), ("n_tokens", pa.int64()), ("content", pa.int64())]
-                        + [(c, pa.binary()) for c in ("keys", "anchors", "shingles", "tokoff", "terms", "spans")])
+                        + [(c, pa.binary()) for c in ("keys", "anchors", "shingles", "tokoff", "terms", "spans",
+                                                      "sketch")])
 POSTING_DDL = "src byte, key long, doc long"
 HITS_DDL = "src byte, a long, b long, hits long"
 
@@ -558,7 +559,9 @@ def _sign(options: Options, plan: Plan) -> BatchFn:
             np.cumsum([2 * len(sp) for sp in spans], out=soffs[1:])
             yield pa.RecordBatch.from_arrays(
                 [pa.array(index), pa.array(s.n_tokens.astype(np.int64)), pa.array(_u64(s.content)), keys, anchors,
-                 shingles, tokoff, terms, csr_column(flat, soffs)], schema=SIGN_SCHEMA)
+                 shingles, tokoff, terms, csr_column(flat, soffs),
+                 csr_column(np.ascontiguousarray(s.sketch, dtype=np.uint8).reshape(-1),
+                            np.arange(n + 1) * s.sketch.shape[1])], schema=SIGN_SCHEMA)
 
     return run
 
@@ -650,7 +653,8 @@ def _key_pairs(rules: dict[int, candidates.Rule]) -> BatchFn:
 
 
 def _enough(rules: dict[int, candidates.Rule]) -> BatchFn:
-    """The second half of the rule, once each pair's hits from every partition are summed."""
+    """The second half of the rule, once each pair's hits from every partition are summed (the
+    agreement test of rules that have one comes after: :func:`_agreeing`); ``src`` is kept."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for b in batches:
@@ -660,6 +664,33 @@ def _enough(rules: dict[int, candidates.Rule]) -> BatchFn:
             for s, rule in rules.items():
                 m = src == s
                 keep[m] = candidates.enough_hits(hits[m], rule)
+            if keep.any():
+                yield pa.RecordBatch.from_pydict({"src": src[keep], "a": _numpy(b.column("a"), np.int64)[keep],
+                                                  "b": _numpy(b.column("b"), np.int64)[keep]})
+
+    return run
+
+
+def _agreeing(rules: dict[int, candidates.Rule]) -> BatchFn:
+    """Each rule's signature-agreement test (``stages.candidates.pair_agreement``; rules without
+    one keep every pair) on pairs with both documents' sketches and token counts joined: the pairs
+    that pass."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            n = b.num_rows
+            if not n:
+                continue
+            src = _numpy(b.column("src"), np.int8)
+            sa, _ = column_csr(b.column("sketch_a"), np.uint8)
+            sb, _ = column_csr(b.column("sketch_b"), np.uint8)
+            sa, sb = sa.reshape(n, -1), sb.reshape(n, -1)
+            ta, tb = _numpy(b.column("n_tokens_a"), np.int64), _numpy(b.column("n_tokens_b"), np.int64)
+            keep = np.ones(n, dtype=bool)
+            for s, rule in rules.items():
+                m = src == s
+                if rule.min_agreement > 0 and m.any():
+                    keep[m] = candidates.pair_agreement(sa[m], sb[m], ta[m], tb[m], rule)
             if keep.any():
                 yield pa.RecordBatch.from_pydict({"a": _numpy(b.column("a"), np.int64)[keep],
                                                   "b": _numpy(b.column("b"), np.int64)[keep]})
@@ -1343,7 +1374,18 @@ class _Run:
                     .mapInArrow(_postings([(s, n) for s, n, _ in sources]), POSTING_DDL))
         hits = (postings.repartition(self.P, "src", "key").mapInArrow(_key_pairs(rules), HITS_DDL)
                 .groupBy("src", "a", "b").agg(F.sum("hits").alias("hits")))
-        return hits.mapInArrow(_enough(rules), "a long, b long").distinct()
+        enough = hits.mapInArrow(_enough(rules), "src byte, a long, b long")
+        if not any(rule.min_agreement > 0 for rule in rules.values()):
+            return enough.select("a", "b").distinct()
+        # the agreement test of band candidates (as the local engine's candidate kernel applies it):
+        # both documents' sketch bytes and token counts joined to each pair with enough hits (one
+        # chain, not a union per index: the plans of later stages nest this one)
+        side = signed.select("index", "n_tokens", "sketch")
+        pairs = (enough.join(side.select(F.col("index").alias("a"), F.col("n_tokens").alias("n_tokens_a"),
+                                         F.col("sketch").alias("sketch_a")), "a")
+                 .join(side.select(F.col("index").alias("b"), F.col("n_tokens").alias("n_tokens_b"),
+                                   F.col("sketch").alias("sketch_b")), "b"))
+        return pairs.mapInArrow(_agreeing(rules), "a long, b long").distinct()
 
     def verify(self, signed: Any, cands: Any) -> Any:
         from pyspark.sql import functions as F

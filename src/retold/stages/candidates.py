@@ -179,6 +179,27 @@ def agreement_filter(sketch: np.ndarray, n_tokens: int, other: np.ndarray, other
     return (agree >= need) | (np.asarray(other_tokens) < rule.agreement_min_tokens)
 
 
+def pair_agreement(sketch_a: np.ndarray, sketch_b: np.ndarray, tokens_a: np.ndarray, tokens_b: np.ndarray,
+                   rule: Rule) -> np.ndarray:
+    """The rule's agreement test on pairs given side by side (row i of ``sketch_a`` and
+    ``sketch_b``: the two documents of pair i; their token counts): which pairs pass, as the
+    batch kernel decides (an engine that joins both sides to each pair, such as Spark, uses it).
+
+    >>> one = np.arange(8, dtype=np.uint8)
+    >>> pair_agreement(np.stack([one, one, one]), np.stack([one, one[::-1], one[::-1]]),
+    ...                np.array([200, 200, 50]), np.array([200, 200, 200]), Rule(1, 10, 0.5, 100)).tolist()
+    [True, False, True]
+    """
+    n = sketch_a.shape[0]
+    need = rule.agreeing_bins(sketch_a.shape[1]) if n else 0
+    if need == 0:
+        return np.ones(n, dtype=bool)
+    both = np.concatenate([sketch_a, sketch_b]).astype(np.uint8)
+    agree = sketch_agreement(both, np.arange(n, dtype=np.int64), np.arange(n, 2 * n, dtype=np.int64))
+    exempt = (np.asarray(tokens_a) < rule.agreement_min_tokens) | (np.asarray(tokens_b) < rule.agreement_min_tokens)
+    return (agree >= need) | exempt
+
+
 def probe_hits(postings: Sequence[np.ndarray], rule: Rule, extra: int = 0, self_idx: int = -1) -> np.ndarray:
     """The rule for one document against stored postings: the documents sharing enough keys
     (the agreement test, when the rule has one, comes after: :func:`agreement_filter`).
