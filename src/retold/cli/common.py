@@ -206,6 +206,21 @@ def engine_options(engine: str, master: str | None, spark_conf: list[str] | None
 SPARK_OUTPUTS = ("jsonl", "jsonl.gz", "parquet")
 
 
+def inputs(corpus: list[str], run_on: dict[str, Any] | None = None) -> list[Any]:
+    """The corpus arguments as the engine takes them: paths for the local engine (a path that
+    does not exist is then a missing file, counted, not a text), the strings themselves for
+    Spark (URIs).
+
+    >>> inputs(["a.jsonl", "-"]), inputs(["hdfs://x/y"], {"engine": "spark"})
+    ([PosixPath('a.jsonl'), PosixPath('-')], ['hdfs://x/y'])
+    """
+    from pathlib import Path
+
+    if run_on:
+        return list(corpus)
+    return [Path(c) for c in corpus]
+
+
 def spark_only_basics(engine: str, corpus: list[str], output: str, id_prefix: str,
                       local_only: dict[str, bool]) -> None:
     """Refuse, before any work, what ``--engine spark`` does not do: reading stdin, ``--id-prefix

@@ -42,6 +42,7 @@ from .common import (
     embedder_option,
     engine_options,
     fields_option,
+    inputs,
     kinds_option,
     nothing_read,
     options_option,
@@ -134,7 +135,8 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
     from ..engine import find
 
     t0 = time.perf_counter()
-    res = find(corpus, ks, opts, fields=fields, boilerplate=boilerplate, embedder=emb, progress=Bar(con),
+    paths = inputs(corpus, run_on)
+    res = find(paths, ks, opts, fields=fields, boilerplate=boilerplate, embedder=emb, progress=Bar(con),
                on_message=Messages(con, quiet), **run_on)
     if run_on:  # Spark's pairs stay in Spark and are written from there
         n = res.write(output) if res.stats.documents else 0
@@ -145,7 +147,7 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
     if report is not None and res.stats.documents:
         from .report import report_find_result
 
-        extra["report"] = report_find_result(res, corpus, report, con, quiet).path
+        extra["report"] = report_find_result(res, paths, report, con, quiet).path
     _done(con, _summary(res, "find", time.perf_counter() - t0, extra), json, res, fields)
 
 
@@ -172,7 +174,8 @@ def clusters_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "fi
     from ..engine import clusters
 
     t0 = time.perf_counter()
-    res, found = clusters(corpus, keep, ks, opts, fields=fields, boilerplate=boilerplate, progress=Bar(con),
+    paths = inputs(corpus, run_on)
+    res, found = clusters(paths, keep, ks, opts, fields=fields, boilerplate=boilerplate, progress=Bar(con),
                           on_message=Messages(con, quiet), **run_on)
     if run_on:  # Spark's clusters stay in Spark
         n, multi = (found.write(output), found.multi_document()) if res.stats.documents else (0, 0)
@@ -213,8 +216,9 @@ def dedup_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first
 
     t0 = time.perf_counter()
     more = {} if run_on else {"removed": removed}
+    paths = inputs(corpus, run_on)
     try:
-        res, n = dedup(corpus, output, keep, ks, opts, fields=fields, boilerplate=boilerplate, progress=Bar(con),
+        res, n = dedup(paths, output, keep, ks, opts, fields=fields, boilerplate=boilerplate, progress=Bar(con),
                        on_message=Messages(con, quiet), strip_boilerplate=strip_boilerplate, **more, **run_on)
     except BrokenPipeError:  # dedup writes the records itself; its reader went away: stop quietly
         quiet_stdout()
@@ -237,7 +241,7 @@ def boilerplate_cmd(corpus: CorpusArg, output: OutputOpt = "-", id_field: IdOpt 
     from ..engine.local import furniture, peak_memory_mb
 
     t0 = time.perf_counter()
-    stats, found = furniture(corpus, fields=fields, progress=Bar(con), on_message=Messages(con, quiet))
+    stats, found = furniture(inputs(corpus), fields=fields, progress=Bar(con), on_message=Messages(con, quiet))
     n = write_output(output, found)
     summary = {"command": "boilerplate", "documents_read": stats.documents, "skipped": dict(stats.skipped),
                "warnings": dict(stats.warnings), "boilerplate_documents": n, "records_written": n, "output": output,

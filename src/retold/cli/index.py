@@ -37,6 +37,7 @@ from .common import (
     embedder_option,
     error,
     fields_option,
+    inputs,
     kinds_option,
     nothing_read,
     prepare_kernels,
@@ -109,7 +110,8 @@ def index_cmd(corpus: CorpusArg, db: DbOpt, id_field: IdOpt = "id", text_field: 
         bar.advance(nchars)
 
     try:
-        docs = read_documents(as_sources(corpus), id_field=fields.id, text_field=fields.text, date_field=fields.date,
+        docs = read_documents(as_sources(inputs(corpus)), id_field=fields.id, text_field=fields.text,
+                              date_field=fields.date,
                               stats=stats, on_message=Messages(console, quiet), keep_records=False,
                               id_prefix=fields.id_prefix, encoding=fields.encoding)
         res = ix.add(docs, on_batch=on_batch)

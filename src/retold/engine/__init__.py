@@ -19,7 +19,7 @@ def _check(engine: str, spark: Any, partitions: int | None) -> None:
         raise ValueError("spark= and partitions= are settings of engine='spark'")
 
 
-def find(paths: Any, kinds: Any = None, options: Any = None, *, engine: str = "local", spark: Any = None,
+def find(paths: Any = None, kinds: Any = None, options: Any = None, *, engine: str = "local", spark: Any = None,
          partitions: int | None = None, **kwargs: Any) -> Any:
     """Every related pair of documents, verified, with exact scores (see :func:`retold.engine.local.find`).
 
@@ -44,7 +44,7 @@ def find(paths: Any, kinds: Any = None, options: Any = None, *, engine: str = "l
     return local_find(paths, kinds, options, **kwargs)
 
 
-def clusters(paths: Any, keep: str = "first", kinds: Any = None, options: Any = None, *, engine: str = "local",
+def clusters(paths: Any = None, keep: str = "first", kinds: Any = None, options: Any = None, *, engine: str = "local",
              spark: Any = None, partitions: int | None = None, **kwargs: Any) -> Any:
     """Reuse families (see :func:`retold.engine.local.clusters`); ``engine="spark"`` as in :func:`find`."""
     _check(engine, spark, partitions)
@@ -57,7 +57,7 @@ def clusters(paths: Any, keep: str = "first", kinds: Any = None, options: Any = 
     return local_clusters(paths, keep, kinds, options, **kwargs)
 
 
-def dedup(paths: Any, output: str, keep: str = "first", kinds: Any = None, options: Any = None, *,
+def dedup(paths: Any = None, output: str | None = None, keep: str = "first", kinds: Any = None, options: Any = None, *,
           engine: str = "local", spark: Any = None, partitions: int | None = None, **kwargs: Any) -> Any:
     """One record per family, written to ``output`` (see :func:`retold.engine.local.dedup`);
     ``engine="spark"`` as in :func:`find`."""

@@ -95,7 +95,7 @@ def term_rule(options: Options) -> Rule:
     shares ``min_shared_terms`` words held by at most ``max_term_df`` documents.
 
     >>> term_rule(Options())
-    Rule(min_hits=3, max_df=50)
+    Rule(min_hits=3, max_df=50, min_agreement=0.0, agreement_min_tokens=0)
     """
     popt = paraphrase_options(options)
     return Rule(popt.min_shared_terms, popt.max_term_df)
