@@ -178,7 +178,7 @@ def stop_table(stop: np.ndarray) -> tuple[np.ndarray, int]:
 
     >>> tab, sentinel = stop_table(np.array([5, 0, 1 << 40], dtype=np.uint64))
     >>> tab.shape[0], int(sentinel), sorted(int(x) for x in tab if x != sentinel)
-    (16, 2, [0, 5, 1099511627776])
+    (16, 1, [0, 5, 1099511627776])
     """
     members = {int(x) for x in stop}
     sentinel = 0

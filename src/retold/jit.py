@@ -99,11 +99,13 @@ def _light_loading() -> bool:
 
     import llvmlite.binding as ll
     from numba.core import caching, codegen
+    from numba.core.cpu import CPUContext
     from numba.core.runtime import rtsys
 
     lib_cls, engine_cls = codegen.CPUCodeLibrary, codegen.JitEngine
     if getattr(lib_cls, "_retold_light", False):
         return True
+    cache_load = caching.Cache.load_overload
     unserialize = lib_cls._unserialize.__func__
     for_linking = lib_cls._get_module_for_linking
     is_defined = engine_cls.is_symbol_defined
@@ -111,6 +113,8 @@ def _light_loading() -> bool:
     lock = threading.RLock()
 
     def load_overload(self, sig, target_context):  # numba's Cache.load_overload, minus the refresh
+        if not isinstance(target_context, CPUContext):  # another target (a GPU): numba's own way
+            return cache_load(self, sig, target_context)
         rtsys.initialize(target_context)
         with self._guard_against_spurious_io_errors():
             return self._load_overload(sig, target_context)
