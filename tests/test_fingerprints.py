@@ -1,8 +1,23 @@
 """Kernels: shingles, signatures, candidates and exact verification (property tests)."""
 from __future__ import annotations
 
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from retold.candidates import candidate_pairs
-from retold.fingerprints import band_keys, fingerprint_batch
+from retold.fingerprints import (
+    STOP_HASHES,
+    STOP_SENTINEL,
+    STOP_TABLE,
+    STOP_WORDS,
+    _ascii_word_hash,
+    band_keys,
+    fingerprint_batch,
+    stop_table,
+    token_hashes,
+)
 
 
 def test_signature_of_empty_document_matches_nothing():
@@ -10,3 +25,37 @@ def test_signature_of_empty_document_matches_nothing():
     assert fp.n_tokens.tolist() == [0, 0, 5]
     a, _, _ = candidate_pairs(band_keys(fp.signature, 5), max_postings=1000)
     assert a.shape[0] <= 1  # the two empty ones may collide; find() never indexes empty documents
+
+
+def test_the_stop_list_is_hashed_as_the_tokeniser_hashes_it():
+    """The stop list's hashes are computed in plain Python at import (no kernel loaded): they
+    must be the tokeniser's, or stop words would count in the signature."""
+    assert np.array_equal(STOP_HASHES, token_hashes(STOP_WORDS))
+    assert np.array_equal(STOP_TABLE, stop_table(token_hashes(STOP_WORDS))[0]) and STOP_SENTINEL == 0
+    with_stop = fingerprint_batch(["the cat sat on the mat with a hat"], stop=token_hashes(STOP_WORDS))
+    assert np.array_equal(fingerprint_batch(["the cat sat on the mat with a hat"]).signature, with_stop.signature)
+    with pytest.raises(ValueError, match="not one ASCII word"):
+        _ascii_word_hash("two words")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=30))
+def test_ascii_word_hash_is_the_kernels(word):
+    assert _ascii_word_hash(word) == int(token_hashes([word])[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=80))
+def test_stop_table_holds_exactly_its_members(values):
+    stop = np.array(values, dtype=np.uint64)
+    tab, sentinel = stop_table(stop)
+    size = tab.shape[0]
+    assert size >= 16 and size & (size - 1) == 0 and size >= 4 * len(values)
+    assert sentinel not in set(values) and all(s in set(values) for s in range(sentinel))
+    members = [int(x) for x in tab if int(x) != sentinel]
+    assert sorted(members) == sorted(set(values))
+    for x in set(values):  # each member is on its probe path: linear probing from its home slot
+        i = (x >> 40) & (size - 1)
+        while int(tab[i]) != x:
+            assert int(tab[i]) != sentinel
+            i = (i + 1) & (size - 1)

@@ -18,7 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .jit import nb
-from .text import FNV_PRIME, breaks_batch, count_tokens, fmix64, hash_tokens, may_need_breaks, tokenize_batch, tokens
+from .text import (
+    FNV_OFFSET,
+    FNV_PRIME,
+    breaks_batch,
+    count_tokens,
+    fmix64,
+    hash_tokens,
+    may_need_breaks,
+    tokenize_batch,
+    tokens,
+)
 
 _MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint32(0xFFFFFFFF)
@@ -158,35 +168,33 @@ def _oph_doc(toks, stop_tab, stop_sentinel, probes, sig, filled) -> None:
             attempt += 1
 
 
-@nb.njit(nogil=True, cache=True)
-def stop_table(stop: np.ndarray):
+def stop_table(stop: np.ndarray) -> tuple[np.ndarray, int]:
     """An open-addressing hash set of the token hashes ``stop``: (table, sentinel).
 
     Why not a binary search in the sorted array: that is ~8 unpredictable branches per token,
     and the signature looks up every token. ``sentinel`` is a value not in ``stop`` that marks
-    empty slots.
+    empty slots. Plain Python, not a kernel: a stop list is a few hundred words, and loading a
+    compiled kernel costs every process milliseconds (issue 14: start-up).
+
+    >>> tab, sentinel = stop_table(np.array([5, 0, 1 << 40], dtype=np.uint64))
+    >>> tab.shape[0], int(sentinel), sorted(int(x) for x in tab if x != sentinel)
+    (16, 1, [0, 5, 1099511627776])
     """
-    sentinel = np.uint64(0)
-    while True:  # the smallest value that is not a stop hash
-        found = False
-        for x in stop:
-            if x == sentinel:
-                found = True
-                break
-        if not found:
-            break
-        sentinel += np.uint64(1)
+    members = {int(x) for x in stop}
+    sentinel = 0
+    while sentinel in members:  # the smallest value that is not a stop hash
+        sentinel += 1
     size = 16
     while size < 4 * stop.shape[0]:
         size <<= 1
-    tab = np.full(size, sentinel, dtype=np.uint64)
+    slots = [sentinel] * size
     mask = size - 1
-    for x in stop:
-        i = int(x >> np.uint64(40)) & mask
-        while tab[i] != sentinel and tab[i] != x:
+    for x in (int(v) for v in stop):
+        i = (x >> 40) & mask
+        while slots[i] != sentinel and slots[i] != x:
             i = (i + 1) & mask
-        tab[i] = x
-    return tab, sentinel
+        slots[i] = x
+    return np.array(slots, dtype=np.uint64), sentinel
 
 
 @nb.njit(inline="always")
@@ -376,7 +384,32 @@ def token_hashes(words: list[str]) -> np.ndarray:
     return np.unique(hashes)
 
 
-STOP_HASHES = token_hashes(STOP_WORDS)
+_M64 = (1 << 64) - 1
+
+
+def _ascii_word_hash(word: str) -> int:
+    """The token hash of one ASCII word of letters and digits, in plain Python: FNV-1a of its
+    lower-cased bytes, then ``fmix64``, as :func:`retold.text.hash_tokens` computes it.
+
+    Why: the stop list is hashed when this module is imported, by every process, and calling the
+    tokeniser kernel there loaded it (and numba's whole target) into runs that never call it
+    (issue 14: start-up). ``tests/test_fingerprints.py`` checks it against the kernel.
+
+    >>> _ascii_word_hash("Cat") == int(token_hashes(["cat"])[0])
+    True
+    """
+    if not (word.isascii() and word.isalnum()):
+        raise ValueError(f"not one ASCII word: {word!r}")
+    h = int(FNV_OFFSET)
+    for c in word.lower().encode("ascii"):
+        h = ((h ^ c) * int(FNV_PRIME)) & _M64
+    for mul in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
+        h ^= h >> 33
+        h = (h * mul) & _M64
+    return h ^ (h >> 33)
+
+
+STOP_HASHES = np.array(sorted({_ascii_word_hash(w) for w in STOP_WORDS}), dtype=np.uint64)
 STOP_TABLE, STOP_SENTINEL = stop_table(STOP_HASHES)
 
 

@@ -65,13 +65,115 @@ def _lowering_without_scipy() -> None:
 
 import numba as nb  # noqa: E402
 
+#: numba versions whose internals :func:`_light_loading` was checked against.
+_LIGHT_LOADING_NUMBA = ("0.68.",)
+
+
+def _light_loading() -> bool:
+    """Load cached kernels without the work only a compilation needs (issue 14: start-up).
+
+    Loading a cached kernel costs numba two things a run that only calls cached kernels never
+    uses (together about 0.5 CPU seconds of a warm ``retold find examples/``, a third of it):
+
+    * the first load "refreshes" the target: it imports and installs every typing and lowering
+      registry (0.2-0.3 s), which only the compiler reads; the compiler refreshes them itself
+      (``CompilerBase.__init__``). What a loaded kernel needs, the runtime (NRT), is started
+      here as the refresh would (``rtsys.initialize``);
+    * each load parses the LLVM bitcode cached beside the kernel's machine code and walks it
+      for symbol names (thousands of small calls into LLVM, 0.3 s), only so that a kernel
+      compiled later could inline it. Here a loaded kernel keeps its bitcode as bytes; all
+      pending bitcode is parsed, exactly as numba does it, the first time anything needs it: a
+      kernel being compiled links against a loaded one (``_get_module_for_linking``), or the
+      engine is asked about a symbol the loaded machine code does not define
+      (``is_symbol_defined``).
+
+    The machine code, and so every result, is the same. Only for the numba versions in
+    :data:`_LIGHT_LOADING_NUMBA` (it replaces private methods of ``numba.core.caching.Cache``,
+    ``CPUCodeLibrary`` and ``JitEngine``); ``RETOLD_LIGHT_LOADING=0`` turns it off. Returns
+    whether it is on.
+    """
+    if os.environ.get("RETOLD_LIGHT_LOADING", "1") == "0" or not nb.__version__.startswith(_LIGHT_LOADING_NUMBA):
+        return False
+    import threading
+    import weakref
+
+    import llvmlite.binding as ll
+    from numba.core import caching, codegen
+    from numba.core.cpu import CPUContext
+    from numba.core.runtime import rtsys
+
+    lib_cls, engine_cls = codegen.CPUCodeLibrary, codegen.JitEngine
+    if getattr(lib_cls, "_retold_light", False):
+        return True
+    cache_load = caching.Cache.load_overload
+    unserialize = lib_cls._unserialize.__func__
+    for_linking = lib_cls._get_module_for_linking
+    is_defined = engine_cls.is_symbol_defined
+    pending: list[tuple[weakref.ref, bytes]] = []
+    lock = threading.RLock()
+
+    def load_overload(self, sig, target_context):  # numba's Cache.load_overload, minus the refresh
+        if not isinstance(target_context, CPUContext):  # another target (a GPU): numba's own way
+            return cache_load(self, sig, target_context)
+        rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+
+    def parse_pending() -> None:
+        with lock:
+            while pending:
+                ref, bitcode = pending.pop(0)
+                lib = ref()
+                if lib is not None and lib._shared_module is None:
+                    lib._shared_module = ll.parse_bitcode(bitcode)
+                    lib._codegen._engine._load_defined_symbols(lib._shared_module)
+
+    def _unserialize(cls, codegen_, state):  # numba's CPUCodeLibrary._unserialize, minus the parsing
+        name, kind, data = state
+        if kind != "object":
+            return unserialize(cls, codegen_, state)
+        object_code, shared_bitcode = data
+        self = codegen_.create_library(name)
+        self.enable_object_caching()
+        self._set_compiled_object(object_code)
+        self._finalize_final_module()
+        with lock:
+            pending.append((weakref.ref(self), shared_bitcode))
+        return self
+
+    def _get_module_for_linking(self):
+        parse_pending()
+        return for_linking(self)
+
+    def _is_symbol_defined(self, name):
+        if is_defined(self, name):
+            return True
+        with lock:
+            if not pending:
+                return False
+        # defined in loaded machine code (a loaded kernel's entry points: the common case), else
+        # numba's own answer once every pending library is parsed
+        if self._ee.get_function_address(name):
+            return True
+        parse_pending()
+        return is_defined(self, name)
+
+    caching.Cache.load_overload = load_overload
+    lib_cls._unserialize = classmethod(_unserialize)
+    lib_cls._get_module_for_linking = _get_module_for_linking
+    engine_cls.is_symbol_defined = _is_symbol_defined
+    lib_cls._retold_light = True
+    return True
+
+
 # the cache locator reads the folder when a kernel is decorated, i.e. when its module is
 # imported, which is after this (every kernel module imports numba from here)
 if not nb.config.CACHE_DIR:
     nb.config.CACHE_DIR = str(kernel_cache_dir())
 _lowering_without_scipy()
+LIGHT_LOADING = _light_loading()
 
-__all__ = ["KERNEL_MODULES", "compiled_here", "kernel_cache_dir", "marker", "nb", "ready", "serial"]
+__all__ = ["KERNEL_MODULES", "compiled_here", "kernel_cache_dir", "loaded_here", "marker", "nb", "ready", "serial"]
 
 
 @contextmanager
@@ -140,3 +242,25 @@ def compiled_here() -> list[str]:
             if isinstance(value, CPUDispatcher) and value.py_func.__module__ == full and value.stats.cache_misses:
                 out.append(f"{name}.{attr}")
     return sorted(out)
+
+
+def loaded_here() -> dict[str, int]:
+    """The kernels this process has loaded (or compiled), as ``module.function``: how many
+    signatures of each. Each costs start-up (numba reads and links its code: milliseconds to
+    a tenth of a second), so a run should load only the kernels it calls, each once.
+
+    >>> isinstance(loaded_here(), dict)
+    True
+    """
+    from numba.core.registry import CPUDispatcher
+
+    out = {}
+    for name in KERNEL_MODULES:
+        full = f"{__package__}.{name}"
+        mod = sys.modules.get(full)
+        if mod is None:
+            continue
+        for attr, value in vars(mod).items():
+            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == full and value.overloads:
+                out[f"{name}.{attr}"] = len(value.overloads)
+    return dict(sorted(out.items()))

@@ -942,7 +942,7 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
         static = shared_static() if cache.embedder.name == "minilm" else None
         if static is not None:
             try:
-                static.table()  # type: ignore[attr-defined]
+                static.prepare()  # type: ignore[attr-defined]
             except Exception as e:  # noqa: BLE001 - a failed build only costs speed: MiniLM reads everything
                 warnings.warn(f"static model unavailable ({type(e).__name__}: {e}); MiniLM reads every screened "
                               "sentence (slower, same kind of result)", RuntimeWarning, stacklevel=2)

@@ -107,6 +107,7 @@ class StaticEmbedder:
     def __init__(self, model_dir: str | Path | None = None):
         self._model_dir = Path(model_dir) if model_dir is not None else None
         self._table: np.ndarray | None = None
+        self._stored: np.ndarray | None = None  # the cached file, memory-mapped (float16)
         self._vocab: dict[str, int] | None = None
         self._word_id: dict[str, int] = {}
         self._words: np.ndarray | None = None
@@ -122,27 +123,54 @@ class StaticEmbedder:
             self._model_dir = Path(get_model_path())
         return self._model_dir
 
+    def _path(self) -> Path:
+        return cache_dir() / f"static-{_model_key(self.model_dir)}-{DIM}-v{VERSION}.npy"
+
     def table(self) -> np.ndarray:
-        """The distilled table (built and cached on first use)."""
+        """The distilled table, float32 (built and cached on first use)."""
         if self._table is None:
-            path = cache_dir() / f"static-{_model_key(self.model_dir)}-{DIM}-v{VERSION}.npy"
+            path = self._path()
             if path.exists():
                 self._table = np.load(path).astype(np.float32)
             else:
-                from .onnx_model import OnnxEncoder
-
-                enc = OnnxEncoder(self.model_dir)
-                table = distil(enc, len(self.vocab)).astype(np.float16)
-                try:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.part")
-                    with os.fdopen(fd, "wb") as fh:
-                        np.save(fh, table)
-                    os.replace(tmp, path)
-                except OSError:  # cache not writable: keep it for this process only
-                    pass
-                self._table = table.astype(np.float32)
+                self._build(path)
+        assert self._table is not None
         return self._table
+
+    def prepare(self) -> None:
+        """Build (and cache) the table if it is not built yet, without reading it whole: a run
+        reads only the rows of the word pieces it meets (:meth:`_piece_rows`)."""
+        if self._table is None and self._stored is None:
+            path = self._path()
+            if path.exists():
+                self._stored = np.load(path, mmap_mode="r")
+            else:
+                self._build(path)
+
+    def _build(self, path: Path) -> None:
+        from .onnx_model import OnnxEncoder
+
+        enc = OnnxEncoder(self.model_dir)
+        table = distil(enc, len(self.vocab)).astype(np.float16)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.part")
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, table)
+            os.replace(tmp, path)
+        except OSError:  # cache not writable: keep it for this process only
+            pass
+        self._table = table.astype(np.float32)
+
+    def _piece_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Rows ``ids`` of :meth:`table` (float32), read from the memory-mapped file when the
+        table is not loaded: converting all 30,522 rows costs a run tens of milliseconds (issue
+        14: start-up); the rows are the same values (float16 to float32 is exact)."""
+        self.prepare()
+        if self._table is not None:
+            return self._table[ids]
+        assert self._stored is not None
+        return np.asarray(self._stored[ids], dtype=np.float32)
 
     def pieces(self, word: str) -> list[int]:
         """WordPiece ids of one lower-cased basic-tokeniser word (greedy longest match first, as
@@ -180,19 +208,24 @@ class StaticEmbedder:
     def vocab(self) -> dict[str, int]:
         if self._vocab is None:
             with open(self.model_dir / "vocab.txt", encoding="utf-8") as fh:
-                self._vocab = {line.rstrip("\n"): k for k, line in enumerate(fh)}
+                lines = fh.read().split("\n")
+            if lines and not lines[-1]:  # the file's last newline ends a line, it does not start one
+                lines.pop()
+            # the dict of 30,522 pieces in one call: a comprehension over the lines took tens of ms a run
+            self._vocab = dict(zip(lines, range(len(lines))))
         return self._vocab
 
     def _word_rows(self, words: list[str]) -> None:
         """Add the summed piece rows of new ``words`` to the word table."""
-        table = self.table()
         encs = [self.pieces(w) for w in words]
         lengths = np.fromiter((len(e) for e in encs), dtype=np.int64, count=len(encs))
         flat = np.fromiter((i for e in encs for i in e), dtype=np.int64, count=int(lengths.sum()))
         starts = np.zeros(len(encs), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
         rows = np.zeros((len(words), self.dim), dtype=np.float32)
-        _pool_rows(table, flat, starts, lengths, rows, normalise=False)
+        # the rows of the pieces met, renumbered: the same sums in the same order as on the whole table
+        ids, local = np.unique(flat, return_inverse=True)
+        _pool_rows(self._piece_rows(ids), local.astype(np.int64), starts, lengths, rows, False)
         for w in words:
             self._word_id[w] = len(self._word_id)
         self._words = rows if self._words is None else np.concatenate([self._words, rows])
@@ -221,5 +254,5 @@ class StaticEmbedder:
         assert self._words is not None
         starts = np.zeros(len(lists), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
-        _pool_rows(self._words, flat, starts, lengths, out)
+        _pool_rows(self._words, flat, starts, lengths, out, True)  # one compiled signature: both calls pass it
         return out
