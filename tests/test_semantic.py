@@ -76,3 +76,33 @@ def test_cascade_keeps_sure_pairs_and_asks_the_precise_model_only_where_it_read_
     exact = similarity_matrix(replace(f, emb=precise), replace(f, emb=precise), MINILM_MODEL)
     assert np.allclose(q[np.ix_(read, read)], exact[np.ix_(read, read)])
     assert np.allclose(q[2, 2], p[2, 2]) and cascade.threshold == MINILM_MODEL.threshold
+
+
+def test_an_unread_unsure_pair_counts_as_the_cheap_probability_shifted():
+    """``unread``: an unsure sentence pair the precise model did not read takes the cheap
+    probability (0) or a bound on it (a shift, clipped to [0, 1]); sure pairs and pairs read on
+    both sides are untouched."""
+    from dataclasses import replace
+
+    from retold.semantic import MINILM_MODEL, STATIC_MODEL, CascadeModel, sentence_features, similarity_matrix
+
+    sents = ["Kim denied Putin any help with the war in Ukraine.", "Putin was refused help with the Ukraine war by Kim.",
+             "Oil prices rose by 3% on Monday in London.", "On Monday, London oil prices went up 3%."]
+    f = sentence_features(sents)
+    # each sentence and its rewrite: cheap cosine 0.8 (unsure), unrelated ones 0 (sure)
+    static = np.array([[1, 0, 0, 0], [0.8, 0.6, 0, 0], [0, 0, 1, 0], [0, 0, 0.8, 0.6]], dtype=np.float32)
+    precise = np.eye(4, 6, dtype=np.float32)
+    cheap = similarity_matrix(replace(f, emb=static), replace(f, emb=static), STATIC_MODEL)
+    unsure = CascadeModel().uncertain(cheap)
+    assert unsure.any() and (~unsure).any()
+    read = np.array([True, True, False, False])
+    g = replace(f, emb=precise, static=static, known=read)
+    exact = similarity_matrix(replace(f, emb=precise), replace(f, emb=precise), MINILM_MODEL)
+    both = read[:, None] & read[None, :]
+    for shift in (0.0, 0.3, -0.3):
+        q = similarity_matrix(g, g, CascadeModel(unread=shift))
+        assert np.allclose(q[both], exact[both])
+        rest = ~both & unsure
+        assert np.allclose(q[rest], np.clip(cheap[rest] + shift, 0, 1), atol=1e-6)
+        assert np.allclose(q[~both & ~unsure], cheap[~both & ~unsure])
+    assert (similarity_matrix(g, g, CascadeModel())[~both & unsure] == 0).all()
