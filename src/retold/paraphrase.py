@@ -783,8 +783,8 @@ def static_screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
 READ_BOUNDS = (0.1, 0.25)
 #: Unsure sentence pairs a pair reads per round: this many, or this share of what it has left
 #: (whichever is more), closest to the sentence threshold first.
-READ_STEP = 2
-READ_SHARE = 0.25
+READ_STEP = 1
+READ_SHARE = 0.15
 
 
 @dataclass(slots=True)
