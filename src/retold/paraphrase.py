@@ -40,6 +40,7 @@ from .records import Passage
 from .semantic import (
     LEXICAL_MODEL,
     CascadeModel,
+    CascadePair,
     Embedder,
     EmbeddingCache,
     LexicalEmbedder,
@@ -357,21 +358,23 @@ def prepare_many(texts: Sequence[str]) -> list[DocSentences]:
 
 
 def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
-                   options: ParaphraseOptions | None = None, extend: bool = True) -> list[SentencePair]:
+                   options: ParaphraseOptions | None = None, extend: bool = True,
+                   sim: np.ndarray | None = None) -> list[SentencePair]:
     """Every aligned unit of two prepared documents (features computed once per document), listed or not.
 
     ``model``: the sentence similarity (a :class:`~retold.chargrams.CharEvidence` reads the
     documents' ``grams``). ``extend=False`` skips joining split or merged neighbours (the screen
-    needs only the core pairs)."""
+    needs only the core pairs). ``sim``: the sentence pairs' probabilities under ``model`` when
+    the caller has them (the cascade decides one pair many times while MiniLM reads it)."""
     opt = options or ParaphraseOptions()
     if not len(da) or not len(db):
         return []
     chars = isinstance(model, CharEvidence)
+    weights: list = []  # the pair's slot weights, computed when a neighbour is first tried
     if chars:
         assert da.grams is not None and db.grams is not None, "character evidence needs the documents' grams"
-        sim = model.matrix(da.grams, db.grams)
-        weights: list = []  # the pair's slot weights, computed when a neighbour is first tried
-    else:
+        sim = model.matrix(da.grams, db.grams) if sim is None else sim
+    elif sim is None:
         sim = similarity_matrix(da.features, db.features, model)
     thr = model.threshold if opt.threshold is None else opt.threshold
     long_a = da.features.n_content >= opt.min_content
@@ -599,7 +602,8 @@ def covered_sentences(spans: Sequence[tuple[int, int]], ranges: Sequence[tuple[i
 
 def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
                      options: ParaphraseOptions | None = None, copied_a: np.ndarray | None = None,
-                     copied_b: np.ndarray | None = None, extend: bool = True) -> ParaphraseResult:
+                     copied_b: np.ndarray | None = None, extend: bool = True,
+                     sim: np.ndarray | None = None) -> ParaphraseResult:
     """Align two prepared documents and decide (the corpus path: features reused across pairs).
 
     ``copied_a``/``copied_b``: per-sentence flags of text already matched verbatim (the partial
@@ -607,10 +611,10 @@ def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel 
     order, count for coverage but not as rewritten sentences, and are not listed: a pair is a
     paraphrase only when enough sentences were *reworded*; copied text is partial reuse. (Word
     overlap alone cannot tell a copy from a rewrite: the seed's rewrites keep runs of words, and a
-    passive rewrite keeps every content word.)
+    passive rewrite keeps every content word.) ``sim``: see :func:`align_prepared`.
     """
     opt = options or ParaphraseOptions()
-    pairs = align_prepared(da, db, model, opt, extend)
+    pairs = align_prepared(da, db, model, opt, extend, sim)
     wa, wb = da.features.n_words, db.features.n_words
     wa_seq, wb_seq = da.features.words, db.features.words
     copied = [(copied_a is not None and copied_b is not None
@@ -795,6 +799,7 @@ class _Reading:
     b: int
     flags: tuple
     verbatim: float
+    parts: CascadePair  # what its probabilities reuse while it is read
     rows: np.ndarray  # its unsure sentence pairs, closest to the sentence threshold first
     cols: np.ndarray
     read_a: np.ndarray  # which of its sentences it has had read
@@ -804,8 +809,16 @@ class _Reading:
 
 def _passes(da: DocSentences, db: DocSentences, model: CascadeModel, opt: ParaphraseOptions, r: _Reading,
             extend: bool = True) -> bool:
-    """The tier's verdict on a pair being read (a paraphrase, at least as reworded as copied)."""
-    got = compare_prepared(da, db, model, opt, *r.flags, extend=extend)
+    """The tier's verdict on a pair being read (a paraphrase, at least as reworded as copied).
+
+    Joining neighbours only adds coverage and long units to the core alignment, never units:
+    a verdict without it that is a paraphrase stands with it, and a core alignment with fewer
+    than ``min_pairs`` units fails with it too; the costly join runs only in between."""
+    sim = r.parts.matrix(da.features, db.features, model)
+    got = compare_prepared(da, db, model, opt, *r.flags, extend=False, sim=sim)
+    if (got.paraphrase and got.reworded >= r.verbatim) or not extend or got.score.n_pairs < opt.min_pairs:
+        return got.paraphrase and got.reworded >= r.verbatim
+    got = compare_prepared(da, db, model, opt, *r.flags, sim=sim)
     return got.paraphrase and got.reworded >= r.verbatim
 
 
@@ -866,23 +879,23 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
         reading: list[_Reading] = []
         for a, b, flags, v in survivors:
             fa, fb = cheap[a].features, cheap[b].features
-            p = similarity_matrix(fa, fb, cascade.cheap)
+            parts = CascadePair.of(replace(fa, static=fa.emb), replace(fb, static=fb.emb), cascade)
+            p = parts.cheap
             unsure = cascade.uncertain(p)
             unsure &= (fa.n_content >= opt.min_content)[:, None] & (fb.n_content >= opt.min_content)[None, :]
             # a sentence aligns with one other at most, nearly always its best match
             unsure &= (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
             ii, jj = np.nonzero(unsure)
             order = np.argsort(np.abs(p[ii, jj] - cascade.threshold), kind="stable")
-            reading.append(_Reading(a, b, flags, v, ii[order], jj[order], np.zeros(len(lexical[a]), dtype=bool),
+            reading.append(_Reading(a, b, flags, v, parts, ii[order], jj[order], np.zeros(len(lexical[a]), dtype=bool),
                                     np.zeros(len(lexical[b]), dtype=bool)))
         while reading:
             open_pairs = []
             for r in reading:
                 da, db = doc(r.a, r.read_a), doc(r.b, r.read_b)
-                # joining neighbours only adds coverage and long units: a verdict without it that
-                # is a paraphrase stands with it, so the costly join runs only to confirm a rejection
-                if not _passes(da, db, high, opt, r, extend=False) and not _passes(da, db, high, opt, r):
+                if not _passes(da, db, high, opt, r):
                     continue  # not a paraphrase even if MiniLM said more than the cheap model
+                # without joining neighbours: a paraphrase then is one with them (a lower bound)
                 if _passes(da, db, low, opt, r, extend=False):
                     sure += int(r.done == 0)
                     continue  # a paraphrase even if MiniLM said less

@@ -464,22 +464,41 @@ def _logistic(model: SimilarityModel, cos: np.ndarray, x: dict[str, np.ndarray])
 
 
 def _cascade_matrix(fa: SentenceFeatures, fb: SentenceFeatures, model: CascadeModel) -> np.ndarray:
-    assert fa.static is not None and fb.static is not None
-    x = pair_features(replace(fa, emb=fa.lex), replace(fb, emb=fb.lex))
-    p = _logistic(model.cheap, fa.static @ fb.static.T, x)
-    # what the cheap model is unsure of and the precise one did not read: no evidence, or the
-    # cheap probability, shifted (a bound on what the precise model could say) where it is the
-    # best match of one of its sentences: a sentence aligns with one other, nearly always that
-    if model.unread is None:
-        p = np.where(model.uncertain(p), np.float32(0.0), p)
-    elif model.unread != 0 and p.size:
-        best = (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
-        p = np.where(model.uncertain(p) & best, np.clip(p + np.float32(model.unread), 0.0, 1.0), p).astype(np.float32)
-    if fa.known is None or fb.known is None or not fa.known.any() or not fb.known.any():
-        return p
-    both = fa.known[:, None] & fb.known[None, :]
-    precise = _logistic(model.precise, fa.emb @ fb.emb.T, x)
-    return np.where(both, precise, p).astype(np.float32)
+    return CascadePair.of(fa, fb, model).matrix(fa, fb, model)
+
+
+@dataclass(frozen=True, slots=True)
+class CascadePair:
+    """The parts of a :class:`CascadeModel`'s probabilities for two documents that do not depend
+    on what the precise model read: the lexical feature matrices and the cheap probabilities.
+    Computed once (:meth:`of`), they serve every call of :meth:`matrix` while reading goes on."""
+
+    x: dict[str, np.ndarray]
+    cheap: np.ndarray
+
+    @staticmethod
+    def of(fa: SentenceFeatures, fb: SentenceFeatures, model: CascadeModel) -> CascadePair:
+        assert fa.static is not None and fb.static is not None
+        x = pair_features(replace(fa, emb=fa.lex), replace(fb, emb=fb.lex))
+        return CascadePair(x, _logistic(model.cheap, fa.static @ fb.static.T, x))
+
+    def matrix(self, fa: SentenceFeatures, fb: SentenceFeatures, model: CascadeModel) -> np.ndarray:
+        """:func:`similarity_matrix` of the two documents (as they are read now) under ``model``."""
+        p = self.cheap
+        # what the cheap model is unsure of and the precise one did not read: no evidence, or the
+        # cheap probability, shifted (a bound on what the precise model could say) where it is the
+        # best match of one of its sentences: a sentence aligns with one other, nearly always that
+        if model.unread is None:
+            p = np.where(model.uncertain(p), np.float32(0.0), p)
+        elif model.unread != 0 and p.size:
+            best = (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
+            p = np.where(model.uncertain(p) & best, np.clip(p + np.float32(model.unread), 0.0, 1.0),
+                         p).astype(np.float32)
+        if fa.known is None or fb.known is None or not fa.known.any() or not fb.known.any():
+            return p
+        both = fa.known[:, None] & fb.known[None, :]
+        precise = _logistic(model.precise, fa.emb @ fb.emb.T, self.x)
+        return np.where(both, precise, p).astype(np.float32)
 
 
 def sentence_similarity(a: str, b: str, embedder: Embedder | None = None,
