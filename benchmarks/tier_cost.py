@@ -8,7 +8,10 @@ For each corpus: the median wall time of each command (interpreter start, import
 loading and writing the output included), their ratio, the peak RSS, and the paraphrase tier's
 counts from the default run's JSON summary (candidates, screened, cheap-model survivors,
 sentences MiniLM read, documents per language). One untimed warm-up of each command first
-(compiled kernels, the ONNX graph and the static table are cached on disk).
+(compiled kernels, the ONNX graph and the static table are cached on disk). The sentence vectors
+kept between runs (:mod:`retold.embedding_store`) are off (``RETOLD_EMBEDDING_STORE=0``) unless
+``--store``: the warm-up would otherwise leave every vector the timed runs need in the store,
+and MiniLM would not run at all.
 """
 
 from __future__ import annotations
@@ -42,7 +45,10 @@ def main() -> None:
     ap.add_argument("corpora", nargs="+")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--embedder", default="auto")
+    ap.add_argument("--store", action="store_true", help="keep the sentence vectors between runs (warm runs)")
     args = ap.parse_args()
+    if not args.store:
+        os.environ["RETOLD_EMBEDDING_STORE"] = "0"
     exe = [sys.executable, "-m", "retold"]
     out = Path(tempfile.mkdtemp(prefix="retold-tier-cost-"))
     rows = []
