@@ -972,12 +972,14 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     sorted; ``stats`` (optional) receives the counts of each stage (``foreign_pairs``: pairs
     decided on character evidence) and the documents per language.
 
-    Which sentences MiniLM reads depends on every pair of the call (a sentence unsure in one
-    pair is read for all of them). An engine that splits a run's pairs over several calls
-    (Spark partitions) makes two passes to decide each pair as one call would: ``needs`` (a
-    dict) makes a call only collect, per document, the numbers of the sentences its pairs need
-    MiniLM to read (merged into ``needs``; nothing is decided, ``[]`` is returned); the union of
-    those over all calls is then given as ``known`` to the calls that decide.
+    What MiniLM reads for a pair depends on that pair alone, but a pair is decided on every
+    sentence pair MiniLM read over the call (a sentence read for one pair counts for all of
+    them). An engine that splits a run's pairs over several calls (Spark partitions) makes two
+    passes to decide each pair as one call would: ``needs`` (a dict) makes a call only collect,
+    per document, the numbers of the sentences its pairs had MiniLM read (merged into
+    ``needs``; MiniLM runs, to know when each pair is settled, but nothing is decided and ``[]``
+    is returned); the union of those over all calls is then given as ``known`` to the calls that
+    decide, which read exactly those.
     """
     opt = options or ParaphraseOptions()
     cache = embed if embed is not None else EmbeddingCache(LexicalEmbedder())
