@@ -76,3 +76,38 @@ def test_cascade_keeps_sure_pairs_and_asks_the_precise_model_only_where_it_read_
     exact = similarity_matrix(replace(f, emb=precise), replace(f, emb=precise), MINILM_MODEL)
     assert np.allclose(q[np.ix_(read, read)], exact[np.ix_(read, read)])
     assert np.allclose(q[2, 2], p[2, 2]) and cascade.threshold == MINILM_MODEL.threshold
+
+
+def test_an_unread_unsure_pair_counts_as_the_cheap_probability_shifted():
+    """``unread``: an unsure sentence pair the precise model did not read takes the cheap
+    probability (0), or a bound on it (a shift, clipped to [0, 1]) where it is the best match of
+    one of its sentences; sure pairs and pairs read on both sides are untouched."""
+    from dataclasses import replace
+
+    from retold.semantic import MINILM_MODEL, STATIC_MODEL, CascadeModel, sentence_features, similarity_matrix
+
+    fa = sentence_features(["Kim denied Putin any help with the war in Ukraine.",
+                            "Oil prices rose by 3% on Monday in London.",
+                            "Kim said that the war in Ukraine was not his."])
+    fb = sentence_features(["Putin was refused help with the Ukraine war by Kim.",
+                            "On Monday, London oil prices went up 3%.", "Kim said the war in Ukraine was not his."])
+    # each sentence and its rewrite: cheap cosine 0.8 (unsure); the third B sentence is a weaker
+    # match of the first A one (unsure, not the best match of either) and the third A one's copy
+    sa = np.array([[1, 0, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 0, 1]], dtype=np.float32)
+    sb = np.array([[0.8, 0.6, 0, 0, 0], [0, 0, 0.8, 0.6, 0], [0.7, 0, 0, 0, 0.714]], dtype=np.float32)
+    pa, pb = np.eye(3, 6, dtype=np.float32), np.eye(3, 6, k=1, dtype=np.float32)
+    cheap = similarity_matrix(replace(fa, emb=sa), replace(fb, emb=sb), STATIC_MODEL)
+    unsure = CascadeModel().uncertain(cheap)
+    best = (cheap >= cheap.max(axis=1, keepdims=True)) | (cheap >= cheap.max(axis=0, keepdims=True))
+    ga = replace(fa, emb=pa, static=sa, known=np.array([True, False, False]))
+    gb = replace(fb, emb=pb, static=sb, known=np.array([True, False, False]))
+    both = ga.known[:, None] & gb.known[None, :]
+    exact = similarity_matrix(replace(fa, emb=pa), replace(fb, emb=pb), MINILM_MODEL)
+    assert (unsure & best & ~both).any() and (unsure & ~best & ~both).any() and (~unsure).any(), cheap
+    for shift in (0.0, 0.3, -0.3):
+        q = similarity_matrix(ga, gb, CascadeModel(unread=shift))
+        assert np.allclose(q[both], exact[both])
+        bound = ~both & unsure & best
+        assert np.allclose(q[bound], np.clip(cheap[bound] + shift, 0, 1), atol=1e-6)
+        assert np.allclose(q[~both & ~bound], cheap[~both & ~bound])
+    assert (similarity_matrix(ga, gb, CascadeModel())[~both & unsure] == 0).all()

@@ -40,6 +40,7 @@ from .records import Passage
 from .semantic import (
     LEXICAL_MODEL,
     CascadeModel,
+    CascadePair,
     Embedder,
     EmbeddingCache,
     LexicalEmbedder,
@@ -357,21 +358,23 @@ def prepare_many(texts: Sequence[str]) -> list[DocSentences]:
 
 
 def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
-                   options: ParaphraseOptions | None = None, extend: bool = True) -> list[SentencePair]:
+                   options: ParaphraseOptions | None = None, extend: bool = True,
+                   sim: np.ndarray | None = None) -> list[SentencePair]:
     """Every aligned unit of two prepared documents (features computed once per document), listed or not.
 
     ``model``: the sentence similarity (a :class:`~retold.chargrams.CharEvidence` reads the
     documents' ``grams``). ``extend=False`` skips joining split or merged neighbours (the screen
-    needs only the core pairs)."""
+    needs only the core pairs). ``sim``: the sentence pairs' probabilities under ``model`` when
+    the caller has them (the cascade decides one pair many times while MiniLM reads it)."""
     opt = options or ParaphraseOptions()
     if not len(da) or not len(db):
         return []
     chars = isinstance(model, CharEvidence)
+    weights: list = []  # the pair's slot weights, computed when a neighbour is first tried
     if chars:
         assert da.grams is not None and db.grams is not None, "character evidence needs the documents' grams"
-        sim = model.matrix(da.grams, db.grams)
-        weights: list = []  # the pair's slot weights, computed when a neighbour is first tried
-    else:
+        sim = model.matrix(da.grams, db.grams) if sim is None else sim
+    elif sim is None:
         sim = similarity_matrix(da.features, db.features, model)
     thr = model.threshold if opt.threshold is None else opt.threshold
     long_a = da.features.n_content >= opt.min_content
@@ -599,7 +602,8 @@ def covered_sentences(spans: Sequence[tuple[int, int]], ranges: Sequence[tuple[i
 
 def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
                      options: ParaphraseOptions | None = None, copied_a: np.ndarray | None = None,
-                     copied_b: np.ndarray | None = None, extend: bool = True) -> ParaphraseResult:
+                     copied_b: np.ndarray | None = None, extend: bool = True,
+                     sim: np.ndarray | None = None) -> ParaphraseResult:
     """Align two prepared documents and decide (the corpus path: features reused across pairs).
 
     ``copied_a``/``copied_b``: per-sentence flags of text already matched verbatim (the partial
@@ -607,10 +611,10 @@ def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel 
     order, count for coverage but not as rewritten sentences, and are not listed: a pair is a
     paraphrase only when enough sentences were *reworded*; copied text is partial reuse. (Word
     overlap alone cannot tell a copy from a rewrite: the seed's rewrites keep runs of words, and a
-    passive rewrite keeps every content word.)
+    passive rewrite keeps every content word.) ``sim``: see :func:`align_prepared`.
     """
     opt = options or ParaphraseOptions()
-    pairs = align_prepared(da, db, model, opt, extend)
+    pairs = align_prepared(da, db, model, opt, extend, sim)
     wa, wb = da.features.n_words, db.features.n_words
     wa_seq, wb_seq = da.features.words, db.features.words
     copied = [(copied_a is not None and copied_b is not None
@@ -719,8 +723,9 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
     return out
 
 
-#: the cascade's sure band (:class:`retold.semantic.CascadeModel`)
-CASCADE = CascadeModel()
+#: the cascade's sure band (:class:`retold.semantic.CascadeModel`); an unsure sentence pair MiniLM
+#: did not read keeps the cheap probability (:func:`_cascade` reads until that cannot change a verdict)
+CASCADE = CascadeModel(unread=0.0)
 #: the sentence evidence for documents not in English (:mod:`retold.chargrams`)
 FOREIGN = CharEvidence()
 #: the document rule on character evidence: aligned sentences cover half of *both* texts and
@@ -772,11 +777,65 @@ def static_screen_options(options: ParaphraseOptions) -> ParaphraseOptions:
                    min_pair_words=min(6, options.min_pair_words))
 
 
+#: How far MiniLM's probability for an unsure sentence pair it has not read is taken to lie from
+#: the cheap model's (below, above): a pair is decided once it is a paraphrase with every unread
+#: unsure pair lowered by the first and is not one with every such pair raised by the second.
+#: On the reuse development corpus (unsure sentence pairs of the screened candidates), MiniLM's
+#: probability minus the cheap one has quantiles -0.27 (5%) and +0.22 (95%); these bounds read
+#: 825 sentences where reading every unsure pair's read 2,415, with the same paraphrase recall
+#: and no same-event pair (``benchmarks/README.md``, issue 13).
+READ_BOUNDS = (0.1, 0.25)
+#: Unsure sentence pairs a pair reads per round: this many, or this share of what it has left
+#: (whichever is more), closest to the sentence threshold first.
+READ_STEP = 1
+READ_SHARE = 0.15
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One screened pair while the precise model reads its unsure sentence pairs, in order."""
+
+    a: int
+    b: int
+    flags: tuple
+    verbatim: float
+    parts: CascadePair  # what its probabilities reuse while it is read
+    rows: np.ndarray  # its unsure sentence pairs, closest to the sentence threshold first
+    cols: np.ndarray
+    read_a: np.ndarray  # which of its sentences it has had read
+    read_b: np.ndarray
+    done: int = 0  # unsure pairs read so far
+
+
+def _passes(da: DocSentences, db: DocSentences, model: CascadeModel, opt: ParaphraseOptions, r: _Reading,
+            extend: bool = True) -> bool:
+    """The tier's verdict on a pair being read (a paraphrase, at least as reworded as copied).
+
+    Joining neighbours only adds coverage and long units to the core alignment, never units:
+    a verdict without it that is a paraphrase stands with it, and a core alignment with fewer
+    than ``min_pairs`` units fails with it too; the costly join runs only in between."""
+    sim = r.parts.matrix(da.features, db.features, model)
+    got = compare_prepared(da, db, model, opt, *r.flags, extend=False, sim=sim)
+    if (got.paraphrase and got.reworded >= r.verbatim) or not extend or got.score.n_pairs < opt.min_pairs:
+        return got.paraphrase and got.reworded >= r.verbatim
+    got = compare_prepared(da, db, model, opt, *r.flags, sim=sim)
+    return got.paraphrase and got.reworded >= r.verbatim
+
+
 def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], static: Embedder,
              cache: EmbeddingCache, opt: ParaphraseOptions, known: Mapping[int, np.ndarray] | None = None,
              needs: dict[int, np.ndarray] | None = None) -> tuple[list, dict[int, DocSentences], dict[str, int]]:
     """The cheap model on the screened pairs, then the precise one on the sentences of the
-    survivors whose pairs the cheap model is unsure of (:class:`retold.semantic.CascadeModel`).
+    survivors whose verdict the cheap model leaves open (:class:`retold.semantic.CascadeModel`).
+
+    Each survivor reads its unsure sentence pairs (the cheap probability in the unsure band,
+    the best match of one of its sentences) a few at a time, closest to the sentence threshold
+    first, until the verdict is the same with every unread one at the cheap probability lowered
+    and raised by :data:`READ_BOUNDS`; the precise model embeds each round's new sentences in one
+    call. What a pair reads depends on that pair alone, so the sentences read over a run do not
+    depend on how its pairs are split into calls. The decision then takes, for every sentence
+    pair, MiniLM's probability where it read both sentences (for any pair of the run) and the
+    cheap one elsewhere.
 
     Returns the surviving pairs, their documents' features for the cascade, and counts.
     ``needs`` / ``known``: see :func:`align_candidates`."""
@@ -791,56 +850,87 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
         row += n
     screen = static_screen_options(opt)
     survivors = []
-    need = {x: np.zeros(len(lexical[x]), dtype=bool) for x in involved}
-    unknown = {x: np.zeros(len(lexical[x]), dtype=bool) for x in involved}
-    sure = 0
     for a, b, flags, v in kept:
         s = compare_prepared(cheap[a], cheap[b], cascade.cheap, screen, *flags, extend=False)
-        if not (s.paraphrase and s.reworded >= 0.75 * v):
-            continue
-        survivors.append((a, b, flags, v))
-        fa, fb = cheap[a].features, cheap[b].features
-        # a pair the cheap model accepts on its sure sentence pairs alone needs no confirmation
-        da = DocSentences(lexical[a].spans, replace(lexical[a].features, static=fa.emb, known=unknown[a]))
-        db = DocSentences(lexical[b].spans, replace(lexical[b].features, static=fb.emb, known=unknown[b]))
-        r = compare_prepared(da, db, cascade, opt, *flags)
-        if r.paraphrase and r.reworded >= v:
-            sure += 1
-            continue
-        p = similarity_matrix(fa, fb, cascade.cheap)
-        unsure = cascade.uncertain(p)
-        unsure &= (fa.n_content >= opt.min_content)[:, None] & (fb.n_content >= opt.min_content)[None, :]
-        # a sentence aligns with one other at most, nearly always its best match
-        unsure &= (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
-        need[a] |= unsure.any(axis=1)
-        need[b] |= unsure.any(axis=0)
-    counts = {"static_screened": len(survivors), "static_sure": sure, "static_sentences": int(vecs.shape[0])}
-    if needs is not None:
-        for x in involved:
-            if need[x].any():
-                got = np.flatnonzero(need[x])
-                needs[x] = np.union1d(needs[x], got) if x in needs else got
-        return survivors, {}, counts
+        if s.paraphrase and s.reworded >= 0.75 * v:
+            survivors.append((a, b, flags, v))
     used = sorted({d for a, b, _, _ in survivors for d in (a, b)})
-    if known is not None:
-        # what every pair of the run needs, not only the pairs of this call: a pair's precise
+    dim = cache.embedder.dim
+    emb = {x: np.zeros((len(lexical[x]), dim), dtype=np.float32) for x in used}
+    embedded = {x: np.zeros(len(lexical[x]), dtype=bool) for x in used}
+
+    def embed(want: dict[int, np.ndarray]) -> int:
+        todo = [(x, i) for x in sorted(want) for i in np.flatnonzero(want[x] & ~embedded[x]).tolist()]
+        if todo:
+            got = cache.encode([raw[x][lexical[x].spans[i][0] : lexical[x].spans[i][1]] for x, i in todo])
+            for (x, i), vec in zip(todo, got):
+                emb[x][i] = vec
+                embedded[x][i] = True
+        return len(todo)
+
+    def doc(x: int, read: np.ndarray) -> DocSentences:
+        return DocSentences(lexical[x].spans, replace(lexical[x].features, emb=emb[x],
+                                                      static=cheap[x].features.emb, known=read))
+
+    sure = rounds = 0
+    counts: dict[str, int] = {}
+    if known is None:
+        low, high = replace(cascade, unread=-READ_BOUNDS[0]), replace(cascade, unread=READ_BOUNDS[1])
+        reading: list[_Reading] = []
+        for a, b, flags, v in survivors:
+            fa, fb = cheap[a].features, cheap[b].features
+            parts = CascadePair.of(replace(fa, static=fa.emb), replace(fb, static=fb.emb), cascade)
+            p = parts.cheap
+            unsure = cascade.uncertain(p)
+            unsure &= (fa.n_content >= opt.min_content)[:, None] & (fb.n_content >= opt.min_content)[None, :]
+            # a sentence aligns with one other at most, nearly always its best match
+            unsure &= (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
+            ii, jj = np.nonzero(unsure)
+            order = np.argsort(np.abs(p[ii, jj] - cascade.threshold), kind="stable")
+            reading.append(_Reading(a, b, flags, v, parts, ii[order], jj[order], np.zeros(len(lexical[a]), dtype=bool),
+                                    np.zeros(len(lexical[b]), dtype=bool)))
+        while reading:
+            open_pairs = []
+            for r in reading:
+                da, db = doc(r.a, r.read_a), doc(r.b, r.read_b)
+                if not _passes(da, db, high, opt, r):
+                    continue  # not a paraphrase even if MiniLM said more than the cheap model
+                # without joining neighbours: a paraphrase then is one with them (a lower bound)
+                if _passes(da, db, low, opt, r, extend=False):
+                    sure += int(r.done == 0)
+                    continue  # a paraphrase even if MiniLM said less
+                if r.done < len(r.rows):
+                    step = max(READ_STEP, int(READ_SHARE * (len(r.rows) - r.done)))
+                    r.read_a[r.rows[r.done : r.done + step]] = True
+                    r.read_b[r.cols[r.done : r.done + step]] = True
+                    r.done += step
+                    open_pairs.append(r)
+            want: dict[int, np.ndarray] = {}
+            for r in open_pairs:
+                want[r.a] = want[r.a] | r.read_a if r.a in want else r.read_a.copy()
+                want[r.b] = want[r.b] | r.read_b if r.b in want else r.read_b.copy()
+            if embed(want):
+                rounds += 1
+            reading = open_pairs
+        need = embedded
+        counts["precise_rounds"] = rounds
+    else:
+        # what every pair of the run read, not only the pairs of this call: a pair's precise
         # probabilities are those of the sentences the precise model read
         need = {x: np.zeros(len(lexical[x]), dtype=bool) for x in used}
         for x in used:
             need[x][np.asarray(known.get(x, ()), dtype=np.int64)] = True
-    docs: dict[int, DocSentences] = {}
-    texts = [raw[x][s:e] for x in used for (s, e), k in zip(lexical[x].spans, need[x]) if k]
-    precise = cache.encode(texts) if texts else np.zeros((0, cache.embedder.dim), dtype=np.float32)
-    row = 0
-    for x in used:
-        k = need[x]
-        emb = np.zeros((len(k), cache.embedder.dim), dtype=np.float32)
-        m = int(k.sum())
-        emb[k] = precise[row : row + m]
-        row += m
-        docs[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=emb, static=cheap[x].features.emb,
-                                                         known=k))
-    return survivors, docs, {**counts, "precise_sentences": len(texts)}
+        embed(need)
+    counts.update(static_screened=len(survivors), static_sure=sure, static_sentences=int(vecs.shape[0]),
+                  precise_sentences=int(sum(int(k.sum()) for k in need.values())))
+    if needs is not None:
+        for x in used:
+            if need[x].any():
+                got = np.flatnonzero(need[x])
+                needs[x] = np.union1d(needs[x], got) if x in needs else got
+        return survivors, {}, counts
+    docs = {x: doc(x, need[x]) for x in used}
+    return survivors, docs, counts
 
 
 def cascade_runs(mode: str) -> bool:
@@ -882,12 +972,14 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     sorted; ``stats`` (optional) receives the counts of each stage (``foreign_pairs``: pairs
     decided on character evidence) and the documents per language.
 
-    Which sentences MiniLM reads depends on every pair of the call (a sentence unsure in one
-    pair is read for all of them). An engine that splits a run's pairs over several calls
-    (Spark partitions) makes two passes to decide each pair as one call would: ``needs`` (a
-    dict) makes a call only collect, per document, the numbers of the sentences its pairs need
-    MiniLM to read (merged into ``needs``; nothing is decided, ``[]`` is returned); the union of
-    those over all calls is then given as ``known`` to the calls that decide.
+    What MiniLM reads for a pair depends on that pair alone, but a pair is decided on every
+    sentence pair MiniLM read over the call (a sentence read for one pair counts for all of
+    them). An engine that splits a run's pairs over several calls (Spark partitions) makes two
+    passes to decide each pair as one call would: ``needs`` (a dict) makes a call only collect,
+    per document, the numbers of the sentences its pairs had MiniLM read (merged into
+    ``needs``; MiniLM runs, to know when each pair is settled, but nothing is decided and ``[]``
+    is returned); the union of those over all calls is then given as ``known`` to the calls that
+    decide, which read exactly those.
     """
     opt = options or ParaphraseOptions()
     cache = embed if embed is not None else EmbeddingCache(LexicalEmbedder())
@@ -955,7 +1047,7 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
             for _ in range(n_kept - len(kept)):
                 if on_pair is not None:
                     on_pair()
-            model = CascadeModel(precise=final_model)
+            model = replace(CASCADE, precise=final_model)
         elif needs is not None:
             return []
         else:

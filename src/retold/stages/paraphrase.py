@@ -11,7 +11,8 @@ It runs after the text-reuse kinds, on their table, and returns a new table:
    knows where texts live: a file re-read, the index's rows, a Spark partition).
 3. **Decision** (:func:`retold.paraphrase.align_candidates`): a lexical screen on every pair;
    for pairs of English documents (:mod:`retold.languages`) the cheap static model, then MiniLM
-   on the sentence pairs the cheap model is unsure of (:class:`retold.semantic.CascadeModel`);
+   on the sentence pairs the cheap model is unsure of, a few at a time, until the pair's verdict
+   is settled (:class:`retold.semantic.CascadeModel`);
    for other languages character 3-gram evidence (:mod:`retold.chargrams`); sentence
    alignment, the document rule.
 
@@ -148,8 +149,9 @@ def cascade_needs(table: PairTable, ca: np.ndarray, cb: np.ndarray, n_docs: int,
                   load: Callable[[set[int]], dict[int, str]], options: Options, cache: EmbeddingCache
                   ) -> dict[int, np.ndarray]:
     """The first pass of an engine that runs :func:`paraphrase_tier` on its candidates in
-    several pieces: per document, the sentence numbers the precise model must read for these
-    pairs (empty without the cascade). The union over every piece is ``known`` for the tier.
+    several pieces: per document, the sentence numbers the precise model read to settle these
+    pairs (it runs; empty without the cascade). The union over every piece is ``known`` for the
+    tier.
     """
     got = _aligner_inputs(table, ca, cb, n_docs, load)
     needs: dict[int, np.ndarray] = {}
