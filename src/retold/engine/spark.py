@@ -856,7 +856,7 @@ def default_session(master: str | None = None, conf: dict[str, str] | None = Non
     settings = {"spark.ui.showConsoleProgress": "false", "spark.sql.execution.arrow.maxRecordsPerBatch": "4096",
                 # the status store keeps every query plan by default, and a run makes many
                 "spark.sql.ui.retainedExecutions": "50", "spark.ui.retainedJobs": "200",
-                "spark.ui.retainedStages": "200"}
+                "spark.ui.retainedStages": "200", PLAN_STRING_KEY: str(PLAN_STRING_CHARS)}
     settings.update(conf or {})
     for k, v in settings.items():
         builder = builder.config(k, v)
@@ -1217,6 +1217,11 @@ def _persist(df: DataFrame, disk: bool = False) -> DataFrame:
     return df.persist(StorageLevel.DISK_ONLY if disk else StorageLevel.MEMORY_AND_DISK)
 
 
+#: The longest plan string Spark renders for a run (see :class:`_Run`); a session's own setting wins.
+PLAN_STRING_KEY = "spark.sql.maxPlanStringLength"
+PLAN_STRING_CHARS = 100_000
+
+
 class _Run:
     """One find: the session, what it computes and the frames it keeps."""
 
@@ -1235,6 +1240,11 @@ class _Run:
         self.n_docs = 0
         self.P = partitions or 1
         self.t0 = time.perf_counter()
+        # Spark renders every adaptive plan as a string for its listeners, nested cached plans in
+        # full: the paraphrase stage's plan, which nests the earlier stages' frames several times,
+        # can render to more than a 2 GB driver heap holds. Truncated strings lose nothing here.
+        if spark.conf.get(PLAN_STRING_KEY, None) is None:
+            spark.conf.set(PLAN_STRING_KEY, str(PLAN_STRING_CHARS))
 
     def keep(self, df: Any) -> Any:
         """A frame cached for the run only (released when the run ends)."""
