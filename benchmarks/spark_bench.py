@@ -80,26 +80,30 @@ def shuffle_by_stage(log_dir: str) -> dict[str, dict[str, int]]:
     files = sorted(glob.glob(os.path.join(log_dir, "*")), key=os.path.getmtime)
     if not files:
         return {}
+    last = files[-1]
+    # Spark 4 may write a rolling event log: a directory of events_N_* files, in order
+    parts = (sorted(glob.glob(os.path.join(last, "events_*")), key=lambda p: int(os.path.basename(p).split("_")[1]))
+             if os.path.isdir(last) else [last])
     group_of_stage: dict[int, str] = {}
     out: dict[str, dict[str, int]] = {}
-    with open(files[-1]) as f:
-        for line in f:
-            ev = json.loads(line)
-            kind = ev.get("Event")
-            if kind == "SparkListenerJobStart":
-                group = (ev.get("Properties") or {}).get("spark.jobGroup.id") or "other"
-                for sid in ev.get("Stage IDs", []):
-                    group_of_stage.setdefault(sid, group)
-            elif kind == "SparkListenerTaskEnd":
-                m = ev.get("Task Metrics") or {}
-                w = m.get("Shuffle Write Metrics") or {}
-                r = m.get("Shuffle Read Metrics") or {}
-                g = group_of_stage.get(ev.get("Stage ID"), "other").removeprefix("retold.")
-                acc = out.setdefault(g, {"write_bytes": 0, "write_records": 0, "read_bytes": 0, "tasks": 0})
-                acc["write_bytes"] += w.get("Shuffle Bytes Written", 0)
-                acc["write_records"] += w.get("Shuffle Records Written", 0)
-                acc["read_bytes"] += r.get("Remote Bytes Read", 0) + r.get("Local Bytes Read", 0)
-                acc["tasks"] += 1
+    lines = (line for part in parts for line in open(part))
+    for line in lines:
+        ev = json.loads(line)
+        kind = ev.get("Event")
+        if kind == "SparkListenerJobStart":
+            group = (ev.get("Properties") or {}).get("spark.jobGroup.id") or "other"
+            for sid in ev.get("Stage IDs", []):
+                group_of_stage.setdefault(sid, group)
+        elif kind == "SparkListenerTaskEnd":
+            m = ev.get("Task Metrics") or {}
+            w = m.get("Shuffle Write Metrics") or {}
+            r = m.get("Shuffle Read Metrics") or {}
+            g = group_of_stage.get(ev.get("Stage ID"), "other").removeprefix("retold.")
+            acc = out.setdefault(g, {"write_bytes": 0, "write_records": 0, "read_bytes": 0, "tasks": 0})
+            acc["write_bytes"] += w.get("Shuffle Bytes Written", 0)
+            acc["write_records"] += w.get("Shuffle Records Written", 0)
+            acc["read_bytes"] += r.get("Remote Bytes Read", 0) + r.get("Local Bytes Read", 0)
+            acc["tasks"] += 1
     return out
 
 
@@ -126,6 +130,7 @@ def one(args: argparse.Namespace) -> None:
         os.makedirs(log_dir, exist_ok=True)
         spark = default_session(args.master, {"spark.driver.memory": args.driver_memory,
                                               "spark.eventLog.enabled": "true", "spark.eventLog.dir": log_dir,
+                                              "spark.eventLog.compress": "false",
                                               "spark.ui.enabled": "false"})
         spark.sparkContext.setLogLevel("ERROR")
         info["session_start_s"] = time.perf_counter() - t0
