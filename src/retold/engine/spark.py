@@ -1220,9 +1220,6 @@ def _persist(df: DataFrame, disk: bool = False) -> DataFrame:
 #: The longest plan string Spark renders for a run (see :class:`_Run`); a session's own setting wins.
 PLAN_STRING_KEY = "spark.sql.maxPlanStringLength"
 PLAN_STRING_CHARS = 100_000
-#: Rows per column batch of a cached frame (see :class:`_Run`); a session's own setting wins.
-CACHE_BATCH_KEY = "spark.sql.inMemoryColumnarStorage.batchSize"
-CACHE_BATCH_ROWS = 512
 
 
 class _Run:
@@ -1248,11 +1245,6 @@ class _Run:
         # can render to more than a 2 GB driver heap holds. Truncated strings lose nothing here.
         if spark.conf.get(PLAN_STRING_KEY, None) is None:
             spark.conf.set(PLAN_STRING_KEY, str(PLAN_STRING_CHARS))
-        # a cached frame is built in column batches of 10,000 rows by default, each column's buffer
-        # grown by doubling on the heap: with the signed documents' shingles (kilobytes a row)
-        # that is hundreds of MB per task, and a 1M-document run ran a 2 GB driver out of heap
-        if spark.conf.get(CACHE_BATCH_KEY, None) is None:
-            spark.conf.set(CACHE_BATCH_KEY, str(CACHE_BATCH_ROWS))
 
     def keep(self, df: Any) -> Any:
         """A frame cached for the run only (released when the run ends)."""
