@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .onnx_model import cache_dir
 from .version import __version__
@@ -230,18 +231,7 @@ def compiled_here() -> list[str]:
     >>> isinstance(compiled_here(), list)
     True
     """
-    from numba.core.registry import CPUDispatcher
-
-    out = []
-    for name in KERNEL_MODULES:
-        full = f"{__package__}.{name}"
-        mod = sys.modules.get(full)
-        if mod is None:
-            continue
-        for attr, value in vars(mod).items():
-            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == full and value.stats.cache_misses:
-                out.append(f"{name}.{attr}")
-    return sorted(out)
+    return sorted(name for name, kernel in _kernels() if kernel.stats.cache_misses)
 
 
 def loaded_here() -> dict[str, int]:
@@ -252,15 +242,18 @@ def loaded_here() -> dict[str, int]:
     >>> isinstance(loaded_here(), dict)
     True
     """
+    return dict(sorted((name, len(kernel.overloads)) for name, kernel in _kernels() if kernel.overloads))
+
+
+def _kernels() -> Iterator[tuple[str, Any]]:
+    """``(module.function, dispatcher)`` of every kernel defined in an imported kernel module."""
     from numba.core.registry import CPUDispatcher
 
-    out = {}
     for name in KERNEL_MODULES:
         full = f"{__package__}.{name}"
         mod = sys.modules.get(full)
         if mod is None:
             continue
         for attr, value in vars(mod).items():
-            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == full and value.overloads:
-                out[f"{name}.{attr}"] = len(value.overloads)
-    return dict(sorted(out.items()))
+            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == full:
+                yield f"{name}.{attr}", value

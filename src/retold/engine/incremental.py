@@ -36,7 +36,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -44,7 +43,7 @@ import numpy as np
 import orjson
 
 from ..candidates import set_overlap
-from ..jit import nb
+from ..jit import serial
 from ..model import FAMILY_KINDS, KINDS, Options, PairTable, Plan
 from ..readers import Document
 from ..records import Cluster, Pair
@@ -159,22 +158,6 @@ def _as_document(d: Document | dict[str, Any]) -> tuple[str, str, str | None]:
         date = d.get("date")
         return _clean(d["id"]), _clean(d["text"]), None if date is None else _clean(str(date))
     raise TypeError(f"not a document: {type(d).__name__}")
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run numba's parallel kernels on the calling thread only, for the duration.
-
-    Why: one document is too little work to share; waking the kernels' worker threads cost
-    1-4 ms per call (measured), more than the work itself (0.2 ms). The setting is per calling
-    thread, so concurrent requests of the service each run on their own thread.
-    """
-    before = nb.get_num_threads()
-    nb.set_num_threads(1)
-    try:
-        yield
-    finally:
-        nb.set_num_threads(before)
 
 
 class Index:
@@ -367,7 +350,7 @@ class Index:
             row = self.storage.doc_by_id(doc_id)
             if row is None:
                 raise UnknownDocument(doc_id)
-            with _one_thread():
+            with serial():
                 return [p for p, _, _ in self._related(self._probe(row.id, row.text, row.date, row.idx, True), plan)]
 
     def query(self, text: str | Document | dict[str, Any], kinds: str | Iterable[str] | None = None,
@@ -378,7 +361,7 @@ class Index:
         item = (_clean(doc_id), _clean(text), None) if isinstance(text, str) else _as_document(text)
         with self.storage.snapshot():
             n = self.storage.count()
-            with _one_thread():
+            with serial():
                 return [p for p, _, _ in self._related(self._probe(item[0], item[1], item[2], n, False), plan)]
 
     def cluster(self, doc_id: str) -> Cluster:
@@ -387,7 +370,7 @@ class Index:
         representative. ``cluster`` is the family's first member's insertion index (stable as
         the index grows only when the family does not merge with an older one)."""
         plan = self._plan(FAMILY_KINDS, families=True)
-        with self.storage.snapshot(), _one_thread():
+        with self.storage.snapshot(), serial():
             row = self.storage.doc_by_id(doc_id)
             if row is None:
                 raise UnknownDocument(doc_id)

@@ -170,13 +170,10 @@ def agreement_filter(sketch: np.ndarray, n_tokens: int, other: np.ndarray, other
     ...                  Rule(1, 10, 0.5, 100)).tolist()
     [True, False, True]
     """
-    need = rule.agreeing_bins(sketch.shape[0])
-    if need == 0 or other.shape[0] == 0 or n_tokens < rule.agreement_min_tokens:
-        return np.ones(other.shape[0], dtype=bool)
-    both = np.concatenate([sketch[None, :], other]).astype(np.uint8)
     n = other.shape[0]
-    agree = sketch_agreement(both, np.zeros(n, dtype=np.int64), np.arange(1, n + 1, dtype=np.int64))
-    return (agree >= need) | (np.asarray(other_tokens) < rule.agreement_min_tokens)
+    if n == 0 or n_tokens < rule.agreement_min_tokens:
+        return np.ones(n, dtype=bool)
+    return pair_agreement(np.broadcast_to(sketch, other.shape), other, np.full(n, n_tokens), other_tokens, rule)
 
 
 def pair_agreement(sketch_a: np.ndarray, sketch_b: np.ndarray, tokens_a: np.ndarray, tokens_b: np.ndarray,
