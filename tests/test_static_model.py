@@ -37,3 +37,25 @@ def test_table_is_cached_and_embeddings_are_normalised(static):
     # a rewrite is closer than another story; the same text gives the same row
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
     assert np.array_equal(static.encode(["Oil prices rose in London on Monday."])[0], v[2])
+
+
+def test_rows_made_on_demand_are_the_rows_of_the_built_table(static, tmp_path, monkeypatch):
+    # a first run before the table is built (a fresh cache holding only MiniLM's graph) makes the
+    # rows of the pieces it meets from the shipped projection: the very values of the table
+    from retold import onnx_model
+
+    key = onnx_model._model_key(static.model_dir)
+    assert static_model.shipped_projection(key) is not None, "the package ships the projection"
+    full = static.table()
+    graph = next(onnx_model.cache_dir().glob(f"minilm-{key}.onnx"))
+    (tmp_path / graph.name).symlink_to(graph)
+    monkeypatch.setenv("RETOLD_CACHE_DIR", str(tmp_path))
+    lazy = static_model.StaticEmbedder()
+    ids = np.random.default_rng(7).choice(len(static.vocab), 300, replace=False)
+    rows = lazy._piece_rows(ids)
+    assert lazy._lazy is not None and int(lazy._made.sum()) == 300, "made on demand, not built whole"
+    assert np.array_equal(rows, full[ids])
+    texts = ["Posting on Twitter she claimed the decision was political.",
+             "Writing on Twitter she claimed that the decision had been political."]
+    assert np.array_equal(lazy.encode(texts), static.encode(texts))
+    assert not list(tmp_path.glob("static-*.npy")), "the whole table is the warm-up's to build"

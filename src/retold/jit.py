@@ -17,32 +17,13 @@ kernels; :func:`compiled_here` which kernels a process compiled instead of loadi
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from .onnx_model import cache_dir
-from .version import __version__
-
-#: The modules holding cached kernels (the warm-up compiles all of theirs).
-KERNEL_MODULES: tuple[str, ...] = ("text", "fingerprints", "candidates", "scores", "alignment", "cue_gate", "lexical",
-                                   "paraphrase", "static_model", "store", "cluster")
-
-
-def kernel_cache_dir() -> Path:
-    """Where compiled kernels are kept: ``NUMBA_CACHE_DIR``, else ``$RETOLD_CACHE_DIR/numba``.
-
-    >>> kernel_cache_dir().name in ("numba", Path(os.environ.get("NUMBA_CACHE_DIR", "numba")).name)
-    True
-    """
-    env = os.environ.get("NUMBA_CACHE_DIR")
-    return Path(env) if env else cache_dir() / "numba"
-
-
+from .kernel_cache import KERNEL_MODULES, kernel_cache_dir, marker, ready
 
 
 def _lowering_without_scipy() -> None:
@@ -200,28 +181,6 @@ def serial(on: bool = True) -> Iterator[None]:
         yield
     finally:
         nb.set_num_threads(before)
-
-
-def _key() -> str:
-    """What the compiled kernels depend on: retold's and numba's versions, Python, the kernel
-    sources (numba recompiles a kernel whose file changed), where they are (numba's cache is
-    keyed by the source file's path: another checkout of the same sources compiles its own) and
-    the warm-up's workload."""
-    here = Path(__file__).parent
-    h = hashlib.sha256(f"{__version__} {nb.__version__} {sys.version} {here.resolve()}".encode())
-    for name in (*KERNEL_MODULES, "jit", "warmup"):
-        h.update((here / f"{name}.py").read_bytes())
-    return h.hexdigest()[:16]
-
-
-def marker() -> Path:
-    """The file the warm-up writes once it has compiled every kernel of this version."""
-    return kernel_cache_dir() / f"retold-ready-{_key()}"
-
-
-def ready() -> bool:
-    """Whether :func:`retold.warmup.warm_up` has run for this version of the kernels."""
-    return marker().exists()
 
 
 def compiled_here() -> list[str]:

@@ -38,7 +38,7 @@ from .jit import nb
 from .onnx_model import _model_key, cache_dir
 
 DIM = 256
-VERSION = 1  # of the distillation recipe: part of the cache file's name
+VERSION = 2  # of the distillation recipe: part of the cache file's name (2: float64 projection)
 # BERT's basic tokenisation: runs of word characters, and each other non-space character alone
 _WORDS = re.compile(r"\w+|[^\w\s]")
 
@@ -50,25 +50,63 @@ def available() -> bool:
     return onnx_model.available()
 
 
-def distil(encoder, vocab_size: int, dim: int = DIM, batch: int = 1024) -> np.ndarray:
-    """The static table: one ``dim``-wide float32 row per word piece (see the module docstring).
-
-    ``encoder``: an :class:`retold.onnx_model.OnnxEncoder` (its session runs the pieces).
-    """
+def piece_hidden(encoder, ids: np.ndarray, batch: int = 1024) -> np.ndarray:
+    """MiniLM's mean-pooled output for each word piece of ``ids`` on its own (``[CLS] piece [SEP]``),
+    float32, ``batch`` pieces a call. A piece's row does not depend on the others in its batch."""
     cls_id, sep_id = 101, 102
-    rows = np.empty((vocab_size, 384), dtype=np.float32)
-    for s in range(0, vocab_size, batch):
-        ids = np.arange(s, min(s + batch, vocab_size), dtype=np.int64)
-        x = np.stack([np.full_like(ids, cls_id), ids, np.full_like(ids, sep_id)], axis=1)
+    rows = np.empty((ids.shape[0], 384), dtype=np.float32)
+    for s in range(0, ids.shape[0], batch):
+        part = ids[s : s + batch].astype(np.int64)
+        x = np.stack([np.full_like(part, cls_id), part, np.full_like(part, sep_id)], axis=1)
         hidden = encoder.session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})[0]
-        rows[s : s + ids.shape[0]] = hidden.mean(axis=1)
-    centred = rows - rows.mean(axis=0, keepdims=True)
-    # PCA by the covariance's eigenvectors (384 x 384: cheap), largest first
-    vals, vecs = np.linalg.eigh(centred.T.astype(np.float64) @ centred.astype(np.float64))
-    top = vecs[:, np.argsort(vals)[::-1][:dim]]
-    reduced = (centred @ top.astype(np.float32)).astype(np.float32)
-    reduced *= np.log1p(np.arange(vocab_size, dtype=np.float32))[:, None]
-    return reduced
+        rows[s : s + part.shape[0]] = hidden.mean(axis=1)
+    return rows
+
+
+def fit_projection(rows: np.ndarray, dim: int = DIM) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, components): the centring vector and the ``dim`` leading principal directions of
+    every piece's row (PCA by the covariance's eigenvectors, 384 x 384: cheap), float64."""
+    mean = rows.astype(np.float64).mean(axis=0)
+    centred = rows.astype(np.float64) - mean
+    vals, vecs = np.linalg.eigh(centred.T @ centred)
+    return mean, np.ascontiguousarray(vecs[:, np.argsort(vals)[::-1][:dim]])
+
+
+def project(rows: np.ndarray, ids: np.ndarray, mean: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """Table rows (float16) of pieces ``ids`` from their MiniLM rows: centred, projected, weighted
+    by ``log(1 + rank)``. Row by row the same values whichever pieces come together (float64
+    products, rounded once), so rows made on demand equal the rows of the whole table."""
+    reduced = ((rows.astype(np.float64) - mean) @ top).astype(np.float32)
+    reduced *= np.log1p(ids.astype(np.float32))[:, None]
+    return reduced.astype(np.float16)
+
+
+def distil(encoder, vocab_size: int, dim: int = DIM, batch: int = 1024,
+           projection: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The static table: one ``dim``-wide float16 row per word piece (see the module docstring).
+
+    ``encoder``: an :class:`retold.onnx_model.OnnxEncoder` (its session runs the pieces);
+    ``projection``: the shipped (mean, components) of :func:`fit_projection`, else fitted here.
+    """
+    ids = np.arange(vocab_size, dtype=np.int64)
+    rows = piece_hidden(encoder, ids, batch)
+    mean, top = projection if projection is not None else fit_projection(rows, dim)
+    return project(rows, ids, mean, top)
+
+
+def projection_path(model_key: str, dim: int = DIM) -> Path:
+    """Where the package keeps the projection fitted on the packaged MiniLM (``model_key``):
+    written by ``python -m retold.static_model --write-projection``."""
+    return Path(__file__).parent / "data" / f"static-projection-{model_key}-{dim}-v{VERSION}.npz"
+
+
+def shipped_projection(model_key: str, dim: int = DIM) -> tuple[np.ndarray, np.ndarray] | None:
+    """The shipped (mean, components) for this model, or None (another model: fitted when built)."""
+    path = projection_path(model_key, dim)
+    if not path.exists():
+        return None
+    with np.load(path) as z:
+        return z["mean"], z["top"]
 
 
 @nb.njit(nogil=True, cache=True)
@@ -108,6 +146,10 @@ class StaticEmbedder:
         self._model_dir = Path(model_dir) if model_dir is not None else None
         self._table: np.ndarray | None = None
         self._stored: np.ndarray | None = None  # the cached file, memory-mapped (float16)
+        self._lazy: np.ndarray | None = None  # rows made on demand before the table is built (float16)
+        self._made: np.ndarray | None = None  # which of them are made
+        self._enc = None
+        self._projection: tuple[np.ndarray, np.ndarray] | None = None
         self._vocab: dict[str, int] | None = None
         self._word_id: dict[str, int] = {}
         self._words: np.ndarray | None = None
@@ -137,21 +179,31 @@ class StaticEmbedder:
         assert self._table is not None
         return self._table
 
-    def prepare(self) -> None:
-        """Build (and cache) the table if it is not built yet, without reading it whole: a run
-        reads only the rows of the word pieces it meets (:meth:`_piece_rows`)."""
-        if self._table is None and self._stored is None:
+    def prepare(self, whole: bool = False) -> None:
+        """Make the table readable without reading it whole: a run reads only the rows of the word
+        pieces it meets (:meth:`_piece_rows`). When it is not built yet and the package ships the
+        projection for this model, those rows are made on demand (a first run waits seconds, not
+        the minute the whole table takes), unless ``whole``: then it is built and cached."""
+        if self._table is None and self._stored is None and self._lazy is None:
             path = self._path()
             if path.exists():
                 self._stored = np.load(path, mmap_mode="r")
+            elif not whole and shipped_projection(_model_key(self.model_dir)) is not None:
+                self._lazy = np.zeros((len(self.vocab), DIM), dtype=np.float16)
+                self._made = np.zeros(len(self.vocab), dtype=bool)
             else:
                 self._build(path)
+        elif whole and self._table is None and self._stored is None:
+            self._lazy = None
+            self._build(self._path())
 
-    def _build(self, path: Path) -> None:
+    def _encoder(self):
         from .onnx_model import OnnxEncoder
 
-        enc = OnnxEncoder(self.model_dir)
-        table = distil(enc, len(self.vocab)).astype(np.float16)
+        return OnnxEncoder(self.model_dir)
+
+    def _build(self, path: Path) -> None:
+        table = distil(self._encoder(), len(self.vocab), projection=shipped_projection(_model_key(self.model_dir)))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.part")
@@ -165,12 +217,23 @@ class StaticEmbedder:
     def _piece_rows(self, ids: np.ndarray) -> np.ndarray:
         """Rows ``ids`` of :meth:`table` (float32), read from the memory-mapped file when the
         table is not loaded: converting all 30,522 rows costs a run tens of milliseconds (issue
-        14: start-up); the rows are the same values (float16 to float32 is exact)."""
+        14: start-up); the rows are the same values (float16 to float32 is exact). Before the
+        table is built, made on demand (:meth:`prepare`), the same values again."""
         self.prepare()
         if self._table is not None:
             return self._table[ids]
-        assert self._stored is not None
-        return np.asarray(self._stored[ids], dtype=np.float32)
+        if self._stored is not None:
+            return np.asarray(self._stored[ids], dtype=np.float32)
+        assert self._lazy is not None and self._made is not None
+        missing = np.unique(ids[~self._made[ids]])
+        if missing.shape[0]:
+            if self._enc is None:
+                self._enc = self._encoder()
+                self._projection = shipped_projection(_model_key(self.model_dir))
+            assert self._projection is not None
+            self._lazy[missing] = project(piece_hidden(self._enc, missing), missing, *self._projection)
+            self._made[missing] = True
+        return self._lazy[ids].astype(np.float32)
 
     def pieces(self, word: str) -> list[int]:
         """WordPiece ids of one lower-cased basic-tokeniser word (greedy longest match first, as
@@ -256,3 +319,22 @@ class StaticEmbedder:
         np.cumsum(lengths[:-1], out=starts[1:])
         _pool_rows(self._words, flat, starts, lengths, out, True)  # one compiled signature: both calls pass it
         return out
+
+
+def write_projection() -> Path:
+    """Fit the projection on the installed MiniLM and write it where :func:`shipped_projection`
+    reads it (a maintainer's step when the model or the recipe changes)."""
+    e = StaticEmbedder()
+    rows = piece_hidden(e._encoder(), np.arange(len(e.vocab), dtype=np.int64))
+    mean, top = fit_projection(rows)
+    path = projection_path(_model_key(e.model_dir))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, mean=mean.astype(np.float32), top=top.astype(np.float32))
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if "--write-projection" in sys.argv[1:]:
+        print(write_projection())

@@ -18,10 +18,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .jit import kernel_cache_dir, marker, ready
+from .kernel_cache import kernel_cache_dir, kernels_imported, marker, ready
 from .version import __version__
 
 NOTICE = "retold: preparing compiled kernels for this machine (first run only; a few minutes)..."
+#: What a first run on a small input says instead of :data:`NOTICE`: it does not wait.
+NOTICE_BACKGROUND = ("retold: preparing compiled kernels for this machine in the background (first runs only; "
+                     "a few minutes); this run goes on without them")
+#: Inputs up to this many bytes run with the kernels uncompiled while they compile in the
+#: background: interpreted, a kernel is 50-100x slower, which on such inputs is still seconds,
+#: far less than the minutes compiling every kernel takes (measured: ``benchmarks/startup.py
+#: --first-run``).
+SMALL_INPUT_BYTES = 1 << 20
+#: The warm-up holds this file locked while it runs (one at a time, and others can wait for it).
+LOCK_NAME = "retold-warming.lock"
 
 
 def _writable(folder: Path) -> bool:
@@ -152,30 +162,173 @@ def _prepare_model() -> None:
 
     static = shared_static()
     if static is not None:
+        static.prepare(whole=True)  # type: ignore[attr-defined]
         static.encode(list(RETOLD_PAIR))
     find(texts=list(RETOLD_PAIR), embedder="minilm")
 
 
+def _lock(block: bool) -> int | None:
+    """Hold the warm-up lock (a file descriptor; closing it releases the lock), or None when
+    another process holds it and ``block`` is false. Where ``fcntl`` is missing, always held."""
+    folder = kernel_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def warming() -> bool:
+    """Whether a warm-up is running now (in this process or another)."""
+    if not _writable(kernel_cache_dir()):
+        return False
+    fd = _lock(block=False)
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
 def ensure_ready(notice: Callable[[str], None] | None = None) -> bool:
-    """Run :func:`warm_up` unless it has run for these kernels; True when it ran now.
+    """Run :func:`warm_up` unless it has run for these kernels; True when it ran now (or another
+    process's warm-up was waited for).
 
     Nothing is done when the cache folder is not writable (the kernels then compile on use).
     """
     if ready() or not _writable(kernel_cache_dir()):
         return False
+    fd = _lock(block=False)
+    if fd is None:  # another process is compiling them: wait for it rather than compile twice
+        if notice is not None:
+            notice(NOTICE)
+        fd = _lock(block=True)
+        if ready():
+            os.close(fd)
+            return True
+        notice = None  # said already
     try:
+        if ready():
+            return False
         warm_up(notice)
     except Exception as e:  # noqa: BLE001 - never stop the command the user asked for
         if notice is not None:
             notice(f"retold: preparing the kernels failed ({type(e).__name__}: {e}); they compile as they are used")
         _mark(f"retold {__version__}, warm-up failed: {type(e).__name__}: {e}")  # do not try again every run
+    finally:
+        os.close(fd)
     return True
+
+
+def run_uncompiled() -> None:
+    """From now on, kernels decorated in this process run as plain Python (numba's
+    ``DISABLE_JIT``); child processes inherit it. Call before any kernel module is imported."""
+    import warnings
+
+    os.environ["NUMBA_DISABLE_JIT"] = "1"
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.config.DISABLE_JIT = True
+    # the hashes multiply 64-bit integers modulo 2**64, as compiled; NumPy's scalars do the same
+    # but warn about it (a filter, not np.seterr: that one is per thread, and workers sign)
+    warnings.filterwarnings("ignore", message="overflow encountered in scalar", category=RuntimeWarning)
+
+
+def start_background() -> bool:
+    """Start the warm-up in a detached, low-priority process unless one runs; True if started.
+    Its output goes to ``retold-warm-up.log`` in :func:`kernel_cache_dir`."""
+    import subprocess
+
+    if warming():
+        return False
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
+    folder = kernel_cache_dir()
+    with open(folder / "retold-warm-up.log", "ab") as log:
+        subprocess.Popen([sys.executable, "-m", "retold.warmup", "--background"], stdin=subprocess.DEVNULL,
+                         stdout=log, stderr=log, env=env, start_new_session=True, close_fds=True)
+    return True
+
+
+def prepare(notice: Callable[[str], None] | None = None, input_bytes: int | None = None) -> str:
+    """What a command does before it computes, the first time: ``"ready"`` when the kernels are
+    compiled (or cannot be cached); ``"uncompiled"`` when the input is small (``input_bytes`` at
+    most :data:`SMALL_INPUT_BYTES`): the warm-up starts in the background and this process runs
+    its kernels uncompiled, with the same results; ``"compiled"`` otherwise, after compiling
+    every kernel here (or waiting for a warm-up already running), saying so once.
+
+    >>> prepare(input_bytes=None) in ("ready", "compiled")
+    True
+    """
+    if ready() or not _writable(kernel_cache_dir()):
+        return "ready"
+    if input_bytes is not None and input_bytes <= SMALL_INPUT_BYTES and not kernels_imported():
+        start_background()
+        run_uncompiled()
+        if notice is not None:
+            notice(NOTICE_BACKGROUND)
+        return "uncompiled"
+    ensure_ready(notice)
+    return "compiled"
+
+
+def input_size(paths: list[str], limit: int = SMALL_INPUT_BYTES) -> int | None:
+    """Bytes in the given local files and folders, counted up to just past ``limit``; None when
+    one is not a local file or folder (stdin ``-``, a URI) or cannot be read.
+
+    >>> input_size(["-"]) is None
+    True
+    """
+    total = 0
+    for p in paths:
+        if p == "-" or "://" in p or not os.path.exists(p):
+            return None
+        if os.path.isfile(p):
+            total += os.path.getsize(p)
+        else:
+            for root, _dirs, files in os.walk(p):
+                for f in files:
+                    try:
+                        total += os.path.getsize(os.path.join(root, f))
+                    except OSError:
+                        continue
+                    if total > limit:
+                        return total
+        if total > limit:
+            return total
+    return total
 
 
 def main() -> None:
     """``python -m retold.warmup``: compile the kernels now (``--force``: even when already done;
-    nothing is printed when there is nothing to do)."""
-    if "--force" not in sys.argv[1:] and ready():
+    nothing is printed when there is nothing to do; ``--background``: as started by
+    :func:`start_background`, at low priority, quietly, unless another warm-up runs)."""
+    args = sys.argv[1:]
+    if "--background" in args:
+        try:
+            os.nice(10)
+        except OSError:  # pragma: no cover
+            pass
+        if ready() or not _writable(kernel_cache_dir()):
+            return
+        fd = _lock(block=False)
+        if fd is None:
+            return
+        try:
+            if not ready():
+                seconds = warm_up()
+                print(f"retold: kernels ready in {kernel_cache_dir()} ({seconds:.0f} s)", file=sys.stderr)
+        except Exception as e:  # noqa: BLE001 - a later command compiles in the foreground then
+            print(f"retold: the background warm-up failed ({type(e).__name__}: {e})", file=sys.stderr)
+        finally:
+            os.close(fd)
+        return
+    if "--force" not in args and ready():
         return
     seconds = warm_up(lambda m: print(m, file=sys.stderr, flush=True))
     print(f"retold: kernels ready in {kernel_cache_dir()} ({seconds:.0f} s)", file=sys.stderr)

@@ -241,7 +241,7 @@ def align_cmd(a: Annotated[str, typer.Argument(help="First document: a file, or 
     opts = options_option(paraphrase_threshold, shingle_size, near_coverage, partial_min_words, option)
     con = console()
     ida, ta, da, idb, tb, db = _load_pair(a, b, corpus, fields, con)
-    prepare_kernels(con)
+    prepare_kernels(con, input_bytes=len(ta.encode()) + len(tb.encode()))
     from ..comparison import comparison, explain
 
     cmp = comparison(ta, tb, opts, kinds=ks, boilerplate=None if boilerplate else False, embedder=emb, id_a=ida,

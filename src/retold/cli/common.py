@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -151,11 +151,19 @@ def options_option(paraphrase_threshold: float | None = None, shingle_size: int 
     return Options(**values)
 
 
-def prepare_kernels(console: Console) -> None:
-    """Before the first command that computes: compile every kernel once, saying so."""
-    from ..warmup import ensure_ready
+def prepare_kernels(console: Console, corpus: Sequence[str] | None = None, engine: str = "local",
+                    input_bytes: int | None = None) -> str:
+    """Before the first command that computes, say once what happens to the kernels: on a small
+    local input (``corpus`` paths, or ``input_bytes`` of text) they compile in the background
+    while this run goes on without them; otherwise they compile now. See
+    :func:`retold.warmup.prepare`."""
+    from ..warmup import input_size, prepare
 
-    ensure_ready(lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True))
+    if engine == "local" and corpus is not None:
+        input_bytes = input_size(list(corpus))
+    elif engine != "local":
+        input_bytes = None
+    return prepare(lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True), input_bytes)
 
 
 def write_output(output: str, records: Iterable[Any]) -> int:

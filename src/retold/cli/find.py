@@ -130,7 +130,7 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
 
         check_html(report)
     con = console()
-    prepare_kernels(con)
+    prepare_kernels(con, corpus, engine)
     run_on = engine_options(engine, master, spark_conf, partitions)
     from ..engine import find
 
@@ -169,7 +169,7 @@ def clusters_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "fi
     opts = options_option(shingle_size=shingle_size, near_coverage=near_coverage, option=option)
     spark_only_basics(engine, corpus, output, id_prefix, {"--min-size": min_size != 1})
     con = console()
-    prepare_kernels(con)
+    prepare_kernels(con, corpus, engine)
     run_on = engine_options(engine, master, spark_conf, partitions)
     from ..engine import clusters
 
@@ -210,7 +210,7 @@ def dedup_cmd(corpus: CorpusArg, output: OutputOpt = "-", keep: KeepOpt = "first
     opts = options_option(shingle_size=shingle_size, near_coverage=near_coverage, option=option)
     spark_only_basics(engine, corpus, output, id_prefix, {"--removed": removed is not None})
     con = console()
-    prepare_kernels(con)
+    prepare_kernels(con, corpus, engine)
     run_on = engine_options(engine, master, spark_conf, partitions)
     from ..engine import dedup
 
@@ -237,7 +237,7 @@ def boilerplate_cmd(corpus: CorpusArg, output: OutputOpt = "-", id_field: IdOpt 
     check_output(output)
     fields = fields_option(id_field, text_field, "date", id_prefix, encoding)
     con = console()
-    prepare_kernels(con)
+    prepare_kernels(con, corpus)
     from ..engine.local import furniture, peak_memory_mb
 
     t0 = time.perf_counter()

@@ -1360,7 +1360,10 @@ class _Run:
             src = src.join(blobs.withColumnRenamed("site", "s"), src["site"].eqNullSafe(F.col("s")), "left").drop("s")
         else:
             src = src.select("index", "text")
-        signed = self.keep(_persist(src.mapInArrow(_sign(opt, plan), SIGN_DDL)))
+        # on disk, not in the heap: a signed document carries kilobytes of shingles, token offsets and
+        # keys, and caching them in memory (column batches built on the heap) ran a 2 GB driver out
+        # of heap at 1M documents in local mode; every later stage reads a few columns of it once
+        signed = self.keep(_persist(src.mapInArrow(_sign(opt, plan), SIGN_DDL), disk=True))
         signed.count()
         return signed
 
