@@ -88,10 +88,12 @@ def first_run(env: dict[str, str]) -> None:
             e = {**env, "RETOLD_CACHE_DIR": d}
             e.pop("NUMBA_CACHE_DIR", None)
             t_start = time.perf_counter()
-            for i, cmd in enumerate(steps):
+            finds = 0
+            for cmd in steps:
                 w, c, err = timed(cmd, e)
                 said = err.count("preparing compiled kernels")
-                name = " ".join(cmd[:2]) + (f" (run {i + 1})" if cmd == find else "")
+                finds += cmd == find
+                name = " ".join(cmd[:2]) + (f" (find {finds})" if cmd == find else "")
                 print(f"{label:34s}  {name}: {w:6.1f} s wall, {c:6.1f} s CPU; notice printed {said}x", flush=True)
             ready = Path(d) / "numba"
             waited = 0.0

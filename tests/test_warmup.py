@@ -70,6 +70,28 @@ def test_a_first_run_on_a_small_input_does_not_wait_for_the_kernels(tmp_path) ->
     assert kinds == ["exact", "near_duplicate", "paraphrase"]
 
 
+def test_a_run_while_the_warm_up_goes_on_says_nothing_and_does_not_wait(tmp_path, monkeypatch) -> None:
+    import retold.warmup as w
+
+    cache = _cold_copy(tmp_path)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache))
+    held = w._lock(block=False)  # a warm-up is running (started by an earlier command)
+    assert held is not None
+    try:
+        env = {**os.environ}
+        env.pop("NUMBA_DISABLE_JIT", None)
+        r = subprocess.run([sys.executable, "-m", "retold", "find", str(EXAMPLES), "-q", "-o",
+                            str(tmp_path / "out.jsonl")], capture_output=True, text=True, cwd=ROOT, env=env,
+                           timeout=300)
+    finally:
+        os.close(held)
+    assert r.returncode == 0, r.stderr
+    assert "preparing" not in r.stderr, "the run that started the warm-up said it"
+    assert not (cache / "retold-warm-up.log").exists(), "no second warm-up started"
+    assert sorted(json.loads(x)["kind"] for x in (tmp_path / "out.jsonl").read_text().splitlines()) == [
+        "exact", "near_duplicate", "paraphrase"]
+
+
 def test_a_first_run_on_a_large_input_compiles_first_saying_so(tmp_path, monkeypatch) -> None:
     import retold.warmup as w
 

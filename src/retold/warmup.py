@@ -258,8 +258,9 @@ def start_background() -> bool:
 def prepare(notice: Callable[[str], None] | None = None, input_bytes: int | None = None) -> str:
     """What a command does before it computes, the first time: ``"ready"`` when the kernels are
     compiled (or cannot be cached); ``"uncompiled"`` when the input is small (``input_bytes`` at
-    most :data:`SMALL_INPUT_BYTES`): the warm-up starts in the background and this process runs
-    its kernels uncompiled, with the same results; ``"compiled"`` otherwise, after compiling
+    most :data:`SMALL_INPUT_BYTES`): the warm-up starts in the background (saying so; a later
+    run while it goes on says nothing) and this process runs its kernels uncompiled, with the
+    same results; ``"compiled"`` otherwise, after compiling
     every kernel here (or waiting for a warm-up already running), saying so once.
 
     >>> prepare(input_bytes=None) in ("ready", "compiled")
@@ -268,9 +269,9 @@ def prepare(notice: Callable[[str], None] | None = None, input_bytes: int | None
     if ready() or not _writable(kernel_cache_dir()):
         return "ready"
     if input_bytes is not None and input_bytes <= SMALL_INPUT_BYTES and not kernels_imported():
-        start_background()
+        started = start_background()
         run_uncompiled()
-        if notice is not None:
+        if notice is not None and started:  # said once: by the run that starts it
             notice(NOTICE_BACKGROUND)
         return "uncompiled"
     ensure_ready(notice)
