@@ -168,3 +168,20 @@ def test_a_failing_warm_up_never_stops_the_command(tmp_path, monkeypatch) -> Non
     assert w.ready(), "marked, so that the next run does not try again"
     told.clear()
     assert w.ensure_ready(told.append) is False and told == []
+
+
+def test_uncompiled_kernels_give_the_same_records(tmp_path) -> None:
+    # what a first run on a small input runs (numba's DISABLE_JIT): the same bytes as compiled, the
+    # seed pair's passages and scores included (float accumulators are float64 in both modes)
+    seeds = [str(EXAMPLES / "000_f6d4d808b074041e.txt"), str(EXAMPLES / "001_9f416579a8fdbabf.txt")]
+    out = {}
+    for mode in ("0", "1"):
+        env = {**os.environ, "NUMBA_DISABLE_JIT": mode}
+        for name, args in (("find", ["find", str(EXAMPLES), "-q", "-o", str(tmp_path / f"find{mode}.jsonl")]),
+                           ("align", ["align", *seeds, "--json"])):
+            r = subprocess.run([sys.executable, "-m", "retold", *args], capture_output=True, text=True, cwd=ROOT,
+                               env=env, timeout=600)
+            assert r.returncode == 0, r.stderr
+            out[name, mode] = r.stdout if name == "align" else (tmp_path / f"find{mode}.jsonl").read_text()
+    assert out["find", "0"] == out["find", "1"]
+    assert out["align", "0"] == out["align", "1"] and json.loads(out["align", "0"])["kind"] == "paraphrase"

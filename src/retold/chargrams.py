@@ -155,13 +155,13 @@ def _pair_matrix(ai, ao, bi, bo, dim):
         w[bi[t]] = np.log(total / sf[bi[t]])
     nb_ = np.zeros(m, dtype=np.float32)
     for c in range(m):
-        acc = 0.0
+        acc = np.float64(0.0)  # as compiled: float64, also where the kernel runs uncompiled
         for t in range(bo[c], bo[c + 1]):
             acc += w[bi[t]] * w[bi[t]]
         nb_[c] = np.sqrt(acc)
     scratch = np.zeros(dim, dtype=np.float32)
     for r in range(n):
-        acc = 0.0
+        acc = np.float64(0.0)
         for t in range(ao[r], ao[r + 1]):
             acc += w[ai[t]] * w[ai[t]]
         na = np.sqrt(acc)
@@ -172,7 +172,7 @@ def _pair_matrix(ai, ao, bi, bo, dim):
         for c in range(m):
             if nb_[c] == 0.0:
                 continue
-            dot = 0.0
+            dot = np.float64(0.0)
             for t in range(bo[c], bo[c + 1]):
                 dot += scratch[bi[t]] * w[bi[t]]
             out[r, c] = dot / (na * nb_[c])

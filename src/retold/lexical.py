@@ -355,7 +355,7 @@ def _features_kernel(cps, bounds, table, lower, stop, lex_dim, num_dim, name_w, 
         so = np.argsort(slots[:ns])
         base = start
         m = 0
-        norm = 0.0
+        norm = np.float64(0.0)  # as compiled: float64, also where the kernel runs uncompiled
         for t in range(ns):
             sl = slots[so[t]]
             if m > 0 and tmp_idx[base + m - 1] == sl:

@@ -123,7 +123,7 @@ def _pool_rows(table, flat, starts, lengths, out, normalise=True):
             for c in range(dim):
                 acc[c] += table[row, c]
         if normalise:
-            norm = 0.0
+            norm = np.float64(0.0)  # as compiled: float64, also where the kernel runs uncompiled
             for c in range(dim):
                 norm += acc[c] * acc[c]
             if norm > 0:
