@@ -152,7 +152,7 @@ class StaticEmbedder:
         self._lazy: np.ndarray | None = None  # rows made on demand before the table is built (float16)
         self._made: np.ndarray | None = None  # which of them are made
         self._enc = None
-        self._projection: tuple[np.ndarray, np.ndarray] | None = None
+        self._projection: tuple[np.ndarray, np.ndarray] | None = None  # the shipped one, when rows are lazy
         self._vocab: dict[str, int] | None = None
         self._word_id: dict[str, int] = {}
         self._words: np.ndarray | None = None
@@ -191,7 +191,8 @@ class StaticEmbedder:
             path = self._path()
             if path.exists():
                 self._stored = np.load(path, mmap_mode="r")
-            elif not whole and shipped_projection(_model_key(self.model_dir)) is not None:
+            elif not whole and (projection := shipped_projection(_model_key(self.model_dir))) is not None:
+                self._projection = projection
                 self._lazy = np.zeros((len(self.vocab), DIM), dtype=np.float16)
                 self._made = np.zeros(len(self.vocab), dtype=bool)
             else:
@@ -227,13 +228,11 @@ class StaticEmbedder:
             return self._table[ids]
         if self._stored is not None:
             return np.asarray(self._stored[ids], dtype=np.float32)
-        assert self._lazy is not None and self._made is not None
+        assert self._lazy is not None and self._made is not None and self._projection is not None
         missing = np.unique(ids[~self._made[ids]])
         if missing.shape[0]:
             if self._enc is None:
                 self._enc = self._encoder()
-                self._projection = shipped_projection(_model_key(self.model_dir))
-            assert self._projection is not None
             self._lazy[missing] = project(piece_hidden(self._enc, missing), missing, *self._projection)
             self._made[missing] = True
         return self._lazy[ids].astype(np.float32)

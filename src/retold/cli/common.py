@@ -159,10 +159,10 @@ def prepare_kernels(console: Console, corpus: Sequence[str] | None = None, engin
     :func:`retold.warmup.prepare`."""
     from ..warmup import input_size, prepare
 
-    if engine == "local" and corpus is not None:
+    if engine != "local":
+        input_bytes = None  # Spark workers compile their own kernels
+    elif corpus is not None:
         input_bytes = input_size(list(corpus))
-    elif engine != "local":
-        input_bytes = None
     return prepare(lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True), input_bytes)
 
 
