@@ -59,3 +59,36 @@ def test_stop_table_holds_exactly_its_members(values):
         while int(tab[i]) != x:
             assert int(tab[i]) != sentinel
             i = (i + 1) & (size - 1)
+
+
+_CASED = ["Ärger", "KÖLN", "ΑΘΗΝΑ", "ΟΔΟΣ", "Σ", "ЖУК", "Москва", "\u212a", "\u2126", "\u212b", "Ａｂ", "Ⅻ",
+          "\u24b6", "\u023a", "\u1e9e", "İstanbul", "Ⴀ", "Ꭰ", "Ա", "É", "ǅ", "ΐ", "𐐀", "😀", "東京", "ภาษา",
+          "abc", "ABC", "1,5", " ", "\n", "—", "\u00a0", "\ufffd", "x\u0301"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_CASED), max_size=10).map("".join), min_size=1, max_size=6))
+def test_the_kernels_case_folding_gives_the_fingerprints_of_str_lower(texts):
+    """Non-ASCII text is lowercased by the kernel as it reads it (a table of every BMP code
+    point's lowercase) instead of by ``str.lower()``: the same tokens, offsets, shingles,
+    signatures and content words, including characters whose lowercase is another length in
+    UTF-8 (Kelvin sign -> k, U+023A -> U+2C65) or another class (the Ohm sign is a symbol, its
+    lowercase a letter), and the text the table must not fold (final sigma, dotted I, emoji)."""
+    folded = fingerprint_batch(texts, offsets=True, terms=True)
+    reference = fingerprint_batch(texts, offsets=True, terms=True, fold=False)
+    for name in ("n_tokens", "content", "signature", "shingles", "sh_offsets", "token_offsets", "terms",
+                 "term_offsets", "singles"):
+        assert np.array_equal(getattr(folded, name), getattr(reference, name)), name
+
+
+def test_the_case_table_folds_what_str_lower_folds():
+    from retold.text import kernel_can_lower, lower_table
+
+    t = lower_table()
+    assert chr(t[0x2126]) == "\u03c9" and chr(t[0x023A]) == "\u2c65" and chr(t[ord("Ж")]) == "ж"
+    # ASCII is folded by the kernel itself (A-Z), not by the table
+    assert all(chr(t[c]) == chr(c).lower() for c in range(0x80, 0x10000) if len(chr(c).lower()) == 1)
+    # U+0130 is the one character whose lowercase is two: text holding it is lowered by str.lower()
+    assert [c for c in range(0x110000) if len(chr(c).lower()) != 1] == [0x130]
+    assert not kernel_can_lower("İzmir".encode()) and not kernel_can_lower("ΟΔΟΣ".encode())
+    assert not kernel_can_lower("ok 😀".encode()) and kernel_can_lower("Ärger in Köln".encode())

@@ -140,3 +140,17 @@ def test_word_counts_count_chinese_and_japanese_characters_as_words_on_real_text
         assert w[k] == pytest.approx(n[k] - han[k] + han[k] / CJK_CHARS_PER_WORD)
     assert w[2] == n[2] and w[3] == n[3]  # Russian and Korean: words are tokens
     assert w[4] == pytest.approx(w[0] + 3)  # three Latin words and a number added
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from([*_PIECES, "東京で会議が開かれた", "カタカナ", "\U00020000", "𠀋x", "\u3000"]),
+                min_size=0, max_size=12))
+def test_the_kernels_single_character_count_gives_word_counts(parts):
+    """Signing takes word counts from the kernel's count of one-character tokens: exactly what
+    the regular expression over the text gives (the partial rule's unit)."""
+    from retold.text import word_counts, words_of_tokens
+
+    texts = ["".join(parts), "Kim said no", ""]
+    fp = fingerprint_batch(texts)
+    assert fp.singles is not None
+    assert words_of_tokens(fp.n_tokens, fp.singles).tolist() == word_counts(texts, fp.n_tokens).tolist()

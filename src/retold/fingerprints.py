@@ -21,10 +21,13 @@ from .jit import nb
 from .text import (
     FNV_OFFSET,
     FNV_PRIME,
+    NO_LOWER,
     breaks_batch,
     count_tokens,
     fmix64,
     hash_tokens,
+    kernel_can_lower,
+    lower_table,
     may_need_breaks,
     tokenize_batch,
     tokens,
@@ -232,7 +235,7 @@ def _compact_terms(buf, tok_offs, nterms):
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def _fingerprint_kernel(buf, bounds, brk, brk_offs, k, stop_tab, sentinel, n_bins, want_offsets, want_terms):
+def _fingerprint_kernel(buf, bounds, brk, brk_offs, k, stop_tab, sentinel, n_bins, want_offsets, want_terms, low):
     """Tokenise, shingle, sign and hash every document of a batch in one pass per document.
 
     Why fused: the separate kernels each re-read the batch's token hashes from memory (and
@@ -249,8 +252,9 @@ def _fingerprint_kernel(buf, bounds, brk, brk_offs, k, stop_tab, sentinel, n_bin
     """
     nd = bounds.shape[0] - 1
     ntok = np.empty(nd, dtype=np.int64)
+    singles = np.empty(nd, dtype=np.int64)
     for d in nb.prange(nd):
-        ntok[d] = count_tokens(buf, bounds[d], bounds[d + 1], brk, brk_offs[d], brk_offs[d + 1])
+        ntok[d], singles[d] = count_tokens(buf, bounds[d], bounds[d + 1], brk, brk_offs[d], brk_offs[d + 1], low)
     sh_counts = np.zeros(nd + 1, dtype=np.int64)
     for d in range(nd):
         sh_counts[d + 1] = _n_shingles(ntok[d], k)
@@ -267,7 +271,7 @@ def _fingerprint_kernel(buf, bounds, brk, brk_offs, k, stop_tab, sentinel, n_bin
     nterms = np.zeros(nd, dtype=np.int64)
     for d in nb.prange(nd):
         toks = np.empty(ntok[d], dtype=np.uint64)
-        hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d], brk, brk_offs[d], brk_offs[d + 1])
+        hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d], brk, brk_offs[d], brk_offs[d + 1], low)
         _shingle_doc(toks, k, shingles, sh_offs[d])
         content[d] = _content_doc(toks)
         filled = np.zeros(n_bins, dtype=np.bool_)
@@ -275,7 +279,7 @@ def _fingerprint_kernel(buf, bounds, brk, brk_offs, k, stop_tab, sentinel, n_bin
         if want_terms:
             nterms[d] = _terms_doc(toks, stop_tab, sentinel, term_buf, tok_offs[d])
     terms, term_offs = _compact_terms(term_buf, tok_offs, nterms)
-    return ntok, content, sig, shingles, sh_offs, packed, terms, term_offs
+    return ntok, content, sig, shingles, sh_offs, packed, terms, term_offs, singles
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
@@ -340,6 +344,7 @@ class Fingerprints:
         token_offsets: uint64 ``start << 32 | end`` character offsets of every token in the
             original text (``None`` unless asked for); document d's tokens start at
             ``n_tokens[:d].sum()``.
+        singles: int64 tokens per document that are one Chinese or Japanese character.
     """
 
     n_tokens: np.ndarray
@@ -350,18 +355,38 @@ class Fingerprints:
     token_offsets: np.ndarray | None = None
     terms: np.ndarray | None = None
     term_offsets: np.ndarray | None = None
+    singles: np.ndarray | None = None
 
 
-def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lowercase and UTF-8 encode texts into one buffer plus boundaries, with the word breaks of
-    scripts written without spaces (:func:`retold.text.breaks_batch`): the kernels' input.
+def encode_batch(texts: list[str], fold: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """UTF-8 encode texts into one buffer plus boundaries, with the word breaks of scripts
+    written without spaces (:func:`retold.text.breaks_batch`) and the case table: the kernels'
+    input (``tokenize_batch(*encode_batch(texts))``).
 
-    ASCII texts are not lowercased here: the tokeniser folds A-Z itself and hashes no other
-    ASCII character, so only texts with non-ASCII characters (whose case mapping needs
-    Python's Unicode tables) pay for ``str.lower``.
+    Texts are not lowercased here where the kernel can fold them as it reads them
+    (:func:`retold.text.kernel_can_lower`: ASCII and nearly all other text); the rest
+    (a capital sigma, a dotted capital I, characters beyond the BMP, scripts without spaces)
+    pay for ``str.lower``. ``fold=False``: lowercase every non-ASCII text with ``str.lower``
+    (the reference the tests compare the kernel's folding with).
     """
-    lowered = [t if t.isascii() else t.lower() for t in texts]
-    parts = [t.encode("utf-8", errors="surrogatepass") for t in lowered]
+    lowered = []
+    parts = []
+    folded = False
+    for t in texts:
+        if t.isascii():
+            lowered.append(t)
+            parts.append(t.encode("ascii"))
+            continue
+        raw = t.encode("utf-8", errors="surrogatepass")
+        if fold and kernel_can_lower(raw):
+            lowered.append(t)
+            parts.append(raw)
+            folded = True
+        else:
+            low = t.lower()
+            lowered.append(low)
+            parts.append(low.encode("utf-8", errors="surrogatepass"))
     lens = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
     bounds = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum(lens, out=bounds[1:])
@@ -371,7 +396,7 @@ def encode_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         brk, brk_offs = breaks_batch(lowered, parts)
     else:
         brk, brk_offs = np.zeros(0, dtype=np.int64), np.zeros(len(parts) + 1, dtype=np.int64)
-    return buf, bounds, brk, brk_offs
+    return buf, bounds, brk, brk_offs, lower_table() if folded else NO_LOWER
 
 
 def token_hashes(words: list[str]) -> np.ndarray:
@@ -415,11 +440,12 @@ STOP_TABLE, STOP_SENTINEL = stop_table(STOP_HASHES)
 
 def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
                       n_bins: int = DEFAULT_BANDS * DEFAULT_ROWS, stop: np.ndarray | None = None,
-                      offsets: bool = False, terms: bool = False) -> Fingerprints:
+                      offsets: bool = False, terms: bool = False, fold: bool = True) -> Fingerprints:
     """Tokenise, shingle and sign a batch of documents.
 
     ``offsets``: also each token's character offsets; ``terms``: also each document's distinct
     content words (uint32 hashes, sorted; CSR by ``term_offsets``), the paraphrase tier's filter.
+    ``fold``: see :func:`encode_batch` (the same fingerprints either way).
 
     >>> fp = fingerprint_batch(["Kim was quick to deny Putin", "KIM was quick, to deny Putin!"])
     >>> fp.n_tokens.tolist(), bool(fp.content[0] == fp.content[1])
@@ -427,23 +453,23 @@ def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
     >>> fp.signature.shape
     (2, 320)
     """
-    buf, bounds, brk, brk_offs = encode_batch(texts)
+    buf, bounds, brk, brk_offs, low = encode_batch(texts, fold)
     stop_tab, sentinel = (STOP_TABLE, STOP_SENTINEL) if stop is None else stop_table(stop)
-    n_tokens, content, sig, sh, sh_offsets, packed, tset, toffs = _fingerprint_kernel(
-        buf, bounds, brk, brk_offs, shingle_size, stop_tab, sentinel, n_bins, offsets, terms)
+    n_tokens, content, sig, sh, sh_offsets, packed, tset, toffs, singles = _fingerprint_kernel(
+        buf, bounds, brk, brk_offs, shingle_size, stop_tab, sentinel, n_bins, offsets, terms, low)
     if offsets:
         # the kernel counted characters of text.lower(); where lowercasing changed the length
         # (rare: e.g. a dotted capital I), map back to the original text per document
         base = 0
         for d, text in enumerate(texts):
             n = int(n_tokens[d])
-            if not text.isascii() and len(text.lower()) != len(text):
+            if "\u0130" in text:  # the one character whose lowercase is longer (two)
                 t = tokens(text)
                 packed[base : base + n] = (t.starts.astype(np.uint64) << np.uint64(32)) | t.ends.astype(np.uint64)
             base += n
     return Fingerprints(n_tokens=n_tokens, content=content, signature=sig, shingles=sh, sh_offsets=sh_offsets,
                         token_offsets=packed if offsets else None, terms=tset if terms else None,
-                        term_offsets=toffs if terms else None)
+                        term_offsets=toffs if terms else None, singles=singles)
 
 
 def shingles_of(text: str, shingle_size: int = DEFAULT_SHINGLE) -> np.ndarray:

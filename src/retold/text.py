@@ -81,6 +81,44 @@ def _range_arrays(ranges: tuple[tuple[int, int], ...]) -> tuple[np.ndarray, np.n
 SEP_LO, SEP_HI = _range_arrays(SEPARATOR_RANGES)
 SINGLE_LO, SINGLE_HI = _range_arrays(SINGLE_CHAR_RANGES)
 
+#: an empty :func:`lower_table`: the text was lowercased by ``str.lower()``
+NO_LOWER = np.zeros(0, dtype=np.uint16)
+
+
+@lru_cache(maxsize=1)
+def lower_table() -> np.ndarray:
+    """uint16 [65536]: ``ord(chr(c).lower())`` for every code point of the Basic Multilingual
+    Plane (every lowercase there is one BMP code point, but for U+0130, kept as it is: text
+    holding it is lowercased by ``str.lower()``, see :func:`kernel_can_lower`).
+
+    Why: ``str.lower()`` of a non-ASCII news article cost about a tenth of signing it; the
+    kernel folds each character with this table as it reads it, at no extra pass.
+
+    >>> t = lower_table()
+    >>> chr(t[ord("Ä")]), chr(t[0x212A]), chr(t[ord("ж")])
+    ('ä', 'k', 'ж')
+    """
+    table = np.arange(0x10000, dtype=np.uint16)
+    for c in range(0x80, 0x10000):
+        low = chr(c).lower()
+        if len(low) == 1 and ord(low) != c:
+            table[c] = ord(low)
+    return table
+
+
+def kernel_can_lower(utf8: bytes) -> bool:
+    """Whether the kernel's character-by-character folding (:func:`lower_table`) gives the
+    tokens of ``str.lower()`` for this UTF-8 text: not when it holds U+0130 (whose lowercase
+    is two characters), a capital sigma (lowercased by its context, final or not), a character
+    outside the BMP, or a script whose word breaks are found on the lowercased string.
+
+    >>> kernel_can_lower("Ärger in Köln".encode()), kernel_can_lower("ΟΔΟΣ".encode())
+    (True, False)
+    """
+    return not (b"\xc4\xb0" in utf8 or b"\xce\xa3" in utf8 or b"\xf0" in utf8 or b"\xf1" in utf8
+                or b"\xf2" in utf8 or b"\xf3" in utf8 or b"\xf4" in utf8 or may_need_breaks(utf8))
+
+
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
 
@@ -150,14 +188,76 @@ def _is_ascii_word(c) -> bool:
 
 
 @nb.njit(inline="always")
-def count_tokens(buf, start, end, brk, b0, b1) -> int:
-    """Number of tokens :func:`hash_tokens` finds in buf[start:end], without hashing them.
+def _char_lower_at(buf: np.ndarray, i: int, end: int, low: np.ndarray) -> tuple[int, int, int]:
+    """:func:`_char_at` of the character's lowercase (``low``: :func:`lower_table`, or empty for
+    text already lowercased): (lowercase code point, byte length in ``buf``, its class).
+
+    The class is that of the lowercase: the Kelvin sign and the Ohm sign are letterlike
+    symbols (separators), their lowercase forms are letters, as in ``str.lower()`` text."""
+    cp, n, cls = _char_at(buf, i, end)
+    if n > 1 and cp < low.shape[0]:
+        lc = int(low[cp])
+        if lc != cp:
+            cp = lc
+            if lc < 0x80:
+                cls = 1 if _is_ascii_word(lc) else 0
+            elif _in_ranges(lc, SEP_LO, SEP_HI):
+                cls = 0
+            elif _in_ranges(lc, SINGLE_LO, SINGLE_HI):
+                cls = 2
+            else:
+                cls = 1
+    return cp, n, cls
+
+
+@nb.njit(inline="always")
+def _utf8_byte(cp: int, m: int, k: int) -> int:
+    """Byte ``k`` of the ``m``-byte UTF-8 encoding of ``cp`` (m = 1, 2 or 3)."""
+    if m == 1:
+        return cp
+    if m == 2:
+        return (0xC0 | (cp >> 6)) if k == 0 else (0x80 | (cp & 0x3F))
+    if k == 0:
+        return 0xE0 | (cp >> 12)
+    if k == 1:
+        return 0x80 | ((cp >> 6) & 0x3F)
+    return 0x80 | (cp & 0x3F)
+
+
+@nb.njit(inline="always")
+def _hash_char(h: np.uint64, buf: np.ndarray, i: int, n: int, cp: int) -> np.uint64:
+    """FNV-1a step over the UTF-8 bytes of the character ``buf[i:i+n]`` as read, or of ``cp``
+    when that is the character's lowercase (:func:`_char_lower_at`), whose bytes are not in ``buf``."""
+    m = 1 if cp < 0x80 else (2 if cp < 0x800 else (3 if cp < 0x10000 else 4))
+    same = m == n
+    if same and n > 1 and n < 4:
+        for k in range(n):
+            if int(buf[i + k]) != _utf8_byte(cp, m, k):
+                same = False
+                break
+    if same or n == 1 or m == 4:
+        for j in range(n):
+            h ^= np.uint64(buf[i + j])
+            h *= FNV_PRIME
+        return h
+    for k in range(m):
+        h ^= np.uint64(_utf8_byte(cp, m, k))
+        h *= FNV_PRIME
+    return h
+
+
+@nb.njit(inline="always")
+def count_tokens(buf, start, end, brk, b0, b1, low) -> tuple[int, int]:
+    """Number of tokens :func:`hash_tokens` finds in buf[start:end], without hashing them, and
+    how many of them are characters that are tokens by themselves (Chinese and Japanese: what
+    :func:`word_counts` counts, here for free while the bytes are read anyway).
 
     ASCII bytes are classified inline (most text is ASCII); other characters go through
     :func:`_char_at`, so the token boundaries are exactly the tokeniser's. ``brk[b0:b1]``: the
-    document's word breaks (see :func:`hash_tokens`).
+    document's word breaks (see :func:`hash_tokens`); ``low``: see :func:`hash_tokens`.
     """
     count = 0
+    singles = 0
     i = start
     ci = 0
     k = b0
@@ -178,7 +278,7 @@ def count_tokens(buf, start, end, brk, b0, b1) -> int:
         if in_tok and k < b1 and brk[k] == ci:
             count += 1
             in_tok = False
-        cp, n, cls = _char_at(buf, i, end)
+        cp, n, cls = _char_lower_at(buf, i, end, low)
         if cls == 1:
             in_tok = True
         else:
@@ -187,15 +287,16 @@ def count_tokens(buf, start, end, brk, b0, b1) -> int:
                 in_tok = False
             if cls == 2:
                 count += 1
+                singles += 1
         i += n
         ci += 1
     if in_tok:
         count += 1
-    return count
+    return count, singles
 
 
 @nb.njit(inline="always")
-def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1) -> int:
+def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> int:
     """Token hashes of buf[start:end] into out[0:] (the one tokeniser: every path calls this).
 
     ``brk[b0:b1]``: sorted character offsets (relative to the document) where a word ends inside
@@ -206,6 +307,8 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1) -> int:
     (relative to the document, packed ``start << 32 | end``) into offs[o0:]: a character
     counter runs along the bytes, so no separate pass maps bytes to characters.
     The ASCII fast path skips :func:`_char_at` (decode + class lookup) for the common case.
+    ``low``: :func:`lower_table` when the text was not lowercased by ``str.lower()`` (the
+    kernel folds each character as it reads it), else empty: tokens are hashed lowercased.
     """
     want = offs.shape[0] > 0
     count = 0
@@ -244,15 +347,13 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1) -> int:
                 offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
             count += 1
             in_tok = False
-        cp, n, cls = _char_at(buf, i, end)
+        cp, n, cls = _char_lower_at(buf, i, end, low)
         if cls == 1:
             if not in_tok:
                 in_tok = True
                 h = FNV_OFFSET
                 tok_c = ci
-            for j in range(n):  # bytes of a multi-byte character are never ASCII A-Z
-                h ^= np.uint64(buf[i + j])
-                h *= FNV_PRIME
+            h = _hash_char(h, buf, i, n, cp)  # bytes of a multi-byte character are never ASCII A-Z
         else:
             if in_tok:
                 out[count] = fmix64(h)
@@ -261,11 +362,7 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1) -> int:
                 count += 1
                 in_tok = False
             if cls == 2:
-                hh = FNV_OFFSET
-                for j in range(n):
-                    hh ^= np.uint64(buf[i + j])
-                    hh *= FNV_PRIME
-                out[count] = fmix64(hh)
+                out[count] = fmix64(_hash_char(FNV_OFFSET, buf, i, n, cp))
                 if want:
                     offs[o0 + count] = (np.uint64(ci) << np.uint64(32)) | np.uint64(ci + 1)
                 count += 1
@@ -280,11 +377,12 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1) -> int:
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
-def tokenize_batch(buf: np.ndarray, bounds: np.ndarray, brk: np.ndarray, brk_offs: np.ndarray):
+def tokenize_batch(buf: np.ndarray, bounds: np.ndarray, brk: np.ndarray, brk_offs: np.ndarray, low: np.ndarray):
     """Token hashes and character offsets of every document in a batch.
 
     Args:
-        buf: uint8 UTF-8 bytes of the lowercased documents, concatenated.
+        buf: uint8 UTF-8 bytes of the documents, concatenated (lowercased, or folded here with
+            ``low``, :func:`lower_table`; empty when they are).
         bounds: int64 array of length ndocs + 1; document d is ``buf[bounds[d]:bounds[d+1]]``.
         brk, brk_offs: word breaks (int64 character offsets) of each document, CSR
             (:func:`breaks_batch`).
@@ -297,13 +395,13 @@ def tokenize_batch(buf: np.ndarray, bounds: np.ndarray, brk: np.ndarray, brk_off
     nd = bounds.shape[0] - 1
     counts = np.zeros(nd + 1, dtype=np.int64)
     for d in nb.prange(nd):
-        counts[d + 1] = count_tokens(buf, bounds[d], bounds[d + 1], brk, brk_offs[d], brk_offs[d + 1])
+        counts[d + 1] = count_tokens(buf, bounds[d], bounds[d + 1], brk, brk_offs[d], brk_offs[d + 1], low)[0]
     offs = np.cumsum(counts)
     hashes = np.empty(offs[nd], dtype=np.uint64)
     packed = np.empty(offs[nd], dtype=np.uint64)
     for d in nb.prange(nd):
         hash_tokens(buf, bounds[d], bounds[d + 1], hashes[offs[d] : offs[d + 1]], packed, offs[d], brk, brk_offs[d],
-                    brk_offs[d + 1])
+                    brk_offs[d + 1], low)
     return hashes, offs, packed
 
 
@@ -331,6 +429,19 @@ def word_counts(texts: list[str], n_tokens: np.ndarray) -> np.ndarray:
             c = len(_SINGLE_CHAR.findall(t))
             if c:
                 n[k] -= c * (1.0 - 1.0 / CJK_CHARS_PER_WORD)
+    return n
+
+
+def words_of_tokens(n_tokens: np.ndarray, singles: np.ndarray) -> np.ndarray:
+    """:func:`word_counts` from the token counts and the single-character tokens the kernel
+    counted (:func:`count_tokens`): the same values, without a regular expression over the text.
+
+    >>> words_of_tokens(np.array([3, 10]), np.array([0, 10])).round(2).tolist()
+    [3.0, 6.45]
+    """
+    n = np.asarray(n_tokens, dtype=np.float64).copy()
+    some = np.asarray(singles) > 0
+    n[some] -= np.asarray(singles)[some] * (1.0 - 1.0 / CJK_CHARS_PER_WORD)
     return n
 
 
@@ -479,7 +590,7 @@ def tokens(text: str) -> Tokens:
     buf = np.frombuffer(enc, dtype=np.uint8)
     bounds = np.array([0, len(enc)], dtype=np.int64)
     brk, brk_offs = breaks_batch([low])
-    hashes, _, packed = tokenize_batch(buf, bounds, brk, brk_offs)
+    hashes, _, packed = tokenize_batch(buf, bounds, brk, brk_offs, NO_LOWER)
     starts = (packed >> np.uint64(32)).astype(np.int64)
     ends = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
     if cmap is not None:

@@ -95,10 +95,10 @@ def word_counts(texts: Sequence[str]) -> np.ndarray:
     step = 4096
     for s in range(0, len(texts), step):
         part = list(texts[s : s + step])
-        buf, bounds, brk, brk_offs = encode_batch(part)  # the tokeniser's own input, word breaks included
+        buf, bounds, brk, brk_offs, low = encode_batch(part)  # the tokeniser's own input, word breaks included
         if buf.shape[0] == 0:
             continue
-        _, offs, _ = tokenize_batch(buf, bounds, brk, brk_offs)
+        _, offs, _ = tokenize_batch(buf, bounds, brk, brk_offs, low)
         out[s : s + len(part)] = np.diff(offs)
     return out
 

@@ -20,7 +20,7 @@ from ..candidates import sample_anchors
 from ..cue_gate import cue_lines
 from ..fingerprints import band_keys, bin_sketch, fingerprint_batch
 from ..model import Options, Plan
-from ..text import word_counts
+from ..text import words_of_tokens
 
 
 def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
@@ -81,7 +81,7 @@ class Signed:
             the CSR bounds (None unless the plan computes passages).
         terms, term_offsets: distinct content words, CSR (None unless the plan keeps terms).
         n_words: words per document, Chinese and Japanese characters counted as words
-            (:func:`retold.text.word_counts`; the partial rule's unit).
+            (:func:`retold.text.words_of_tokens`; the partial rule's unit).
     """
 
     n_tokens: np.ndarray
@@ -121,7 +121,7 @@ def sign(texts: list[str], options: Options, plan: Plan) -> Signed:
         tbounds = np.zeros(fp.n_tokens.shape[0] + 1, dtype=np.int64)
         np.cumsum(fp.n_tokens, out=tbounds[1:])
     return Signed(fp.n_tokens, fp.content, keys, fp.shingles, fp.sh_offsets, anchors, adocs, bin_sketch(fp.signature),
-                  fp.token_offsets, tbounds, fp.terms, fp.term_offsets, word_counts(texts, fp.n_tokens))
+                  fp.token_offsets, tbounds, fp.terms, fp.term_offsets, words_of_tokens(fp.n_tokens, fp.singles))
 
 
 def doc_slice(arr: np.ndarray, bounds: np.ndarray, d: int) -> np.ndarray:
