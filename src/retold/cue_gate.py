@@ -187,15 +187,19 @@ def _cue_lines(buf, bounds, ascii_doc, table, lens, first_ok, reserved, max_char
     return out_d[:m], out_s[:m], out_e[:m]
 
 
-def cue_lines(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+def cue_lines(texts: Sequence[str], encoded: list[bytes] | None = None) -> list[list[tuple[int, int]]]:
     """Per text, the ``[start, end)`` character spans of the lines that may be single-page cues
     (a superset: every line :func:`retold.boilerplate.cue_spans` marks by itself, and every
     related-content heading, is among them).
+
+    ``encoded``: a list to which the texts' UTF-8 is appended (signing reads the same bytes).
 
     >>> cue_lines(["A story.\\nShare this article", "A story about sharing.", "\\u00a9 2024 Gazette"])
     [[(9, 27)], [], [(0, 14)]]
     """
     parts = [t.encode("utf-8", errors="surrogatepass") for t in texts]
+    if encoded is not None:
+        encoded.extend(parts)
     ascii_doc = np.fromiter((len(p) == len(t) for p, t in zip(parts, texts)), dtype=np.bool_, count=len(texts))
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(p) for p in parts], out=bounds[1:])

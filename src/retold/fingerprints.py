@@ -13,6 +13,7 @@ similarity. That makes signing cost independent of ``K``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -358,7 +359,7 @@ class Fingerprints:
     singles: np.ndarray | None = None
 
 
-def encode_batch(texts: list[str], fold: bool = True
+def encode_batch(texts: list[str], fold: bool = True, encoded: Sequence[bytes | None] | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """UTF-8 encode texts into one buffer plus boundaries, with the word breaks of scripts
     written without spaces (:func:`retold.text.breaks_batch`) and the case table: the kernels'
@@ -368,17 +369,19 @@ def encode_batch(texts: list[str], fold: bool = True
     (:func:`retold.text.kernel_can_lower`: ASCII and nearly all other text); the rest
     (a capital sigma, a dotted capital I, characters beyond the BMP, scripts without spaces)
     pay for ``str.lower``. ``fold=False``: lowercase every non-ASCII text with ``str.lower``
-    (the reference the tests compare the kernel's folding with).
+    (the reference the tests compare the kernel's folding with). ``encoded``: the texts' UTF-8
+    where the caller has it (None where not).
     """
     lowered = []
     parts = []
     folded = False
-    for t in texts:
+    for k, t in enumerate(texts):
+        known = encoded[k] if encoded is not None else None
         if t.isascii():
             lowered.append(t)
-            parts.append(t.encode("ascii"))
+            parts.append(known if known is not None else t.encode("ascii"))
             continue
-        raw = t.encode("utf-8", errors="surrogatepass")
+        raw = known if known is not None else t.encode("utf-8", errors="surrogatepass")
         if fold and kernel_can_lower(raw):
             lowered.append(t)
             parts.append(raw)
@@ -440,12 +443,13 @@ STOP_TABLE, STOP_SENTINEL = stop_table(STOP_HASHES)
 
 def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
                       n_bins: int = DEFAULT_BANDS * DEFAULT_ROWS, stop: np.ndarray | None = None,
-                      offsets: bool = False, terms: bool = False, fold: bool = True) -> Fingerprints:
+                      offsets: bool = False, terms: bool = False, fold: bool = True,
+                      encoded: Sequence[bytes | None] | None = None) -> Fingerprints:
     """Tokenise, shingle and sign a batch of documents.
 
     ``offsets``: also each token's character offsets; ``terms``: also each document's distinct
     content words (uint32 hashes, sorted; CSR by ``term_offsets``), the paraphrase tier's filter.
-    ``fold``: see :func:`encode_batch` (the same fingerprints either way).
+    ``fold``, ``encoded``: see :func:`encode_batch` (the same fingerprints either way).
 
     >>> fp = fingerprint_batch(["Kim was quick to deny Putin", "KIM was quick, to deny Putin!"])
     >>> fp.n_tokens.tolist(), bool(fp.content[0] == fp.content[1])
@@ -453,7 +457,7 @@ def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
     >>> fp.signature.shape
     (2, 320)
     """
-    buf, bounds, brk, brk_offs, low = encode_batch(texts, fold)
+    buf, bounds, brk, brk_offs, low = encode_batch(texts, fold, encoded)
     stop_tab, sentinel = (STOP_TABLE, STOP_SENTINEL) if stop is None else stop_table(stop)
     n_tokens, content, sig, sh, sh_offsets, packed, tset, toffs, singles = _fingerprint_kernel(
         buf, bounds, brk, brk_offs, shingle_size, stop_tab, sentinel, n_bins, offsets, terms, low)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retold.model import Options, Plan
-from retold.stages.sign import doc_slice, evidence, sign
+from retold.stages.sign import doc_slice, evidence, evidence_batch, sign
 
 from ..conftest import seed_texts
 
@@ -51,3 +51,15 @@ def test_signing_a_document_alone_or_in_a_batch_gives_the_same_row(texts) -> Non
         assert np.array_equal(doc_slice(one.shingles, one.sh_offsets, 0),
                               doc_slice(batch.shingles, batch.sh_offsets, d))
         assert np.array_equal(doc_slice(one.terms, one.term_offsets, 0), doc_slice(batch.terms, batch.term_offsets, d))
+
+
+def test_signing_reads_the_bytes_the_cue_gate_encoded():
+    """The reading thread's cue gate hands its UTF-8 to signing: the masked text (other bytes)
+    gets None, and the signature is the one computed from the texts themselves."""
+    texts = ["Kim denied Putin help.\nShare this article", "Ärger in Köln über die Bahn", "plain text here"]
+    encoded: list = []
+    masked, spans = evidence_batch(texts, [None] * 3, None, Plan(), Options(), encoded)
+    assert spans[0] and encoded[0] is None
+    assert encoded[1:] == [t.encode() for t in texts[1:]]
+    a, b = sign(masked, Options(), Plan(), encoded), sign(masked, Options(), Plan())
+    assert a.keys.tolist() == b.keys.tolist() and a.shingles.tolist() == b.shingles.tolist()

@@ -223,10 +223,10 @@ def scan(paths: Inputs, plan: Plan | None = None, options: Options | None = None
     return corpus
 
 
-def _sign_masked(masked: list[str], plan: Plan, opt: Options) -> Signed:
+def _sign_masked(masked: list[str], plan: Plan, opt: Options, encoded: list[bytes | None] | None = None) -> Signed:
     """Signing of one batch, in the worker thread (small batches on that thread alone)."""
     with serial(sum(len(t) for t in masked) < SMALL_CHARS):
-        return sign.sign(masked, opt, plan)
+        return sign.sign(masked, opt, plan, encoded)
 
 
 def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCounts | None, total_bytes: int,
@@ -243,10 +243,14 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
     base = 0
     pending: tuple[Future[Signed], list[list[tuple[int, int]]]] | None = None
 
-    def prepare(batch: list[str], batch_sites: list[str | None]) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    def prepare(batch: list[str], batch_sites: list[str | None]
+                ) -> tuple[list[str], list[list[tuple[int, int]]], list[bytes | None]]:
         # Furniture is found here, in the reading thread, while the worker signs the previous
-        # batch: signing is the longer of the two, so the cues cost little wall time.
-        return sign.evidence_batch(batch, batch_sites, counts, plan, opt)
+        # batch: signing is the longer of the two, so the cues cost little wall time. The
+        # bytes the cue gate encoded are signed as they are (not encoded twice).
+        encoded: list[bytes | None] = []
+        masked, spans = sign.evidence_batch(batch, batch_sites, counts, plan, opt, encoded)
+        return masked, spans, encoded
 
     def collect(job: tuple[Future[Signed], list[list[tuple[int, int]]]]) -> None:
         nonlocal base
@@ -283,17 +287,17 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
             sites.append(site_of_document(doc) if site_level else None)
             nbytes += len(doc.text)
             if len(texts) >= cfg.batch_docs or nbytes >= cfg.batch_bytes:
-                masked, spans = prepare(texts, sites)
+                masked, spans, encoded = prepare(texts, sites)
                 if pending is not None:
                     collect(pending)
-                pending = (pool.submit(_sign_masked, masked, plan, opt), spans)
+                pending = (pool.submit(_sign_masked, masked, plan, opt, encoded or None), spans)
                 prog.advance(nbytes)
                 texts, sites, nbytes = [], [], 0
         if pending is not None:
             collect(pending)
         if texts:
-            masked, spans = prepare(texts, sites)
-            collect((pool.submit(_sign_masked, masked, plan, opt), spans))
+            masked, spans, encoded = prepare(texts, sites)
+            collect((pool.submit(_sign_masked, masked, plan, opt, encoded or None), spans))
             prog.advance(nbytes)
     prog.stop()
     if parts["n_tokens"]:

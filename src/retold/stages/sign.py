@@ -41,10 +41,12 @@ def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
 
 
 def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: LineCounts | None, plan: Plan,
-                   options: Options) -> tuple[list[str], list[list[tuple[int, int]]]]:
+                   options: Options, encoded: list[bytes | None] | None = None
+                   ) -> tuple[list[str], list[list[tuple[int, int]]]]:
     """:func:`evidence` for a batch; with single-page cues only, a compiled gate
     (:func:`retold.cue_gate.cue_lines`) picks the lines that may be cues; only those meet the
-    regular expressions.
+    regular expressions. ``encoded``: a list to which the UTF-8 of each returned text is
+    appended where the gate computed it (None where not), for :func:`sign`.
 
     >>> t, spans = evidence_batch(["Story\\nShare this article", "Story"], [None, None], None, Plan(), Options())
     >>> spans
@@ -59,10 +61,13 @@ def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: Li
         return list(texts), [[] for _ in texts]
     out_t: list[str] = []
     out_s: list[list[tuple[int, int]]] = []
-    for t, lines in zip(texts, cue_lines(texts)):
+    raw: list[bytes] | None = [] if encoded is not None else None
+    for k, (t, lines) in enumerate(zip(texts, cue_lines(texts, raw))):
         spans = cue_spans(t, lines) if lines else []
         out_t.append(mask(t, spans) if spans else t)
         out_s.append(spans)
+        if encoded is not None and raw is not None:
+            encoded.append(None if spans else raw[k])  # a masked text has other bytes
     return out_t, out_s
 
 
@@ -102,15 +107,16 @@ class Signed:
         return int(self.n_tokens.shape[0])
 
 
-def sign(texts: list[str], options: Options, plan: Plan) -> Signed:
-    """Fingerprint a batch of (already masked) texts for ``plan``.
+def sign(texts: list[str], options: Options, plan: Plan, encoded: Sequence[bytes | None] | None = None) -> Signed:
+    """Fingerprint a batch of (already masked) texts for ``plan`` (``encoded``: their UTF-8
+    where known, from :func:`evidence_batch`).
 
     >>> s = sign(["Kim was quick to deny Putin", "KIM was quick, to deny Putin!"], Options(), Plan())
     >>> s.n_tokens.tolist(), bool(s.content[0] == s.content[1]), s.keys.shape
     ([6, 6], True, (2, 64))
     """
     fp = fingerprint_batch(texts, options.shingle_size, options.bands * options.rows, offsets=plan.passages,
-                           terms=plan.terms)
+                           terms=plan.terms, encoded=encoded)
     keys = band_keys(fp.signature, options.rows)
     if plan.anchors:
         anchors, adocs = sample_anchors(fp.shingles, fp.sh_offsets, options.anchor_bits)
