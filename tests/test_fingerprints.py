@@ -63,7 +63,7 @@ def test_stop_table_holds_exactly_its_members(values):
 
 _CASED = ["Ärger", "KÖLN", "ΑΘΗΝΑ", "ΟΔΟΣ", "Σ", "ЖУК", "Москва", "\u212a", "\u2126", "\u212b", "Ａｂ", "Ⅻ",
           "\u24b6", "\u023a", "\u1e9e", "İstanbul", "Ⴀ", "Ꭰ", "Ա", "É", "ǅ", "ΐ", "𐐀", "😀", "東京", "ภาษา",
-          "abc", "ABC", "1,5", " ", "\n", "—", "\u00a0", "\ufffd", "x\u0301"]
+          "abc", "ABC", "1,5", " ", "\n", "—", "\u00a0", "\ufffd", "x\u0301", "\U000e0001", "\U00040000"]
 
 
 @settings(max_examples=150, deadline=None)
@@ -92,3 +92,6 @@ def test_the_case_table_folds_what_str_lower_folds():
     assert [c for c in range(0x110000) if len(chr(c).lower()) != 1] == [0x130]
     assert not kernel_can_lower("İzmir".encode()) and not kernel_can_lower("ΟΔΟΣ".encode())
     assert not kernel_can_lower("ok 😀".encode()) and kernel_can_lower("Ärger in Köln".encode())
+    # beyond the first plane nothing has another lowercase: the kernel reads it as it is
+    assert all(chr(c).lower() == chr(c) for c in range(0x20000, 0x110000))
+    assert kernel_can_lower("\U000e0001 \U000f0000".encode())  # lead bytes F3
