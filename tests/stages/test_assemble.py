@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+import retold
 from retold.model import KIND_CODE, PASSAGE_CODE, PairTable, PassageTable
-from retold.stages.assemble import char_spans, records, source_of
+from retold.stages.assemble import char_spans, record_dicts, records, source_of
 from retold.text import tokens
+
+from ..conftest import EXAMPLES
 
 
 def test_token_ranges_become_offsets_into_the_original_text() -> None:
@@ -34,3 +37,16 @@ def test_records_carry_passages_except_for_exact_pairs() -> None:
         (0, 6, "near_verbatim")]
     no = PairTable.from_columns(a=[0], b=[1], kind=[KIND_CODE["near_duplicate"]], score=[0.9])
     assert next(records(no, ["x", "y"], [None, None])).passages is None
+
+
+def test_record_dicts_are_the_records_as_dicts_on_real_pairs() -> None:
+    """The writers' path (dicts straight from the table) gives what ``Pair.to_dict()`` gives:
+    on find's pairs of the examples (passages, exact pairs, dates) and on a pair not reported."""
+    r = retold.find([EXAMPLES])
+    t = r.table
+    assert len(t) and len(t.passages)
+    assert list(record_dicts(t, r.corpus.ids, r.corpus.dates)) == [p.to_dict() for p in records(
+        t, r.corpus.ids, r.corpus.dates)]
+    odd = PairTable.from_columns(a=[0, 1], b=[2, 2], kind=[-1, KIND_CODE["near_duplicate"]], score=[1 / 3, 2 / 3])
+    ids, dates = ["x", "y", "z"], ["2024-01-02", None, "2024-01-01"]
+    assert list(record_dicts(odd, ids, dates)) == [p.to_dict() for p in records(odd, ids, dates)]

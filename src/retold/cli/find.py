@@ -142,7 +142,7 @@ def find_cmd(corpus: CorpusArg, output: OutputOpt = "-", kinds: KindsOpt = None,
         n = res.write(output) if res.stats.documents else 0
     else:
         res = res.filter(min_score)
-        n = write_output(output, res.records(passage_text)) if res.stats.documents else 0
+        n = write_output(output, res.record_dicts(passage_text)) if res.stats.documents else 0
     extra: dict[str, object] = {"records_written": n, "output": output}
     if report is not None and res.stats.documents:
         from .report import report_find_result

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -87,3 +88,34 @@ def records(table: PairTable, ids: Sequence[str], dates: Sequence[str | None]) -
         yield Pair(a=ids[a], b=ids[b], kind=KINDS[kind] if kind >= 0 else None, score=score, jaccard=jac,
                    containment_a=ca, containment_b=cb, coverage_a=cva, coverage_b=cvb,
                    source=source_of(ids[a], dates[a], ids[b], dates[b]), passages=passages)
+
+
+def record_dicts(table: PairTable, ids: Sequence[str], dates: Sequence[str | None]) -> Iterator[dict[str, Any]]:
+    """:func:`records` as the dicts their ``to_dict()`` gives, without the objects: what a writer
+    needs (a million records took seconds more through :class:`~retold.records.Pair`).
+
+    >>> t = PairTable.from_columns(a=[0], b=[1], kind=[KIND_CODE["exact"]], score=[1.0])
+    >>> next(record_dicts(t, ["x", "y"], ["2020-01-02", "2020-01-01"]))["source"]
+    'y'
+    """
+    p = table.passages
+    starts = np.searchsorted(p.pair, np.arange(len(table) + 1)).tolist()
+    exact = KIND_CODE["exact"]
+    with_passages = table.has_passages
+    cols = [getattr(table, c).tolist() for c in PairTable.COLUMNS]
+    pa0, pa1, pb0, pb1, psc, pkind = (getattr(p, c).tolist() for c in PassageTable.COLUMNS[1:])
+    dated = any(d is not None for d in dates)
+    rnd = round
+    for i, (a, b, kind, score, jac, ca, cb, cva, cvb) in enumerate(zip(*cols)):
+        ida, idb = ids[a], ids[b]
+        d: dict[str, Any] = {
+            "a": ida, "b": idb, "kind": KINDS[kind] if kind >= 0 else None, "score": rnd(score, 6),
+            "jaccard": rnd(jac, 6), "containment_a": rnd(ca, 6), "containment_b": rnd(cb, 6),
+            "coverage_a": rnd(cva, 6), "coverage_b": rnd(cvb, 6),
+            "source": source_of(ida, dates[a], idb, dates[b]) if dated else None,
+        }
+        if with_passages and kind != exact:
+            d["passages"] = [{"a_start": pa0[j], "a_end": pa1[j], "b_start": pb0[j], "b_end": pb1[j],
+                              "kind": PASSAGE_KINDS[pkind[j]], "score": rnd(psc[j], 6)}
+                             for j in range(starts[i], starts[i + 1])]
+        yield d
