@@ -120,12 +120,13 @@ def _sort_keys(flat: np.ndarray, n_chunks: int):
 
 
 @nb.njit(nogil=True, cache=True)
-def _key_groups(sorted_keys: np.ndarray, members: np.ndarray, max_postings: int):
+def _key_groups(sorted_keys: np.ndarray, members: np.ndarray, max_postings: int, per_doc: int = 1):
     """The documents holding each key that 2..max_postings documents hold, as CSR (offsets,
-    documents), keys in sorted order; ``members[i]`` holds ``sorted_keys[i]``.
+    documents), keys in sorted order; ``members[i] // per_doc`` holds ``sorted_keys[i]``.
 
     Only these groups are kept: most keys are held by one document, so the groups of a slab of
-    bands are a small fraction of its keys.
+    bands are a small fraction of its keys (and only their members are divided: dividing every
+    position of a slab was a visible part of the stage at 1M documents).
     """
     n = sorted_keys.shape[0]
     ng = 0
@@ -150,7 +151,7 @@ def _key_groups(sorted_keys: np.ndarray, members: np.ndarray, max_postings: int)
             j += 1
         if 2 <= j - i <= max_postings:
             for t in range(i, j):
-                docs[offs[g] + t - i] = members[t]
+                docs[offs[g] + t - i] = members[t] // per_doc
             offs[g + 1] = offs[g] + j - i
             g += 1
         i = j
@@ -429,7 +430,7 @@ def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
         flat = np.ascontiguousarray(sub, dtype=np.uint64).ravel()
         sorted_keys, order = _sort_keys(flat, 8)
         del flat, sub
-        goffs, gdocs = _key_groups(sorted_keys, order // (s1 - s0), max_postings)
+        goffs, gdocs = _key_groups(sorted_keys, order, max_postings, s1 - s0)
         del sorted_keys, order
         offs_parts.append(goffs[1:] + held)
         doc_parts.append(gdocs)
