@@ -120,13 +120,14 @@ def _sort_keys(flat: np.ndarray, n_chunks: int):
 
 
 @nb.njit(nogil=True, cache=True)
-def _key_groups(sorted_keys: np.ndarray, members: np.ndarray, max_postings: int, per_doc: int = 1):
+def _key_groups(sorted_keys: np.ndarray, members: np.ndarray, max_postings: int, per_doc: int):
     """The documents holding each key that 2..max_postings documents hold, as CSR (offsets,
     documents), keys in sorted order; ``members[i] // per_doc`` holds ``sorted_keys[i]``.
 
     Only these groups are kept: most keys are held by one document, so the groups of a slab of
     bands are a small fraction of its keys (and only their members are divided: dividing every
-    position of a slab was a visible part of the stage at 1M documents).
+    position of a slab was a visible part of the stage at 1M documents). ``per_doc`` has no
+    default: an omitted argument is another signature, compiled and loaded a second time.
     """
     n = sorted_keys.shape[0]
     ng = 0
@@ -454,7 +455,7 @@ def posting_pairs(keys: np.ndarray, docs: np.ndarray, n_docs: int, min_hits: int
         e = np.empty(0, dtype=np.int64)
         return e, e.copy(), np.empty(0, dtype=np.int32)
     sorted_keys, order = _sort_keys(np.ascontiguousarray(keys, dtype=np.uint64), 8)
-    goffs, gdocs = _key_groups(sorted_keys, np.asarray(docs, dtype=np.int64)[order], max_postings)
+    goffs, gdocs = _key_groups(sorted_keys, np.asarray(docs, dtype=np.int64)[order], max_postings, 1)
     return _pairs_of_groups(goffs, gdocs, n_docs, min_hits)
 
 
