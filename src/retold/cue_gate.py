@@ -187,7 +187,7 @@ def _cue_lines(buf, bounds, ascii_doc, table, lens, first_ok, reserved, max_char
     return out_d[:m], out_s[:m], out_e[:m]
 
 
-def cue_lines(texts: Sequence[str], encoded: list[bytes] | None = None) -> list[list[tuple[int, int]]]:
+def cue_lines(texts: Sequence[str], encoded: list[bytes | None] | None = None) -> list[list[tuple[int, int]]]:
     """Per text, the ``[start, end)`` character spans of the lines that may be single-page cues
     (a superset: every line :func:`retold.boilerplate.cue_spans` marks by itself, and every
     related-content heading, is among them).

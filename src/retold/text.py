@@ -195,17 +195,20 @@ def _is_ascii_word(c) -> bool:
 
 
 @nb.njit(inline="always")
-def _char_lower_at(buf: np.ndarray, i: int, end: int, low: np.ndarray) -> tuple[int, int, int]:
+def _char_lower_at(buf: np.ndarray, i: int, end: int, low: np.ndarray) -> tuple[int, int, int, bool]:
     """:func:`_char_at` of the character's lowercase (``low``: :func:`lower_table`, or empty for
-    text already lowercased): (lowercase code point, byte length in ``buf``, its class).
+    text already lowercased): (lowercase code point, byte length in ``buf``, its class, whether
+    it differs from the character read, so that its bytes are not those in ``buf``).
 
     The class is that of the lowercase: the Kelvin sign and the Ohm sign are letterlike
     symbols (separators), their lowercase forms are letters, as in ``str.lower()`` text."""
     cp, n, cls = _char_at(buf, i, end)
+    folded = False
     if n > 1 and cp < low.shape[0]:
         lc = int(low[cp])
         if lc != cp:
             cp = lc
+            folded = True
             if lc < 0x80:
                 cls = 1 if _is_ascii_word(lc) else 0
             elif _in_ranges(lc, SEP_LO, SEP_HI):
@@ -214,43 +217,27 @@ def _char_lower_at(buf: np.ndarray, i: int, end: int, low: np.ndarray) -> tuple[
                 cls = 2
             else:
                 cls = 1
-    return cp, n, cls
+    return cp, n, cls, folded
 
 
 @nb.njit(inline="always")
-def _utf8_byte(cp: int, m: int, k: int) -> int:
-    """Byte ``k`` of the ``m``-byte UTF-8 encoding of ``cp`` (m = 1, 2 or 3)."""
-    if m == 1:
-        return cp
-    if m == 2:
-        return (0xC0 | (cp >> 6)) if k == 0 else (0x80 | (cp & 0x3F))
-    if k == 0:
-        return 0xE0 | (cp >> 12)
-    if k == 1:
-        return 0x80 | ((cp >> 6) & 0x3F)
-    return 0x80 | (cp & 0x3F)
-
-
-@nb.njit(inline="always")
-def _hash_char(h: np.uint64, buf: np.ndarray, i: int, n: int, cp: int) -> np.uint64:
-    """FNV-1a step over the UTF-8 bytes of the character ``buf[i:i+n]`` as read, or of ``cp``
-    when that is the character's lowercase (:func:`_char_lower_at`), whose bytes are not in ``buf``."""
-    m = 1 if cp < 0x80 else (2 if cp < 0x800 else (3 if cp < 0x10000 else 4))
-    same = m == n
-    if same and n > 1 and n < 4:
-        for k in range(n):
-            if int(buf[i + k]) != _utf8_byte(cp, m, k):
-                same = False
-                break
-    if same or n == 1 or m == 4:
+def _hash_char(h: np.uint64, buf: np.ndarray, i: int, n: int, cp: int, folded: bool) -> np.uint64:
+    """FNV-1a step over the UTF-8 bytes of the character ``buf[i:i+n]`` as read, or, when it was
+    ``folded`` (:func:`_char_lower_at`), of its lowercase ``cp`` (a BMP code point, whose bytes
+    are not in ``buf`` and may be fewer or more)."""
+    if not folded:
         for j in range(n):
             h ^= np.uint64(buf[i + j])
             h *= FNV_PRIME
         return h
-    for k in range(m):
-        h ^= np.uint64(_utf8_byte(cp, m, k))
-        h *= FNV_PRIME
-    return h
+    if cp < 0x80:
+        return (h ^ np.uint64(cp)) * FNV_PRIME
+    if cp < 0x800:
+        h = (h ^ np.uint64(0xC0 | (cp >> 6))) * FNV_PRIME
+    else:
+        h = (h ^ np.uint64(0xE0 | (cp >> 12))) * FNV_PRIME
+        h = (h ^ np.uint64(0x80 | ((cp >> 6) & 0x3F))) * FNV_PRIME
+    return (h ^ np.uint64(0x80 | (cp & 0x3F))) * FNV_PRIME
 
 
 @nb.njit(inline="always")
@@ -285,7 +272,7 @@ def count_tokens(buf, start, end, brk, b0, b1, low) -> tuple[int, int]:
         if in_tok and k < b1 and brk[k] == ci:
             count += 1
             in_tok = False
-        cp, n, cls = _char_lower_at(buf, i, end, low)
+        cp, n, cls, _ = _char_lower_at(buf, i, end, low)
         if cls == 1:
             in_tok = True
         else:
@@ -354,13 +341,13 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> int:
                 offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
             count += 1
             in_tok = False
-        cp, n, cls = _char_lower_at(buf, i, end, low)
+        cp, n, cls, folded = _char_lower_at(buf, i, end, low)
         if cls == 1:
             if not in_tok:
                 in_tok = True
                 h = FNV_OFFSET
                 tok_c = ci
-            h = _hash_char(h, buf, i, n, cp)  # bytes of a multi-byte character are never ASCII A-Z
+            h = _hash_char(h, buf, i, n, cp, folded)  # bytes of a multi-byte character are never ASCII A-Z
         else:
             if in_tok:
                 out[count] = fmix64(h)
@@ -369,7 +356,7 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> int:
                 count += 1
                 in_tok = False
             if cls == 2:
-                out[count] = fmix64(_hash_char(FNV_OFFSET, buf, i, n, cp))
+                out[count] = fmix64(_hash_char(FNV_OFFSET, buf, i, n, cp, folded))
                 if want:
                     offs[o0 + count] = (np.uint64(ci) << np.uint64(32)) | np.uint64(ci + 1)
                 count += 1

@@ -61,13 +61,13 @@ def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: Li
         return list(texts), [[] for _ in texts]
     out_t: list[str] = []
     out_s: list[list[tuple[int, int]]] = []
-    raw: list[bytes] | None = [] if encoded is not None else None
-    for k, (t, lines) in enumerate(zip(texts, cue_lines(texts, raw))):
+    first = len(encoded) if encoded is not None else 0
+    for k, (t, lines) in enumerate(zip(texts, cue_lines(texts, encoded))):
         spans = cue_spans(t, lines) if lines else []
         out_t.append(mask(t, spans) if spans else t)
         out_s.append(spans)
-        if encoded is not None and raw is not None:
-            encoded.append(None if spans else raw[k])  # a masked text has other bytes
+        if spans and encoded is not None:
+            encoded[first + k] = None  # a masked text has other bytes
     return out_t, out_s
 
 
