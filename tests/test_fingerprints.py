@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from retold.candidates import candidate_pairs
@@ -95,3 +95,35 @@ def test_the_case_table_folds_what_str_lower_folds():
     # beyond the first plane nothing has another lowercase: the kernel reads it as it is
     assert all(chr(c).lower() == chr(c) for c in range(0x20000, 0x110000))
     assert kernel_can_lower("\U000e0001 \U000f0000".encode())  # lead bytes F3
+
+
+_PIECES = ["a", "b ", "I ", "7,", "ab ", "Kim ", "words ", "東", "京 ", "ภาษาไทย", "ไทย ", ". ", "İ", "x", "\n",
+           "Σ ", "😀", "é", "Ж "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join), min_size=1, max_size=8))
+@example(["One story. " * 3, "b " * 100, "Kim said so.", "東" * 30 + " a" * 40, "a,7 " * 30, ""])
+def test_the_batch_kernel_gives_each_document_its_own_tokens_whatever_its_slots(texts):
+    """The batch kernel writes each document's shingles to slots reserved by its length in
+    bytes and tokenises again any document with more tokens than slots (one-letter words,
+    Chinese characters with spaces): every array must be what the document alone gives, and
+    its tokens those of the one tokeniser (:func:`retold.text.tokens`)."""
+    from retold.fingerprints import shingle_batch
+    from retold.text import tokens
+
+    batch = fingerprint_batch(texts, offsets=True, terms=True)
+    alone = [fingerprint_batch([t], offsets=True, terms=True) for t in texts]
+    for name in ("n_tokens", "content", "signature", "shingles", "token_offsets", "terms", "singles"):
+        assert np.array_equal(getattr(batch, name), np.concatenate([getattr(f, name) for f in alone])), name
+    base = 0
+    for d, t in enumerate(texts):
+        tok = tokens(t)
+        n = len(tok)
+        assert int(batch.n_tokens[d]) == n
+        packed = batch.token_offsets[base : base + n]
+        assert (packed >> np.uint64(32)).tolist() == tok.starts.tolist()
+        assert (packed & np.uint64(0xFFFFFFFF)).tolist() == tok.ends.tolist()
+        sh, _ = shingle_batch(tok.hashes, np.array([0, n], dtype=np.int64), 3)
+        assert batch.shingles[batch.sh_offsets[d] : batch.sh_offsets[d + 1]].tolist() == sh.tolist()
+        base += n

@@ -24,7 +24,6 @@ from .text import (
     FNV_PRIME,
     NO_LOWER,
     breaks_batch,
-    count_tokens,
     fmix64,
     hash_tokens,
     kernel_can_lower,
@@ -223,63 +222,94 @@ def _terms_doc(toks, stop_tab, sentinel, out, o0) -> int:
     return m
 
 
-@nb.njit(nogil=True, cache=True)
-def _compact_terms(buf, tok_offs, nterms):
-    nd = nterms.shape[0]
-    offs = np.zeros(nd + 1, dtype=np.int64)
-    for d in range(nd):
-        offs[d + 1] = offs[d] + nterms[d]
-    out = np.empty(offs[nd], dtype=np.uint32)
-    for d in range(nd):
-        out[offs[d] : offs[d + 1]] = buf[tok_offs[d] : tok_offs[d] + nterms[d]]
-    return out, offs
+#: bytes of text per token slot a document is given in a batch's buffers before its tokens are
+#: counted (English news: about six bytes a token; Chinese and Japanese: three, one character);
+#: a document with more tokens than its slots is done again once its count is known.
+BYTES_PER_SLOT = 3
+
+
+@nb.njit(inline="always")
+def _slots(nbytes: int) -> int:
+    return nbytes // BYTES_PER_SLOT + 8
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)
 def _fingerprint_kernel(buf, bounds, brk, brk_offs, k, stop_tab, sentinel, n_bins, want_offsets, want_terms, low):
-    """Tokenise, shingle, sign and hash every document of a batch in one pass per document.
+    """Tokenise, shingle, sign and hash every document of a batch in one pass over its text.
 
-    Why fused: the separate kernels each re-read the batch's token hashes from memory (and
-    the tokeniser scanned the text twice, once only to count); here a document's token hashes
-    live in a small scratch array, still in cache when the shingles, the signature and the
-    content hash are computed from them. A first, cheap pass counts tokens so that every
-    document's shingles have a known place in the output.
+    Why fused: a document's token hashes live in a small scratch array, still in cache when its
+    shingles, signature, content hash and content words are computed from them; the text is
+    read once. Its shingles (and token offsets, content words) go to slots reserved by its
+    length in bytes (:data:`BYTES_PER_SLOT`), then are packed once every count is known; the
+    rare document whose tokens outnumber its slots is tokenised again in that second step.
 
     Returns (n_tokens int64, content uint64, signature uint32 [ndocs, n_bins], shingles
     uint64, sh_offsets int64 [ndocs+1], token character offsets packed ``start << 32 | end``
     (empty unless ``want_offsets``; document d's tokens start at cumsum(n_tokens)[d-1]),
-    content-word sets (uint32, empty unless ``want_terms``) and their int64 offsets [ndocs+1]),
-    identical to the separate kernels' results.
+    content-word sets (uint32, empty unless ``want_terms``) and their int64 offsets [ndocs+1],
+    Chinese and Japanese one-character tokens per document).
     """
     nd = bounds.shape[0] - 1
+    slot = np.zeros(nd + 1, dtype=np.int64)
+    for d in range(nd):
+        slot[d + 1] = slot[d] + _slots(bounds[d + 1] - bounds[d])
+    sh_slots = np.empty(slot[nd], dtype=np.uint64)
+    off_slots = np.empty(slot[nd] if want_offsets else 0, dtype=np.uint64)
+    term_slots = np.empty(slot[nd] if want_terms else 0, dtype=np.uint32)
     ntok = np.empty(nd, dtype=np.int64)
     singles = np.empty(nd, dtype=np.int64)
-    for d in nb.prange(nd):
-        ntok[d], singles[d] = count_tokens(buf, bounds[d], bounds[d + 1], brk, brk_offs[d], brk_offs[d + 1], low)
-    sh_counts = np.zeros(nd + 1, dtype=np.int64)
-    for d in range(nd):
-        sh_counts[d + 1] = _n_shingles(ntok[d], k)
-    sh_offs = np.cumsum(sh_counts)
-    shingles = np.empty(sh_offs[nd], dtype=np.uint64)
+    nterms = np.zeros(nd, dtype=np.int64)
     content = np.empty(nd, dtype=np.uint64)
     probes = probe_table(n_bins)
     sig = np.full((nd, n_bins), _EMPTY, dtype=np.uint32)
-    tok_offs = np.zeros(nd + 1, dtype=np.int64)
-    for d in range(nd):
-        tok_offs[d + 1] = tok_offs[d] + ntok[d]
-    packed = np.empty(tok_offs[nd] if want_offsets else 0, dtype=np.uint64)
-    term_buf = np.empty(tok_offs[nd] if want_terms else 0, dtype=np.uint32)
-    nterms = np.zeros(nd, dtype=np.int64)
+    no_offsets = np.empty(0, dtype=np.uint64)
     for d in nb.prange(nd):
-        toks = np.empty(ntok[d], dtype=np.uint64)
-        hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed, tok_offs[d], brk, brk_offs[d], brk_offs[d + 1], low)
-        _shingle_doc(toks, k, shingles, sh_offs[d])
-        content[d] = _content_doc(toks)
+        nbytes = bounds[d + 1] - bounds[d]
+        room = slot[d + 1] - slot[d]
+        toks = np.empty(nbytes, dtype=np.uint64)  # a token takes at least one byte
+        offs = np.empty(nbytes if want_offsets else 0, dtype=np.uint64)
+        n, s = hash_tokens(buf, bounds[d], bounds[d + 1], toks, offs, 0, brk, brk_offs[d], brk_offs[d + 1], low)
+        ntok[d] = n
+        singles[d] = s
+        t = toks[:n]
+        content[d] = _content_doc(t)
         filled = np.zeros(n_bins, dtype=np.bool_)
-        _oph_doc(toks, stop_tab, sentinel, probes, sig[d], filled)
-        if want_terms:
-            nterms[d] = _terms_doc(toks, stop_tab, sentinel, term_buf, tok_offs[d])
-    terms, term_offs = _compact_terms(term_buf, tok_offs, nterms)
+        _oph_doc(t, stop_tab, sentinel, probes, sig[d], filled)
+        if n <= room:
+            _shingle_doc(t, k, sh_slots, slot[d])
+            if want_offsets:
+                off_slots[slot[d] : slot[d] + n] = offs[:n]
+            if want_terms:
+                nterms[d] = _terms_doc(t, stop_tab, sentinel, term_slots, slot[d])
+        elif want_terms:
+            nterms[d] = _terms_doc(t, stop_tab, sentinel, np.empty(n, dtype=np.uint32), 0)
+    sh_offs = np.zeros(nd + 1, dtype=np.int64)
+    tok_offs = np.zeros(nd + 1, dtype=np.int64)
+    term_offs = np.zeros(nd + 1, dtype=np.int64)
+    for d in range(nd):
+        sh_offs[d + 1] = sh_offs[d] + _n_shingles(ntok[d], k)
+        tok_offs[d + 1] = tok_offs[d] + ntok[d]
+        term_offs[d + 1] = term_offs[d] + nterms[d]
+    shingles = np.empty(sh_offs[nd], dtype=np.uint64)
+    packed = np.empty(tok_offs[nd] if want_offsets else 0, dtype=np.uint64)
+    terms = np.empty(term_offs[nd] if want_terms else 0, dtype=np.uint32)
+    for d in nb.prange(nd):
+        n = ntok[d]
+        if n <= slot[d + 1] - slot[d]:
+            shingles[sh_offs[d] : sh_offs[d + 1]] = sh_slots[slot[d] : slot[d] + sh_offs[d + 1] - sh_offs[d]]
+            if want_offsets:
+                packed[tok_offs[d] : tok_offs[d + 1]] = off_slots[slot[d] : slot[d] + n]
+            if want_terms:
+                terms[term_offs[d] : term_offs[d + 1]] = term_slots[slot[d] : slot[d] + nterms[d]]
+            continue
+        toks = np.empty(n, dtype=np.uint64)
+        hash_tokens(buf, bounds[d], bounds[d + 1], toks, packed if want_offsets else no_offsets, tok_offs[d], brk,
+                    brk_offs[d], brk_offs[d + 1], low)
+        _shingle_doc(toks, k, shingles, sh_offs[d])
+        if want_terms:  # sorted and made distinct in place: in scratch, not over the next document's
+            scratch = np.empty(n, dtype=np.uint32)
+            m = _terms_doc(toks, stop_tab, sentinel, scratch, 0)
+            terms[term_offs[d] : term_offs[d] + m] = scratch[:m]
     return ntok, content, sig, shingles, sh_offs, packed, terms, term_offs, singles
 
 

@@ -85,6 +85,23 @@ SINGLE_LO, SINGLE_HI = _range_arrays(SINGLE_CHAR_RANGES)
 NO_LOWER = np.zeros(0, dtype=np.uint16)
 
 
+def _ascii_fold() -> np.ndarray:
+    """uint8 [128]: the lowercase of each ASCII word character ([0-9A-Za-z]), 0 for the rest.
+
+    Why: one load tells the tokeniser both whether a byte is a word character and what to
+    hash, where range tests cost three comparisons and a fourth for the case (the ASCII loop
+    is most of signing)."""
+    out = np.zeros(128, dtype=np.uint8)
+    for c in b"0123456789abcdefghijklmnopqrstuvwxyz":
+        out[c] = c
+    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        out[c] = c + 32
+    return out
+
+
+ASCII_FOLD = _ascii_fold()
+
+
 @lru_cache(maxsize=1)
 def lower_table() -> np.ndarray:
     """uint16 [65536]: ``ord(chr(c).lower())`` for every code point of the Basic Multilingual
@@ -259,7 +276,7 @@ def count_tokens(buf, start, end, brk, b0, b1, low) -> tuple[int, int]:
     while i < end:
         c = buf[i]
         if c < 0x80:
-            if _is_ascii_word(c):
+            if ASCII_FOLD[c] != 0:
                 in_tok = True
             elif in_tok:
                 count += 1
@@ -290,8 +307,9 @@ def count_tokens(buf, start, end, brk, b0, b1, low) -> tuple[int, int]:
 
 
 @nb.njit(inline="always")
-def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> int:
-    """Token hashes of buf[start:end] into out[0:] (the one tokeniser: every path calls this).
+def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> tuple[int, int]:
+    """Token hashes of buf[start:end] into out[0:] (the one tokeniser: every path calls this);
+    returns (tokens, of them characters that are tokens by themselves: see :func:`count_tokens`).
 
     ``brk[b0:b1]``: sorted character offsets (relative to the document) where a word ends inside
     a run of word characters: the word breaks of scripts written without spaces (Thai, Lao,
@@ -306,6 +324,7 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> int:
     """
     want = offs.shape[0] > 0
     count = 0
+    singles = 0
     i = start
     ci = 0  # characters before byte i
     tok_c = 0
@@ -315,15 +334,13 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> int:
     while i < end:
         c = buf[i]
         if c < 0x80:
-            if _is_ascii_word(c):
+            f = ASCII_FOLD[c]
+            if f != 0:
                 if not in_tok:
                     in_tok = True
                     h = FNV_OFFSET
                     tok_c = ci
-                if c <= 0x5A and c >= 0x41:
-                    c = c + 32
-                h ^= np.uint64(c)
-                h *= FNV_PRIME
+                h = (h ^ np.uint64(f)) * FNV_PRIME
             elif in_tok:
                 out[count] = fmix64(h)
                 if want:
@@ -360,6 +377,7 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> int:
                 if want:
                     offs[o0 + count] = (np.uint64(ci) << np.uint64(32)) | np.uint64(ci + 1)
                 count += 1
+                singles += 1
         i += n
         ci += 1
     if in_tok:
@@ -367,7 +385,7 @@ def hash_tokens(buf, start, end, out, offs, o0, brk, b0, b1, low) -> int:
         if want:
             offs[o0 + count] = (np.uint64(tok_c) << np.uint64(32)) | np.uint64(ci)
         count += 1
-    return count
+    return count, singles
 
 
 @nb.njit(nogil=True, cache=True, parallel=True)

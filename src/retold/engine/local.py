@@ -18,7 +18,7 @@ import os
 import resource
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -68,6 +68,7 @@ class LocalSettings:
     column_budget: int = 64 << 20
     verify_chunk: int = 65536
     threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
+    sign_workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
 
 class Progress:
@@ -223,15 +224,22 @@ def scan(paths: Inputs, plan: Plan | None = None, options: Options | None = None
     return corpus
 
 
-def _sign_masked(masked: list[str], plan: Plan, opt: Options, encoded: list[bytes | None] | None = None) -> Signed:
-    """Signing of one batch, in the worker thread (small batches on that thread alone)."""
-    with serial(sum(len(t) for t in masked) < SMALL_CHARS):
-        return sign.sign(masked, opt, plan, encoded)
+def _sign_batch(batch: list[str], batch_sites: list[str | None], counts: LineCounts | None, plan: Plan,
+                opt: Options, alone: bool) -> tuple[Signed, list[list[tuple[int, int]]]]:
+    """Furniture found and masked, then signing, of one batch: a worker thread's job.
+
+    ``alone``: the kernels run on this thread only (several workers each sign a batch: the
+    kernels' own worker threads would only contend with them for the cores)."""
+    # The bytes the cue gate encoded are signed as they are (not encoded twice).
+    encoded: list[bytes | None] = []
+    masked, spans = sign.evidence_batch(batch, batch_sites, counts, plan, opt, encoded)
+    with serial(alone or sum(len(t) for t in masked) < SMALL_CHARS):
+        return sign.sign(masked, opt, plan, encoded or None), spans
 
 
 def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCounts | None, total_bytes: int,
               prog: Progress, cfg: LocalSettings, on_message: Callable[[str], None] | None, spooled: bool) -> None:
-    """Read ``source`` and sign every document in batches, in a worker thread."""
+    """Read ``source`` and sign every document in batches, in worker threads."""
     plan, opt = corpus.plan, corpus.options
     assert corpus.store is not None and corpus.stats is not None
     prog.start("reading", total=total_bytes or None)
@@ -241,21 +249,12 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
     sites: list[str | None] = []
     nbytes = 0
     base = 0
-    pending: tuple[Future[Signed], list[list[tuple[int, int]]]] | None = None
+    workers = max(1, cfg.sign_workers)
+    pending: deque[Future[tuple[Signed, list[list[tuple[int, int]]]]]] = deque()
 
-    def prepare(batch: list[str], batch_sites: list[str | None]
-                ) -> tuple[list[str], list[list[tuple[int, int]]], list[bytes | None]]:
-        # Furniture is found here, in the reading thread, while the worker signs the previous
-        # batch: signing is the longer of the two, so the cues cost little wall time. The
-        # bytes the cue gate encoded are signed as they are (not encoded twice).
-        encoded: list[bytes | None] = []
-        masked, spans = sign.evidence_batch(batch, batch_sites, counts, plan, opt, encoded)
-        return masked, spans, encoded
-
-    def collect(job: tuple[Future[Signed], list[list[tuple[int, int]]]]) -> None:
+    def collect(fut: Future[tuple[Signed, list[list[tuple[int, int]]]]]) -> None:
         nonlocal base
-        fut, spans = job
-        b = fut.result()
+        b, spans = fut.result()
         assert corpus.store is not None
         corpus.store.append(b.shingles, b.sh_offsets)
         if corpus.offsets is not None and b.tok_offsets is not None:
@@ -276,7 +275,7 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
         base += len(b)
 
     site_level = plan.boilerplate == "site"
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         # a spooled source was already read (and counted) in pass 0: do not count it twice
         docs = read_documents(source, stats=ReadStats() if spooled else corpus.stats, on_message=on_message,
                               keep_records=site_level, **_read_args(fields))
@@ -287,18 +286,16 @@ def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCou
             sites.append(site_of_document(doc) if site_level else None)
             nbytes += len(doc.text)
             if len(texts) >= cfg.batch_docs or nbytes >= cfg.batch_bytes:
-                masked, spans, encoded = prepare(texts, sites)
-                if pending is not None:
-                    collect(pending)
-                pending = (pool.submit(_sign_masked, masked, plan, opt, encoded or None), spans)
+                if len(pending) > workers:
+                    collect(pending.popleft())
+                pending.append(pool.submit(_sign_batch, texts, sites, counts, plan, opt, workers > 1))
                 prog.advance(nbytes)
                 texts, sites, nbytes = [], [], 0
-        if pending is not None:
-            collect(pending)
         if texts:
-            masked, spans, encoded = prepare(texts, sites)
-            collect((pool.submit(_sign_masked, masked, plan, opt, encoded or None), spans))
+            pending.append(pool.submit(_sign_batch, texts, sites, counts, plan, opt, workers > 1))
             prog.advance(nbytes)
+        while pending:
+            collect(pending.popleft())
     prog.stop()
     if parts["n_tokens"]:
         corpus.n_tokens = np.concatenate(parts["n_tokens"])
