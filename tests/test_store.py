@@ -78,3 +78,26 @@ def test_column_store_spills_past_its_budget_one_file_per_slab() -> None:
     assert cs.spilled and len(cs._files or []) == 8
     assert np.array_equal(cs[:, 8:16], keys[:, 8:16]) and np.array_equal(cs[:, 6:10], keys[:, 6:10])
     cs.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seqs, st.integers(1, 7), st.integers(1, 12), st.integers(0, 6), st.randoms(use_true_random=False))
+def test_spilled_documents_come_back_through_many_small_reads(docs, batch, window, gap, rnd) -> None:
+    """A spilled request is cut into reads (gaps in the file) and the reads into buffer
+    fills: tiny windows and gaps make every document a read of its own, reads longer than
+    the buffer, and fills of several reads."""
+    import retold.store as store_module
+
+    old = store_module._READ_WINDOW, store_module._MAX_GAP
+    store_module._READ_WINDOW, store_module._MAX_GAP = window * 8, gap
+    try:
+        store = SpillingStore(budget_bytes=0)
+        for s, o in batches(docs, batch):
+            store.append(s, o)
+        want = [rnd.randrange(len(docs)) for _ in range(rnd.randint(1, 2 * len(docs)))]
+        got, offs = store.get_many(np.array(want, dtype=np.int64))
+        for k, d in enumerate(want):
+            assert got[offs[k]:offs[k + 1]].tolist() == docs[d]
+        store.close()
+    finally:
+        store_module._READ_WINDOW, store_module._MAX_GAP = old

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import retold
 from retold.model import KIND_CODE, PASSAGE_CODE, PairTable, PassageTable
-from retold.stages.assemble import char_spans, record_dicts, records, source_of
+from retold.stages.assemble import char_spans, record_dicts, records, round6, source_of
 from retold.text import tokens
 
 from ..conftest import EXAMPLES
@@ -50,3 +52,18 @@ def test_record_dicts_are_the_records_as_dicts_on_real_pairs() -> None:
     odd = PairTable.from_columns(a=[0, 1], b=[2, 2], kind=[-1, KIND_CODE["near_duplicate"]], score=[1 / 3, 2 / 3])
     ids, dates = ["x", "y", "z"], ["2024-01-02", None, "2024-01-01"]
     assert list(record_dicts(odd, ids, dates)) == [p.to_dict() for p in records(odd, ids, dates)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1), st.floats(allow_nan=False, allow_infinity=False), st.just(0.1234565),
+                          st.integers(0, 10**7).map(lambda n: n / 1e7),
+                          st.integers(0, 2 * 10**6).map(lambda n: n / 2e6 + 5e-7),
+                          st.sampled_from([float("inf"), float("-inf"), float("nan"), -0.0, 1e300, 5e-7])),
+                max_size=50))
+def test_round6_gives_the_floats_of_round(values):
+    """The writers round every score to six decimals with one vectorised pass; each float (and
+    so its printed form) must be what ``round(x, 6)`` gives, ties and huge values included."""
+    got = round6(np.array(values, dtype=np.float64))
+    for g, v in zip(got, values):
+        want = round(v, 6)
+        assert repr(g) == repr(want), (v, g, want)

@@ -65,6 +65,29 @@ def source_of(id_a: str, date_a: object, id_b: str, date_b: object) -> str | Non
     return id_a if pa < pb else id_b
 
 
+def round6(values: np.ndarray) -> list[float]:
+    """``[round(v, 6) for v in values]``, the same floats, ten times faster.
+
+    Why: ``round(x, 6)`` is correctly rounded through a decimal conversion, about half a
+    microsecond each, six per record (a second of a million-pair run). ``rint(x * 1e6) / 1e6``
+    is the same float wherever ``x * 1e6`` is not within rounding error of a half (the division
+    is correctly rounded, so it gives the float nearest the decimal, as ``round`` does); those
+    few, and anything not finite or too large, go through ``round``.
+
+    >>> xs = [0.1234565, 0.1234575, 2 / 3, 1.0, 0.0000005]
+    >>> round6(np.array(xs)), round6(np.array(xs)) == [round(x, 6) for x in xs]
+    ([0.123456, 0.123457, 0.666667, 1.0, 0.0], True)
+    """
+    x = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * 1e6
+        out = (np.rint(y) / 1e6).tolist()
+        near_half = ~(np.abs(y - np.floor(y) - 0.5) > 1e-6) | ~(np.abs(y) < 2.0**52)
+    for i in np.flatnonzero(near_half).tolist():
+        out[i] = round(float(x[i]), 6)
+    return out
+
+
 def records(table: PairTable, ids: Sequence[str], dates: Sequence[str | None]) -> Iterator[Pair]:
     """The rows of a (sorted) table as :class:`~retold.records.Pair` records.
 
@@ -102,20 +125,22 @@ def record_dicts(table: PairTable, ids: Sequence[str], dates: Sequence[str | Non
     starts = np.searchsorted(p.pair, np.arange(len(table) + 1)).tolist()
     exact = KIND_CODE["exact"]
     with_passages = table.has_passages
-    cols = [getattr(table, c).tolist() for c in PairTable.COLUMNS]
-    pa0, pa1, pb0, pb1, psc, pkind = (getattr(p, c).tolist() for c in PassageTable.COLUMNS[1:])
+    # every float column rounded at once (round6), not per record
+    cols = [getattr(table, c).tolist() if c in ("a", "b", "kind") else round6(getattr(table, c))
+            for c in PairTable.COLUMNS]
+    pa0, pa1, pb0, pb1, pkind = (getattr(p, c).tolist() for c in ("a_start", "a_end", "b_start", "b_end", "kind"))
+    psc = round6(p.score)
     dated = any(d is not None for d in dates)
-    rnd = round
+    kind_name = {k: KINDS[k] if k >= 0 else None for k in set(cols[2])}
     for i, (a, b, kind, score, jac, ca, cb, cva, cvb) in enumerate(zip(*cols)):
         ida, idb = ids[a], ids[b]
         d: dict[str, Any] = {
-            "a": ida, "b": idb, "kind": KINDS[kind] if kind >= 0 else None, "score": rnd(score, 6),
-            "jaccard": rnd(jac, 6), "containment_a": rnd(ca, 6), "containment_b": rnd(cb, 6),
-            "coverage_a": rnd(cva, 6), "coverage_b": rnd(cvb, 6),
+            "a": ida, "b": idb, "kind": kind_name[kind], "score": score, "jaccard": jac, "containment_a": ca,
+            "containment_b": cb, "coverage_a": cva, "coverage_b": cvb,
             "source": source_of(ida, dates[a], idb, dates[b]) if dated else None,
         }
         if with_passages and kind != exact:
             d["passages"] = [{"a_start": pa0[j], "a_end": pa1[j], "b_start": pb0[j], "b_end": pb1[j],
-                              "kind": PASSAGE_KINDS[pkind[j]], "score": rnd(psc[j], 6)}
+                              "kind": PASSAGE_KINDS[pkind[j]], "score": psc[j]}
                              for j in range(starts[i], starts[i + 1])]
         yield d
