@@ -61,6 +61,52 @@ def test_stop_table_holds_exactly_its_members(values):
             i = (i + 1) & (size - 1)
 
 
+def _oph_reference(hashes: list[int], stop: set[int], n_bins: int) -> list[int]:
+    """One-permutation MinHash with densification, in plain Python (the kernel's definition)."""
+    m64 = (1 << 64) - 1
+
+    def fmix(h: int) -> int:
+        for mul in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
+            h ^= h >> 33
+            h = (h * mul) & m64
+        return h ^ (h >> 33)
+
+    sig: list[int | None] = [None] * n_bins
+    for h0 in hashes:
+        if h0 in stop:
+            continue
+        h = fmix(h0 ^ 0x5BD1E9955BD1E995)
+        b = ((h >> 32) * n_bins) >> 32
+        v = h & 0xFFFFFFFF
+        sig[b] = v if sig[b] is None else min(sig[b], v)
+    if all(v is None for v in sig):
+        return [0xFFFFFFFF] * n_bins
+    out = []
+    for b in range(n_bins):
+        attempt = 0
+        j = b
+        while sig[j] is None:
+            attempt += 1
+            j = fmix((b * 0x10001 + attempt) & m64) % n_bins
+        out.append(sig[j])
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["the", "a", "of", "said", "Kim", "Putin", "oil", "prices", "rose", "in", "London",
+                                 "東", "ภาษา", "7", "mr", "deny"]), max_size=80).map(" ".join),
+       st.sampled_from([8, 64, 320]))
+def test_the_signature_is_one_permutation_minhash_of_the_content_words(text, n_bins):
+    """The kernel's signature is the plain definition's: per bin the least hash of the content
+    words falling in it, empty bins filled from the bins their probe sequence meets first."""
+    from retold.text import tokens
+
+    fp = fingerprint_batch([text], n_bins=n_bins)
+    hashes = [int(h) for h in tokens(text).hashes]
+    want = _oph_reference(hashes, set(STOP_HASHES.tolist()), n_bins)
+    assert fp.signature[0].tolist() == want
+
+
 _CASED = ["Ärger", "KÖLN", "ΑΘΗΝΑ", "ΟΔΟΣ", "Σ", "ЖУК", "Москва", "\u212a", "\u2126", "\u212b", "Ａｂ", "Ⅻ",
           "\u24b6", "\u023a", "\u1e9e", "İstanbul", "Ⴀ", "Ꭰ", "Ա", "É", "ǅ", "ΐ", "𐐀", "😀", "東京", "ภาษา",
           "abc", "ABC", "1,5", " ", "\n", "—", "\u00a0", "\ufffd", "x\u0301", "\U000e0001", "\U00040000"]
