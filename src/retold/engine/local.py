@@ -1,10 +1,11 @@
-"""The local engine: one process, a worker thread, memory that grows with the number of
+"""The local engine: one process, worker threads, memory that grows with the number of
 documents and not with their text. It moves data between the stages (:mod:`retold.stages`)
 and decides nothing itself.
 
-Pass 1 streams the input once: each batch of documents is masked and signed (in a worker
-thread, so that parsing the next batch overlaps with hashing this one), and only fixed-size
-fingerprints stay in memory; shingle sequences (and, when the plan computes passages, token
+Pass 1 streams the input once: each batch of documents is masked and signed in a worker
+thread (one a core, each batch on one thread), while the calling thread parses the next
+batches; results are collected in input order, and only fixed-size fingerprints stay in
+memory; shingle sequences (and, when the plan computes passages, token
 offsets) go to :class:`~retold.store.SpillingStore`\\ s that spill to a temporary file past the
 memory budget, and the band keys and signature bytes to :class:`~retold.store.ColumnStore`\\ s,
 which the candidate stage reads a slab at a time. Candidates are verified chunk by chunk, a
@@ -60,6 +61,9 @@ class LocalSettings:
             spill to temporary files (read back by the candidate stage, a slab at a time).
         verify_chunk: candidate pairs verified at a time.
         threads: pieces the passage alignment is split into (the kernels release the GIL).
+        sign_workers: threads that mask and sign batches while the calling thread reads the
+            next ones; with more than one, each runs the kernels on its own thread (one batch
+            a core: the kernels' own threads would only contend with them for the cores).
     """
 
     batch_docs: int = 4096
