@@ -173,3 +173,22 @@ def test_the_batch_kernel_gives_each_document_its_own_tokens_whatever_its_slots(
         sh, _ = shingle_batch(tok.hashes, np.array([0, n], dtype=np.int64), 3)
         assert batch.shingles[batch.sh_offsets[d] : batch.sh_offsets[d + 1]].tolist() == sh.tolist()
         base += n
+
+
+def test_a_document_over_a_megabyte_is_counted_first_and_signed_the_same():
+    """Documents longer than COUNT_FIRST_BYTES get exact token scratch (counted first) instead of
+    one slot a byte: their tokens, shingles and signature are those of the one tokeniser."""
+    from retold.fingerprints import COUNT_FIRST_BYTES, shingle_batch
+    from retold.text import tokens
+
+    words = ["Oil", "prices", "rose", "in", "London", "on", "Monday", "東京", "said", "Kim"]
+    text = " ".join(words[i % len(words)] + str(i % 13) for i in range(COUNT_FIRST_BYTES // 5))
+    assert len(text.encode()) > COUNT_FIRST_BYTES
+    fp = fingerprint_batch(["a short one", text], offsets=True, terms=True)
+    tok = tokens(text)
+    n = len(tok)
+    assert fp.n_tokens.tolist() == [3, n]
+    assert (fp.token_offsets[3:] >> np.uint64(32)).tolist() == tok.starts.tolist()
+    sh, _ = shingle_batch(tok.hashes, np.array([0, n], dtype=np.int64), 3)
+    assert fp.shingles[fp.sh_offsets[1]:].tolist() == sh.tolist()
+    assert np.array_equal(fp.signature[1], fingerprint_batch([text]).signature[0])

@@ -24,10 +24,11 @@ from .text import (
     FNV_PRIME,
     NO_LOWER,
     breaks_batch,
+    cannot_lower,
+    count_tokens,
     fmix64,
     hash_tokens,
     lower_table,
-    may_need_breaks,
     tokenize_batch,
     tokens,
 )
@@ -228,6 +229,11 @@ def _terms_doc(toks, stop_tab, sentinel, out, o0) -> int:
 BYTES_PER_SLOT = 3
 
 
+#: a document longer than this (bytes) has its tokens counted before they are hashed: shorter
+#: ones hash into scratch of one token a byte, which for a 100 MB document would be 800 MB
+COUNT_FIRST_BYTES = 1 << 20
+
+
 @nb.njit(inline="always")
 def _slots(nbytes: int) -> int:
     return nbytes // BYTES_PER_SLOT + 8
@@ -266,8 +272,11 @@ def _fingerprint_kernel(buf, bounds, brk, brk_offs, k, stop_tab, sentinel, n_bin
     for d in nb.prange(nd):
         nbytes = bounds[d + 1] - bounds[d]
         room = slot[d + 1] - slot[d]
-        toks = np.empty(nbytes, dtype=np.uint64)  # a token takes at least one byte
-        offs = np.empty(nbytes if want_offsets else 0, dtype=np.uint64)
+        cap = nbytes  # a token takes at least one byte
+        if nbytes > COUNT_FIRST_BYTES:
+            cap = count_tokens(buf, bounds[d], bounds[d + 1], brk, brk_offs[d], brk_offs[d + 1], low)[0]
+        toks = np.empty(cap, dtype=np.uint64)
+        offs = np.empty(cap if want_offsets else 0, dtype=np.uint64)
         n, s = hash_tokens(buf, bounds[d], bounds[d + 1], toks, offs, 0, brk, brk_offs[d], brk_offs[d + 1], low)
         ntok[d] = n
         singles[d] = s
@@ -412,7 +421,7 @@ def encode_batch(texts: list[str], fold: bool = True, encoded: Sequence[bytes | 
         return buf, bounds, _NO_BREAKS, np.zeros(len(parts) + 1, dtype=np.int64), NO_LOWER
     check = np.zeros(len(parts), dtype=np.bool_)
     check[other] = True
-    redo = np.flatnonzero(_lower_flags(buf, bounds, check)).tolist()
+    redo = np.flatnonzero(cannot_lower(buf, bounds, check)).tolist()
     if not redo:
         return buf, bounds, _NO_BREAKS, np.zeros(len(parts) + 1, dtype=np.int64), lower_table()
     # what the kernel cannot fold (see kernel_can_lower) is lowercased here, then encoded again
@@ -431,30 +440,6 @@ def _joined(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(parts), dtype=np.uint8), bounds
 
 
-@nb.njit(nogil=True, cache=True)
-def _lower_flags(buf, bounds, check):
-    """For each document with ``check``: whether :func:`retold.text.kernel_can_lower` says no
-    (U+0130, capital sigma, a lead byte F0, or one of E0, E1, EA: a script that may need word
-    breaks), in one compiled pass over the batch instead of six byte searches a text."""
-    nd = bounds.shape[0] - 1
-    out = np.zeros(nd, dtype=np.bool_)
-    for d in range(nd):
-        if not check[d]:
-            continue
-        end = bounds[d + 1]
-        for i in range(bounds[d], end):
-            c = buf[i]
-            if c < 0xC4:
-                continue
-            if c == 0xE0 or c == 0xE1 or c == 0xEA or c == 0xF0:
-                out[d] = True
-                break
-            if i + 1 < end and ((c == 0xC4 and buf[i + 1] == 0xB0) or (c == 0xCE and buf[i + 1] == 0xA3)):
-                out[d] = True
-                break
-    return out
-
-
 def _encode_lowered(texts: list[str], encoded: Sequence[bytes | None] | None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`encode_batch` with every non-ASCII text lowercased by ``str.lower`` (``fold=False``)."""
@@ -470,10 +455,7 @@ def _encode_lowered(texts: list[str], encoded: Sequence[bytes | None] | None
         lowered.append(low)
         parts.append(low.encode("utf-8", errors="surrogatepass"))
     buf, bounds = _joined(parts)
-    if may_need_breaks(buf.tobytes()):
-        brk, brk_offs = breaks_batch(lowered, parts)
-    else:
-        brk, brk_offs = _NO_BREAKS, np.zeros(len(parts) + 1, dtype=np.int64)
+    brk, brk_offs = breaks_batch(lowered, parts)
     return buf, bounds, brk, brk_offs, NO_LOWER
 
 

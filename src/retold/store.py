@@ -227,7 +227,6 @@ class SpillingStore:
         fd = self._file.fileno()
         pos = np.zeros(first.shape[0], dtype=np.int64)  # where each read lands in the buffer
         lo_l, size_l, fills_l = lo.tolist(), size.tolist(), fills.tolist()
-        item = 8
         for f in range(len(fills_l) - 1):
             r0, r1 = fills_l[f], fills_l[f + 1]
             at = 0
@@ -236,7 +235,7 @@ class SpillingStore:
                 view = memoryview(buf[at : at + size_l[r]]).cast("B")
                 got = 0
                 while got < view.nbytes:  # preadv may return short counts
-                    n = os.preadv(fd, [view[got:]], (lo_l[r] - self._file_base) * item + got)
+                    n = os.preadv(fd, [view[got:]], (lo_l[r] - self._file_base) * buf.itemsize + got)
                     if n <= 0:
                         raise OSError("spill file is shorter than expected")
                     got += n
