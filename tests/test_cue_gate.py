@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retold.boilerplate import cue_spans
-from retold.cue_gate import cue_lines, may_have_cues
+from retold.cue_gate import _line_ends, cue_lines, may_have_cues
 
 CUE_LINES = ["Share this article", "Please enter your comment!", "  SHARE POST:  ", "© 2024 Gazette",
              "Copyright 2023 Daily News. All rights reserved.", "Our Gazette ltd \u2014 all rights reserved \u2026",
@@ -36,6 +37,25 @@ def test_cues_found_from_the_candidate_lines_are_the_cues_found_from_every_line(
     cands = cue_lines([text])[0]
     assert cue_spans(text, cands) == cue_spans(text)
     assert all(0 <= s <= e <= len(text) and "\n" not in text[s:e] for s, e in cands)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=70), st.lists(st.integers(0, 69), max_size=12))
+def test_line_ends_are_every_line_feed_then_the_length(raw, feeds) -> None:
+    buf = bytearray(raw)
+    for f in feeds:  # line feeds in every position of a word, and runs of them
+        if f < len(buf):
+            buf[f] = 0x0A
+    arr = np.frombuffer(bytes(buf), dtype=np.uint8)
+    assert _line_ends(arr).tolist() == [*np.flatnonzero(arr == 0x0A).tolist(), len(buf)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(CUE_LINES + OTHER) | st.text(max_size=12), max_size=5).map("\n".join)
+                | st.sampled_from(["", "\n", "Share this article\n", "\n\nMore like this"]), min_size=1, max_size=8))
+def test_a_batch_gives_each_text_the_lines_it_gets_alone(texts) -> None:
+    # texts share one buffer: a line feed found for one text must never end a line of the next
+    assert cue_lines(texts) == [cue_lines([t])[0] for t in texts]
 
 
 def test_candidate_lines_are_character_offsets_in_mixed_scripts() -> None:

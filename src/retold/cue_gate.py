@@ -138,16 +138,54 @@ def _line_may_be_cue(buf, s: int, e: int, table, lens, first_ok, reserved, max_c
     return True
 
 
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_NEWLINES = np.uint64(0x0A0A0A0A0A0A0A0A)
+
+
+@nb.njit(nogil=True, cache=True)
+def _line_ends(buf):
+    """Positions of the line feeds in ``buf``, then ``len(buf)``.
+
+    Why not a byte loop that stops at each line end: that loop cannot be vectorised and was
+    most of the gate's time (0.18 of 0.25 s for 50k news articles). Counting is a loop the
+    compiler vectorises; finding them tests 8 bytes at a time (a zero byte of ``word ^ 0x0A..``)
+    and looks at single bytes only in the few words that hold one.
+    """
+    n = buf.shape[0]
+    count = 0
+    for i in range(n):
+        count += buf[i] == 0x0A
+    out = np.empty(count + 1, dtype=np.int64)
+    n8 = n // 8
+    words = buf[: n8 * 8].view(np.uint64)
+    k = 0
+    for w in range(n8):
+        v = words[w] ^ _NEWLINES
+        if ~(((v & _LOW7) + _LOW7) | v | _LOW7) != 0:
+            for j in range(w * 8, w * 8 + 8):
+                if buf[j] == 0x0A:
+                    out[k] = j
+                    k += 1
+    for j in range(n8 * 8, n):
+        if buf[j] == 0x0A:
+            out[k] = j
+            k += 1
+    out[count] = n
+    return out
+
+
 @nb.njit(nogil=True, cache=True)
 def _cue_lines(buf, bounds, ascii_doc, table, lens, first_ok, reserved, max_chars):
     """Lines that may be cues: (document, start, end) with ``[start, end)`` in characters of the
     document, the line break and a final carriage return excluded (as ``boilerplate.line_spans``)."""
+    ends = _line_ends(buf)
     nd = bounds.shape[0] - 1
     cap = 256
     out_d = np.empty(cap, dtype=np.int64)
     out_s = np.empty(cap, dtype=np.int64)
     out_e = np.empty(cap, dtype=np.int64)
     m = 0
+    q = 0  # the first line feed at or after the current line's start
     for d in range(nd):
         s = bounds[d]
         end = bounds[d + 1]
@@ -156,10 +194,14 @@ def _cue_lines(buf, bounds, ascii_doc, table, lens, first_ok, reserved, max_char
         # have none
         cb = bounds[d]  # a byte position ...
         cc = 0  # ... and the characters of the document before it
+        while ends[q] < s:
+            q += 1
         while s <= end:
-            e = s
-            while e < end and buf[e] != 0x0A:
-                e += 1
+            e = ends[q]
+            if e >= end:
+                e = end
+            else:
+                q += 1
             if e > s and _line_may_be_cue(buf, s, e, table, lens, first_ok, reserved, max_chars, not count_chars):
                 if m == cap:
                     cap *= 2
