@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import retold.candidates as C
 from retold.candidates import candidate_pairs, sketch_agreement
 from retold.fingerprints import band_keys, bin_sketch, fingerprint_batch
+from retold.store import ColumnStore
 from tests.corpora import edit, random_doc
 
 
@@ -155,3 +156,52 @@ def test_blocks_chunks_and_workers_do_not_change_the_pairs(n, seed, min_agree, b
     finally:
         C._BLOCK_DOCS, C._DOCS_PER_CHUNK, C._SLOTS_PER_DOC, C._MIN_SLOTS = saved
     assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 40), st.integers(0, 2**31), st.integers(0, 3), st.sampled_from([0, 16, 1 << 20]),
+       st.sampled_from([1, 3, 8]), st.booleans())
+def test_spilled_lists_and_stores_do_not_change_the_pairs(n, seed, min_agree, scratch, sort_keys, subset):
+    # the lists in mapped temporary files (all, some, none), keys and sketch read from spilled
+    # column stores, fewer bands sorted at a time: the brute-force pairs every time
+    rng = np.random.default_rng(seed)
+    keys = (rng.integers(0, 3, size=(n, 6)) + 100 * np.arange(6)).astype(np.uint64)
+    sketch = rng.integers(0, 2, size=(n, 8)).astype(np.uint8)
+    rows = np.flatnonzero(rng.random(n) < 0.7) if subset else None
+    ks, ss = ColumnStore(6, np.uint64, slab=4, budget_bytes=0), ColumnStore(8, np.uint8, budget_bytes=0)
+    for lo in range(0, n, 7):
+        ks.append(keys[lo : lo + 7])
+        ss.append(sketch[lo : lo + 7])
+    want = brute_force(keys if rows is None else keys[rows], 1, 1000, sketch if rows is None else sketch[rows],
+                       min_agree)
+    saved = C.SORT_BYTES
+    C.SORT_BYTES = sort_keys * n * C._SORT_BYTES_PER_KEY
+    try:
+        a, b, h = candidate_pairs(ks, 1, 1000, sketch=ss, min_agree=min_agree, rows=rows, scratch_bytes=scratch)
+    finally:
+        C.SORT_BYTES = saved
+        ks.close()
+        ss.close()
+    assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
+
+
+def test_a_tiny_scratch_budget_spills_both_lists(monkeypatch):
+    # the lists really go to files when over budget (a spool that never spills would pass the
+    # test above too)
+    made = []
+    real = C.Spool
+
+    class Watched(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+        def close(self):
+            self.was_spilled = self.spilled
+            super().close()
+
+    monkeypatch.setattr(C, "Spool", Watched)
+    keys = np.array([[1, 2], [1, 2], [1, 3], [5, 3]], dtype=np.uint64)
+    a, b, h = candidate_pairs(keys, 1, 10, scratch_bytes=8)
+    assert (a.tolist(), b.tolist(), h.tolist()) == ([0, 0, 1, 2], [1, 2, 2, 3], [2, 1, 1, 1])
+    assert [s.was_spilled for s in made] == [True, True]

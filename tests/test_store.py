@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retold.store import ColumnStore, SpillingStore
+from retold.store import ColumnStore, SpillingStore, Spool
 
 seqs = st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=40), min_size=1, max_size=30)
 
@@ -67,6 +67,10 @@ def test_column_store_reads_back_any_columns_of_any_rows(width, slab, sizes, bud
     assert np.array_equal(cs[:, s0:s1], full[:, s0:s1])
     assert np.array_equal(cs[rows, s0:s1], full[rows, s0:s1])
     assert np.array_equal(np.asarray(cs), full)
+    assert np.array_equal(cs.mapped(), full)
+    whole = cs[:, 0:width] if cs.shape[0] else np.zeros((0, width), dtype=np.uint64)
+    whole[...] = 0  # what a caller gets is its own: the store still holds the rows
+    assert np.array_equal(cs[:, 0:width], full)
     cs.close()
 
 
@@ -101,3 +105,20 @@ def test_spilled_documents_come_back_through_many_small_reads(docs, batch, windo
         store.close()
     finally:
         store_module._READ_WINDOW, store_module._MAX_GAP = old
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 9), max_size=8), st.sampled_from([None, 0, 12, 40]), st.integers(0, 2**31))
+def test_a_spool_gives_back_what_was_appended_in_memory_or_from_its_file(sizes, budget, seed) -> None:
+    rng = np.random.default_rng(seed)
+    parts = [rng.integers(-2**31, 2**31, size=n).astype(np.int32) for n in sizes]
+    sp = Spool(np.int32, budget_bytes=budget)
+    for p in parts:
+        sp.append(p)
+    want = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    assert len(sp) == want.shape[0] and sp.spilled == (budget is not None and want.nbytes > budget)
+    assert sp.array().tolist() == want.tolist()
+    scratch = sp.scratch(5)
+    scratch[:] = [1, 2, 3, 4, 5]  # writable, in memory or mapped
+    assert scratch.tolist() == [1, 2, 3, 4, 5]
+    sp.close()

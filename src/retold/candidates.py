@@ -12,15 +12,20 @@ would make the pair count quadratic.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .jit import nb
+from .store import ColumnStore, Spool
 
 DEFAULT_MIN_HITS = 1
 DEFAULT_MAX_POSTINGS = 1000
 DEFAULT_SLAB = 8
 
 
+SORT_BYTES = 256 << 20  # about what sorting a slab of keys holds at once (bytes)
+_SORT_BYTES_PER_KEY = 32  # the slab read, its flat copy, sorted keys and their order
 _TOP_BITS = 8  # first radix pass: 256 partitions, each sorted on its own
 
 
@@ -162,20 +167,20 @@ def _key_groups(sorted_keys: np.ndarray, members: np.ndarray, max_postings: int,
 
 
 @nb.njit(nogil=True, cache=True)
-def _doc_groups(goffs, gdocs, n_docs):
-    """For each document, the groups it belongs to (CSR)."""
+def _doc_groups(goffs, gdocs, n_docs, out):
+    """For each document, the groups it belongs to (CSR), written to ``out`` (one int32 a member
+    of ``gdocs``)."""
     cnt = np.zeros(n_docs + 1, dtype=np.int64)
     for t in range(gdocs.shape[0]):
         cnt[gdocs[t] + 1] += 1
     offs = np.cumsum(cnt)
     fill = offs[:-1].copy()
-    out = np.empty(offs[-1], dtype=np.int32)
     for g in range(goffs.shape[0] - 1):
         for t in range(goffs[g], goffs[g + 1]):
             d = gdocs[t]
             out[fill[d]] = g
             fill[d] += 1
-    return offs, out
+    return offs
 
 
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
@@ -318,7 +323,8 @@ _MIN_SLOTS = 64  # ... and at least this much per chunk
 
 def _pairs_of_groups(goffs: np.ndarray, gdocs: np.ndarray, n_docs: int, min_hits: int,
                      words: np.ndarray | None = None, rows: np.ndarray | None = None, min_agree: int = 0,
-                     exempt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     exempt: np.ndarray | None = None, spool: Spool | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs sharing ``min_hits`` groups (and passing the agreement test), sorted by (a, b).
 
     Documents are enumerated in blocks (bounded memory). Each block is written in one pass
@@ -326,6 +332,7 @@ def _pairs_of_groups(goffs: np.ndarray, gdocs: np.ndarray, n_docs: int, min_hits
     blocks. Why one pass: enumerating the partners of every document (and testing their
     agreement) is most of the candidate stage once colliding pairs outnumber documents; a pass
     that first counted them did it twice. A block that overflows is counted first, then written.
+    ``spool``: where each document's list of groups goes (a mapped file beyond its budget).
     Each worker thread keeps one counter row over all documents for the whole run. Why: a
     counter per chunk of documents, allocated and zeroed per chunk, cost (chunks x documents),
     the square of the corpus size once the number of chunks grows with it.
@@ -334,7 +341,8 @@ def _pairs_of_groups(goffs: np.ndarray, gdocs: np.ndarray, n_docs: int, min_hits
         words, rows, min_agree = np.zeros((0, 0), dtype=np.uint64), np.zeros(0, dtype=np.int64), 0
         exempt = np.zeros(0, dtype=np.bool_)
     exempt = np.asarray(exempt, dtype=np.bool_)
-    doff, dgroups = _doc_groups(goffs, gdocs, n_docs)
+    dgroups = np.empty(gdocs.shape[0], dtype=np.int32) if spool is None else spool.scratch(gdocs.shape[0])
+    doff = _doc_groups(goffs, gdocs, n_docs, dgroups)
     n_workers = max(1, min(nb.get_num_threads(), -(-n_docs // _DOCS_PER_CHUNK)))
     counters = np.zeros((n_workers, n_docs), dtype=np.int32)
     touched = np.empty((n_workers, n_docs), dtype=np.int32)
@@ -378,16 +386,19 @@ def _agreement(words, a, b):
     return out
 
 
-def _sketch_words(sketch: np.ndarray | None, n_rows: int) -> np.ndarray:
+def _sketch_words(sketch: Any, n_rows: int) -> np.ndarray:
     if sketch is None or sketch.shape[0] != n_rows or sketch.ndim != 2 or sketch.shape[1] % 8:
         raise ValueError("the sketch needs one row per document and a multiple of 8 bins")
+    if isinstance(sketch, ColumnStore):
+        sketch = sketch.mapped()  # the pairs tested read a few rows: not all of them into memory
     return np.ascontiguousarray(sketch, dtype=np.uint8).view(np.uint64)
 
 
 def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
                     max_postings: int = DEFAULT_MAX_POSTINGS, sketch: np.ndarray | None = None, min_agree: int = 0,
                     exempt: np.ndarray | None = None, rows: np.ndarray | None = None,
-                    slab: int = DEFAULT_SLAB) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    slab: int = DEFAULT_SLAB, scratch_bytes: int | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of rows of ``keys`` that share at least ``min_hits`` keys (and, with a ``sketch``,
     whose sketches agree on at least ``min_agree`` bins).
 
@@ -405,7 +416,12 @@ def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
             indices are positions in ``rows``.
         slab: bands sorted at a time. Why: sorting every key at once held several copies of
             the whole key matrix (3.7 GB at 1M documents); only the keys that 2 or more
-            documents share are kept from each slab.
+            documents share are kept from each slab. Fewer bands are sorted at a time when a
+            slab of all documents' keys would pass :data:`SORT_BYTES`.
+        scratch_bytes: the lists of documents per shared key, and of shared keys per document,
+            go to temporary files (read back mapped) beyond this many bytes each; None: in
+            memory. Why: at 10M documents they were most of a run's peak memory. The pairs
+            are the same either way.
 
     Returns:
         (a, b, hits): int64 row indices with a < b, sorted by (a, b), and the collision count.
@@ -424,23 +440,28 @@ def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
     words = _sketch_words(sketch, keys.shape[0]) if min_agree > 0 else None
     if exempt is None:
         exempt = np.zeros(keys.shape[0], dtype=np.bool_)
-    slab = max(1, min(slab, n_bands))
-    offs_parts, doc_parts = [], []
-    held = 0
-    for s0 in range(0, n_bands, slab):
-        s1 = min(n_bands, s0 + slab)
-        sub = keys[:, s0:s1] if rows is None else keys[rows_, s0:s1]
-        flat = np.ascontiguousarray(sub, dtype=np.uint64).ravel()
-        sorted_keys, order = _sort_keys(flat, 8)
-        del flat, sub
-        goffs, gdocs = _key_groups(sorted_keys, order, max_postings, s1 - s0)
-        del sorted_keys, order
-        offs_parts.append(goffs[1:] + held)
-        doc_parts.append(gdocs)
-        held += gdocs.shape[0]
-    goffs = np.concatenate([np.zeros(1, dtype=np.int64), *offs_parts])
-    gdocs = np.concatenate(doc_parts)
-    return _pairs_of_groups(goffs, gdocs, n_docs, min_hits, words, rows_, min_agree, exempt)
+    # a slab's order is kept with its keys: the pairs do not depend on how bands are grouped
+    slab = max(1, min(slab, n_bands, SORT_BYTES // max(1, n_docs * _SORT_BYTES_PER_KEY)))
+    offs_spool = Spool(np.int64, scratch_bytes)
+    docs_spool = Spool(np.int32, scratch_bytes)
+    try:
+        offs_spool.append(np.zeros(1, dtype=np.int64))
+        for s0 in range(0, n_bands, slab):
+            s1 = min(n_bands, s0 + slab)
+            sub = keys[:, s0:s1] if rows is None else keys[rows_, s0:s1]
+            flat = np.ascontiguousarray(sub, dtype=np.uint64).ravel()
+            sorted_keys, order = _sort_keys(flat, 8)
+            del flat, sub
+            goffs, gdocs = _key_groups(sorted_keys, order, max_postings, s1 - s0)
+            del sorted_keys, order
+            offs_spool.append(goffs[1:] + len(docs_spool))
+            docs_spool.append(gdocs)
+            del goffs, gdocs
+        return _pairs_of_groups(offs_spool.array(), docs_spool.array(), n_docs, min_hits, words, rows_, min_agree,
+                                exempt, docs_spool)
+    finally:
+        offs_spool.close()
+        docs_spool.close()
 
 
 def posting_pairs(keys: np.ndarray, docs: np.ndarray, n_docs: int, min_hits: int,

@@ -9,9 +9,10 @@ of documents, not with the total size of the text.
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -319,21 +320,30 @@ class ColumnStore:
                 p.tofile(f)
 
     def _slab(self, k: int) -> np.ndarray:
+        """Slab ``k``: in memory, or its file mapped (pages the OS may drop and read again: a
+        caller that takes a few columns, or a few rows, reads only those into memory)."""
         w = self.cuts[k + 1] - self.cuts[k]
         if self._files is None:
             held = self._mem[k]
             return np.concatenate(held) if held else np.zeros((0, w), dtype=self.dtype)
         f = self._files[k]
         f.flush()
-        out = np.empty((self._rows, w), dtype=self.dtype)
-        view = memoryview(out.reshape(-1)).cast("B")
-        got = 0
-        while got < view.nbytes:  # preadv may return short counts
-            n = os.preadv(f.fileno(), [view[got:]], got)
-            if n <= 0:
-                raise OSError("column file is shorter than expected")
-            got += n
-        return out
+        return map_file(f, (self._rows, w), self.dtype)
+
+    def mapped(self) -> np.ndarray:
+        """Every row and column as one array, without reading a spilled store into memory (its
+        file mapped; writes stay in this process). Why: the agreement test reads the signature bytes of the pairs it
+        tests, a few rows at random; reading the whole matrix held 3.2 GB at 10M documents.
+
+        >>> cs = ColumnStore(2, np.uint8, budget_bytes=0)
+        >>> cs.append(np.array([[1, 2], [3, 4]], dtype=np.uint8))
+        >>> cs.mapped().tolist()
+        [[1, 2], [3, 4]]
+        >>> cs.close()
+        """
+        if len(self.cuts) == 2:
+            return self._slab(0)
+        return self.columns(0, self.width)
 
     def columns(self, s0: int, s1: int, rows: np.ndarray | None = None) -> np.ndarray:
         """Columns ``s0:s1`` of every row (or of ``rows``), as a new C-contiguous array."""
@@ -347,7 +357,10 @@ class ColumnStore:
             pieces.append(part if rows is None else part[rows])
         if not pieces:
             return np.zeros((self._rows if rows is None else len(rows), 0), dtype=self.dtype)
-        return np.ascontiguousarray(pieces[0] if len(pieces) == 1 else np.hstack(pieces))
+        out = np.ascontiguousarray(pieces[0] if len(pieces) == 1 else np.hstack(pieces))
+        if self._files is not None and rows is None and len(pieces) == 1 and out is pieces[0]:
+            out = out.copy()  # a whole mapped slab: read it in, the caller owns what it gets
+        return out
 
     def __getitem__(self, key: tuple) -> np.ndarray:
         """``store[rows, s0:s1]`` with ``rows`` an index array or ``:`` (what the candidate
@@ -371,3 +384,94 @@ class ColumnStore:
                 f.close()
             self._files = None
         self._mem = [[] for _ in self.cuts[:-1]]
+
+
+def map_file(f: Any, shape: tuple[int, ...], dtype: np.dtype | type, writable: bool = False) -> np.ndarray:
+    """An array over the start of open file ``f``, mapped. With ``writable`` the file is sized
+    first and writes go to it; else writes stay in this process (copy on write: the array has
+    the same type as any other, so the compiled kernels take it without a second signature).
+    The mapping lives as long as the array.
+
+    >>> with tempfile.TemporaryFile() as f:
+    ...     a = map_file(f, (2, 3), np.int32, writable=True)
+    ...     a[:] = 7
+    ...     map_file(f, (2, 3), np.int32).sum().item()
+    42
+    """
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if n == 0:
+        return np.zeros(shape, dtype=dtype)
+    if writable:
+        f.truncate(n)
+    mm = mmap.mmap(f.fileno(), n, access=mmap.ACCESS_WRITE if writable else mmap.ACCESS_COPY)
+    out = np.frombuffer(mm, dtype=dtype).reshape(shape)
+    return out
+
+
+class Spool:
+    """Arrays of one dtype appended one after another, then read as one array: in memory up to
+    ``budget_bytes``, beyond that in a temporary file read back mapped (pages the OS may drop).
+
+    Why: the candidate stage's lists of documents per shared key grow with the corpus (about
+    1.3 GB each at 10M documents); held in memory they, not the text, set the peak of a run.
+
+    >>> sp = Spool(np.int32, budget_bytes=8)
+    >>> sp.append(np.array([1, 2], dtype=np.int32)); sp.append(np.array([3, 4, 5], dtype=np.int32))
+    >>> sp.spilled, sp.array().tolist()
+    (True, [1, 2, 3, 4, 5])
+    >>> sp.close()
+    """
+
+    def __init__(self, dtype: np.dtype | type, budget_bytes: int | None = None, directory: str | None = None):
+        self.dtype = np.dtype(dtype)
+        self.budget = budget_bytes
+        self.directory = directory
+        self._mem: list[np.ndarray] = []
+        self._file: Any = None
+        self._extra: list[Any] = []
+        self._n = 0
+
+    @property
+    def spilled(self) -> bool:
+        return self._file is not None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, arr: np.ndarray) -> None:
+        arr = np.ascontiguousarray(arr, dtype=self.dtype)
+        self._n += arr.shape[0]
+        if self._file is None and self.budget is not None and self._n * self.dtype.itemsize > self.budget:
+            self._file = tempfile.TemporaryFile(dir=self.directory, prefix="retold-spool-")
+            for held in self._mem:
+                held.tofile(self._file)
+            self._mem.clear()
+        if self._file is None:
+            self._mem.append(arr)
+        else:
+            arr.tofile(self._file)
+
+    def array(self) -> np.ndarray:
+        """Everything appended, in order (mapped when spilled)."""
+        if self._file is None:
+            return np.concatenate(self._mem) if self._mem else np.zeros(0, dtype=self.dtype)
+        self._file.flush()
+        return map_file(self._file, (self._n,), self.dtype)
+
+    def scratch(self, n: int) -> np.ndarray:
+        """A writable array of ``n`` elements: in memory within the budget, else a new mapped
+        temporary file (closed with the spool)."""
+        if self.budget is None or n * self.dtype.itemsize <= self.budget:
+            return np.empty(n, dtype=self.dtype)
+        f = tempfile.TemporaryFile(dir=self.directory, prefix="retold-spool-")
+        self._extra.append(f)
+        return map_file(f, (n,), self.dtype, writable=True)
+
+    def close(self) -> None:
+        for f in [self._file, *self._extra]:
+            if f is not None:
+                f.close()
+        self._file = None
+        self._extra = []
+        self._mem = []

@@ -56,7 +56,9 @@ class LocalSettings:
         batch_docs, batch_bytes: a batch is signed once it holds this many documents or
             characters.
         memory_budget: bytes of shingle sequences (and token offsets) kept in memory before the
-            stores spill to a temporary file.
+            stores spill to a temporary file; also the most the candidate stage keeps in memory
+            of each of its lists (documents per shared band key, keys per document) before
+            writing it to a temporary file read back mapped.
         column_budget: bytes of band keys, and of signature bytes, kept in memory before they
             spill to temporary files (read back by the candidate stage, a slab at a time).
         verify_chunk: candidate pairs verified at a time.
@@ -541,7 +543,7 @@ def _decide_all(corpus: Corpus, opt: Options, plan: Plan, cfg: LocalSettings, pr
     if plan.bands:
         t2 = time.perf_counter()
         pa, pb = candidates.candidates(corpus.keys, corpus.anchors, corpus.anchor_docs, reps, len(corpus), opt, plan,
-                                       corpus.sketch, corpus.n_tokens)
+                                       corpus.sketch, corpus.n_tokens, scratch_bytes=cfg.memory_budget)
         n_cand = int(pa.shape[0])
         timings["candidates"] = time.perf_counter() - t2
         t3 = time.perf_counter()

@@ -121,12 +121,14 @@ def band_postings(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def candidates(keys: np.ndarray, anchors: np.ndarray, anchor_docs: np.ndarray, reps: np.ndarray, n_docs: int,
                options: Options, plan: Plan, sketch: np.ndarray | None = None,
-               n_tokens: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               n_tokens: np.ndarray | None = None, scratch_bytes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs among the representatives ``reps`` (global indices, a < b, sorted).
 
     ``keys``: band keys of every document (rows = documents); ``sketch`` and ``n_tokens``: their
     signature bytes and token counts (the agreement test of band candidates; without a sketch,
-    no test); ``anchors``/``anchor_docs``: sampled shingles and their (global) documents.
+    no test); ``anchors``/``anchor_docs``: sampled shingles and their (global) documents;
+    ``scratch_bytes``: the band index's lists beyond this size go to temporary files
+    (:func:`retold.candidates.candidate_pairs`; same pairs).
 
     >>> from retold.stages.sign import sign
     >>> s = sign(["the cat sat on the mat by the door today", "the cat sat on the mat by the door",
@@ -147,7 +149,7 @@ def candidates(keys: np.ndarray, anchors: np.ndarray, anchor_docs: np.ndarray, r
             raise ValueError("the agreement test needs the documents' token counts")
         exempt = n_tokens < band.agreement_min_tokens
     ca, cb, _ = candidate_pairs(keys, band.min_hits, band.max_df, sketch=sketch, min_agree=need, exempt=exempt,
-                                rows=reps)
+                                rows=reps, scratch_bytes=scratch_bytes)
     if plan.anchors and anchors.shape[0]:
         local = np.full(n_docs, -1, dtype=np.int64)
         local[reps] = np.arange(n)
