@@ -54,6 +54,21 @@ def test_record_dicts_are_the_records_as_dicts_on_real_pairs() -> None:
     assert list(record_dicts(odd, ids, dates)) == [p.to_dict() for p in records(odd, ids, dates)]
 
 
+def test_records_written_a_few_rows_at_a_time_are_the_same(monkeypatch) -> None:
+    # chunks of 1, 2 and 3 rows: passages of a pair never cut off or shifted to a neighbour
+    import retold.stages.assemble as assemble
+
+    r = retold.find([EXAMPLES])
+    t, ids, dates = r.table, r.corpus.ids, r.corpus.dates
+    assert len(t) == 3 and len(t.passages) > 3
+    want = [p.to_dict() for p in records(t, ids, dates)]
+    dicts = list(record_dicts(t, ids, dates))
+    for rows in (1, 2, 3):
+        monkeypatch.setattr(assemble, "ROWS_PER_CHUNK", rows)
+        assert [p.to_dict() for p in records(t, ids, dates)] == want
+        assert list(record_dicts(t, ids, dates)) == dicts == want
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.floats(0, 1), st.floats(allow_nan=False, allow_infinity=False), st.just(0.1234565),
                           st.integers(0, 10**7).map(lambda n: n / 1e7),

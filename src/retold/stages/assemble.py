@@ -101,16 +101,29 @@ def records(table: PairTable, ids: Sequence[str], dates: Sequence[str | None]) -
     p = table.passages
     starts = np.searchsorted(p.pair, np.arange(len(table) + 1))
     exact = KIND_CODE["exact"]
-    cols = [getattr(table, c).tolist() for c in PairTable.COLUMNS]
-    pcols = [getattr(p, c).tolist() for c in PassageTable.COLUMNS[1:]]
-    for i, (a, b, kind, score, jac, ca, cb, cva, cvb) in enumerate(zip(*cols)):
-        passages = None
-        if table.has_passages and kind != exact:
-            passages = [Passage(pcols[0][j], pcols[1][j], pcols[2][j], pcols[3][j], PASSAGE_KINDS[pcols[5][j]],
-                                pcols[4][j]) for j in range(starts[i], starts[i + 1])]
-        yield Pair(a=ids[a], b=ids[b], kind=KINDS[kind] if kind >= 0 else None, score=score, jaccard=jac,
-                   containment_a=ca, containment_b=cb, coverage_a=cva, coverage_b=cvb,
-                   source=source_of(ids[a], dates[a], ids[b], dates[b]), passages=passages)
+    for lo, hi in _row_chunks(len(table)):
+        cols = [getattr(table, c)[lo:hi].tolist() for c in PairTable.COLUMNS]
+        p0 = int(starts[lo])
+        pcols = [getattr(p, c)[p0 : starts[hi]].tolist() for c in PassageTable.COLUMNS[1:]]
+        for i, (a, b, kind, score, jac, ca, cb, cva, cvb) in enumerate(zip(*cols), start=lo):
+            passages = None
+            if table.has_passages and kind != exact:
+                passages = [Passage(pcols[0][j], pcols[1][j], pcols[2][j], pcols[3][j], PASSAGE_KINDS[pcols[5][j]],
+                                    pcols[4][j]) for j in range(starts[i] - p0, starts[i + 1] - p0)]
+            yield Pair(a=ids[a], b=ids[b], kind=KINDS[kind] if kind >= 0 else None, score=score, jaccard=jac,
+                       containment_a=ca, containment_b=cb, coverage_a=cva, coverage_b=cvb,
+                       source=source_of(ids[a], dates[a], ids[b], dates[b]), passages=passages)
+
+
+ROWS_PER_CHUNK = 1 << 16
+
+
+def _row_chunks(n: int) -> Iterator[tuple[int, int]]:
+    """Rows ``[lo, hi)`` a chunk at a time. Why: the columns of a whole table as Python lists
+    (an object per value) were the largest thing a 10M-document run held, 1.9 GB for its 7M
+    pairs, while it wrote them."""
+    for lo in range(0, n, ROWS_PER_CHUNK):
+        yield lo, min(n, lo + ROWS_PER_CHUNK)
 
 
 def record_dicts(table: PairTable, ids: Sequence[str], dates: Sequence[str | None]) -> Iterator[dict[str, Any]]:
@@ -122,25 +135,29 @@ def record_dicts(table: PairTable, ids: Sequence[str], dates: Sequence[str | Non
     'y'
     """
     p = table.passages
-    starts = np.searchsorted(p.pair, np.arange(len(table) + 1)).tolist()
+    starts = np.searchsorted(p.pair, np.arange(len(table) + 1))
     exact = KIND_CODE["exact"]
     with_passages = table.has_passages
-    # every float column rounded at once (round6), not per record
-    cols = [getattr(table, c).tolist() if c in ("a", "b", "kind") else round6(getattr(table, c))
-            for c in PairTable.COLUMNS]
-    pa0, pa1, pb0, pb1, pkind = (getattr(p, c).tolist() for c in ("a_start", "a_end", "b_start", "b_end", "kind"))
-    psc = round6(p.score)
     dated = any(d is not None for d in dates)
-    kind_name = {k: KINDS[k] if k >= 0 else None for k in set(cols[2])}
-    for i, (a, b, kind, score, jac, ca, cb, cva, cvb) in enumerate(zip(*cols)):
-        ida, idb = ids[a], ids[b]
-        d: dict[str, Any] = {
-            "a": ida, "b": idb, "kind": kind_name[kind], "score": score, "jaccard": jac, "containment_a": ca,
-            "containment_b": cb, "coverage_a": cva, "coverage_b": cvb,
-            "source": source_of(ida, dates[a], idb, dates[b]) if dated else None,
-        }
-        if with_passages and kind != exact:
-            d["passages"] = [{"a_start": pa0[j], "a_end": pa1[j], "b_start": pb0[j], "b_end": pb1[j],
-                              "kind": PASSAGE_KINDS[pkind[j]], "score": psc[j]}
-                             for j in range(starts[i], starts[i + 1])]
-        yield d
+    kind_name = {k: KINDS[k] if k >= 0 else None for k in np.unique(table.kind).tolist()}
+    for lo, hi in _row_chunks(len(table)):
+        # every float column of a chunk rounded at once (round6), not per record
+        cols = [getattr(table, c)[lo:hi].tolist() if c in ("a", "b", "kind") else round6(getattr(table, c)[lo:hi])
+                for c in PairTable.COLUMNS]
+        p0, p1 = int(starts[lo]), int(starts[hi])
+        pa0, pa1, pb0, pb1, pkind = (getattr(p, c)[p0:p1].tolist() for c in ("a_start", "a_end", "b_start", "b_end",
+                                                                              "kind"))
+        psc = round6(p.score[p0:p1])
+        st = (starts[lo : hi + 1] - p0).tolist()
+        for i, (a, b, kind, score, jac, ca, cb, cva, cvb) in enumerate(zip(*cols)):
+            ida, idb = ids[a], ids[b]
+            d: dict[str, Any] = {
+                "a": ida, "b": idb, "kind": kind_name[kind], "score": score, "jaccard": jac, "containment_a": ca,
+                "containment_b": cb, "coverage_a": cva, "coverage_b": cvb,
+                "source": source_of(ida, dates[a], idb, dates[b]) if dated else None,
+            }
+            if with_passages and kind != exact:
+                d["passages"] = [{"a_start": pa0[j], "a_end": pa1[j], "b_start": pb0[j], "b_end": pb1[j],
+                                  "kind": PASSAGE_KINDS[pkind[j]], "score": psc[j]}
+                                 for j in range(st[i], st[i + 1])]
+            yield d
