@@ -277,9 +277,9 @@ class ColumnStore:
         self.slab = max(1, min(width, slab or width))
         self.cuts = list(range(0, width, self.slab)) + [width]
         self.budget = budget_bytes
-        self.directory = directory
-        self._mem: list[list[np.ndarray]] = [[] for _ in self.cuts[:-1]]
-        self._files: list | None = None
+        # one spool a slab, rows flattened; they spill together, when the whole store passes
+        # the budget (a spool alone would decide on its own share)
+        self._spools = [Spool(self.dtype, None, directory, prefix="retold-columns-") for _ in self.cuts[:-1]]
         self._rows = 0
 
     @property
@@ -292,48 +292,40 @@ class ColumnStore:
 
     @property
     def spilled(self) -> bool:
-        return self._files is not None
+        return self._spools[0].spilled
+
+    @property
+    def _files(self) -> list[Any] | None:
+        return [sp.file for sp in self._spools] if self.spilled else None
 
     @property
     def spilled_bytes(self) -> int:
         """Bytes written to the slab files."""
-        return self._rows * self.width * self.dtype.itemsize if self._files is not None else 0
+        return self._rows * self.width * self.dtype.itemsize if self.spilled else 0
 
     def __len__(self) -> int:
         return self._rows
 
     def append(self, rows: np.ndarray) -> None:
         rows = np.asarray(rows, dtype=self.dtype).reshape(-1, self.width)
-        parts = [np.ascontiguousarray(rows[:, s0:s1]) for s0, s1 in zip(self.cuts[:-1], self.cuts[1:])]
         self._rows += rows.shape[0]
-        if self._files is None and self._rows * self.width * self.dtype.itemsize > self.budget:
-            self._files = [tempfile.TemporaryFile(dir=self.directory, prefix="retold-columns-") for _ in parts]
-            for f, held in zip(self._files, self._mem):
-                for arr in held:
-                    arr.tofile(f)
-                held.clear()
-        if self._files is None:
-            for held, p in zip(self._mem, parts):
-                held.append(p)
-        else:
-            for f, p in zip(self._files, parts):
-                p.tofile(f)
+        if not self.spilled and self._rows * self.width * self.dtype.itemsize > self.budget:
+            for sp in self._spools:
+                sp.spill()
+        for sp, s0, s1 in zip(self._spools, self.cuts[:-1], self.cuts[1:]):
+            sp.append(rows[:, s0:s1].reshape(-1))
 
     def _slab(self, k: int) -> np.ndarray:
         """Slab ``k``: in memory, or its file mapped (pages the OS may drop and read again: a
-        caller that takes a few columns, or a few rows, reads only those into memory)."""
-        w = self.cuts[k + 1] - self.cuts[k]
-        if self._files is None:
-            held = self._mem[k]
-            return np.concatenate(held) if held else np.zeros((0, w), dtype=self.dtype)
-        f = self._files[k]
-        f.flush()
-        return map_file(f, (self._rows, w), self.dtype)
+        caller that takes a few columns, or a few rows, reads only those into memory; writes to
+        it stay in this process)."""
+        return self._spools[k].array().reshape(self._rows, self.cuts[k + 1] - self.cuts[k])
 
     def mapped(self) -> np.ndarray:
         """Every row and column as one array, without reading a spilled store into memory (its
-        file mapped; writes stay in this process). Why: the agreement test reads the signature bytes of the pairs it
-        tests, a few rows at random; reading the whole matrix held 3.2 GB at 10M documents.
+        file mapped; writes stay in this process). Why: the agreement test reads the signature
+        bytes of the pairs it tests, a few rows at random; reading the whole matrix held 3.2 GB
+        at 10M documents.
 
         >>> cs = ColumnStore(2, np.uint8, budget_bytes=0)
         >>> cs.append(np.array([[1, 2], [3, 4]], dtype=np.uint8))
@@ -357,10 +349,7 @@ class ColumnStore:
             pieces.append(part if rows is None else part[rows])
         if not pieces:
             return np.zeros((self._rows if rows is None else len(rows), 0), dtype=self.dtype)
-        out = np.ascontiguousarray(pieces[0] if len(pieces) == 1 else np.hstack(pieces))
-        if self._files is not None and rows is None and len(pieces) == 1 and out is pieces[0]:
-            out = out.copy()  # a whole mapped slab: read it in, the caller owns what it gets
-        return out
+        return np.ascontiguousarray(pieces[0] if len(pieces) == 1 else np.hstack(pieces))
 
     def __getitem__(self, key: tuple) -> np.ndarray:
         """``store[rows, s0:s1]`` with ``rows`` an index array or ``:`` (what the candidate
@@ -379,11 +368,8 @@ class ColumnStore:
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def close(self) -> None:
-        if self._files is not None:
-            for f in self._files:
-                f.close()
-            self._files = None
-        self._mem = [[] for _ in self.cuts[:-1]]
+        for sp in self._spools:
+            sp.close()
 
 
 def map_file(f: Any, shape: tuple[int, ...], dtype: np.dtype | type, writable: bool = False) -> np.ndarray:
@@ -405,8 +391,7 @@ def map_file(f: Any, shape: tuple[int, ...], dtype: np.dtype | type, writable: b
     if writable:
         f.truncate(n)
     mm = mmap.mmap(f.fileno(), n, access=mmap.ACCESS_WRITE if writable else mmap.ACCESS_COPY)
-    out = np.frombuffer(mm, dtype=dtype).reshape(shape)
-    return out
+    return np.frombuffer(mm, dtype=dtype).reshape(shape)
 
 
 class Spool:
@@ -423,10 +408,12 @@ class Spool:
     >>> sp.close()
     """
 
-    def __init__(self, dtype: np.dtype | type, budget_bytes: int | None = None, directory: str | None = None):
+    def __init__(self, dtype: np.dtype | type, budget_bytes: int | None = None, directory: str | None = None,
+                 prefix: str = "retold-spool-"):
         self.dtype = np.dtype(dtype)
         self.budget = budget_bytes
         self.directory = directory
+        self.prefix = prefix
         self._mem: list[np.ndarray] = []
         self._file: Any = None
         self._extra: list[Any] = []
@@ -436,17 +423,27 @@ class Spool:
     def spilled(self) -> bool:
         return self._file is not None
 
+    @property
+    def file(self) -> Any:
+        """The temporary file, once spilled (else None)."""
+        return self._file
+
     def __len__(self) -> int:
         return self._n
+
+    def spill(self) -> None:
+        """Move what is held, and all that follows, to the temporary file."""
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(dir=self.directory, prefix=self.prefix)
+            for held in self._mem:
+                held.tofile(self._file)
+            self._mem.clear()
 
     def append(self, arr: np.ndarray) -> None:
         arr = np.ascontiguousarray(arr, dtype=self.dtype)
         self._n += arr.shape[0]
-        if self._file is None and self.budget is not None and self._n * self.dtype.itemsize > self.budget:
-            self._file = tempfile.TemporaryFile(dir=self.directory, prefix="retold-spool-")
-            for held in self._mem:
-                held.tofile(self._file)
-            self._mem.clear()
+        if self.budget is not None and self._n * self.dtype.itemsize > self.budget:
+            self.spill()
         if self._file is None:
             self._mem.append(arr)
         else:
@@ -464,7 +461,7 @@ class Spool:
         temporary file (closed with the spool)."""
         if self.budget is None or n * self.dtype.itemsize <= self.budget:
             return np.empty(n, dtype=self.dtype)
-        f = tempfile.TemporaryFile(dir=self.directory, prefix="retold-spool-")
+        f = tempfile.TemporaryFile(dir=self.directory, prefix=self.prefix)
         self._extra.append(f)
         return map_file(f, (n,), self.dtype, writable=True)
 
