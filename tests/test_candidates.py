@@ -158,6 +158,41 @@ def test_blocks_chunks_and_workers_do_not_change_the_pairs(n, seed, min_agree, b
     assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 45), st.integers(0, 2**31), st.integers(1, 4), st.integers(1, 5), st.booleans())
+def test_groups_tested_group_by_group_give_the_same_pairs_and_hits(n, seed, min_agree, big, subset):
+    # groups above BIG_GROUP are tested pair by pair within the group; a pair in small and
+    # large groups alike is reported once, with every shared key counted
+    rng = np.random.default_rng(seed)
+    keys = (rng.integers(0, 3, size=(n, 6)) + 100 * np.arange(6)).astype(np.uint64)
+    sketch = rng.integers(0, 2, size=(n, 8)).astype(np.uint8)
+    exempt = rng.random(n) < 0.2
+    rows = np.flatnonzero(rng.random(n) < 0.7) if subset else np.arange(n)
+    want = brute_force(keys[rows], 1, 1000, sketch[rows], min_agree, exempt[rows])
+    saved = C.BIG_GROUP
+    C.BIG_GROUP = big
+    try:
+        a, b, h = candidate_pairs(keys, 1, 1000, sketch=sketch, min_agree=min_agree, exempt=exempt, rows=rows)
+    finally:
+        C.BIG_GROUP = saved
+    assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
+
+
+def test_a_key_many_documents_share_finds_only_the_pairs_that_agree():
+    # 40 documents share band 0 (a group above BIG_GROUP): only the 5 that agree pair up
+    rng = np.random.default_rng(3)
+    keys = (rng.integers(0, 1 << 40, size=(40, 4)) + 100 * np.arange(4)).astype(np.uint64)
+    keys[:, 0] = 7
+    keys[[3, 9], 1] = 11  # one pair shares a second key
+    sketch = rng.integers(0, 256, size=(40, 16)).astype(np.uint8)
+    sketch[[3, 9, 17, 21, 30]] = sketch[3]
+    assert C.BIG_GROUP < 40
+    a, b, h = candidate_pairs(keys, 1, 1000, sketch=sketch, min_agree=12)
+    got = list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True))
+    want = [(i, j, 2 if (i, j) == (3, 9) else 1) for i in (3, 9, 17, 21, 30) for j in (3, 9, 17, 21, 30) if i < j]
+    assert got == want == brute_force(keys, 1, 1000, sketch, 12)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(2, 40), st.integers(0, 2**31), st.integers(0, 3), st.sampled_from([0, 16, 1 << 20]),
        st.sampled_from([1, 3, 8]), st.booleans())

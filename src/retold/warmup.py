@@ -99,11 +99,27 @@ def _workload(folder: Path, embedder: str) -> None:
     dedup([corpus], str(folder / "clean.jsonl"))
     docs = sample_corpus()
     align(docs[0]["text"], docs[3]["text"])
+    _large_band_group()
     with Index.open(folder / "sample.retold", create=True, embedder=embedder) as ix:
         ix.add(read_documents([corpus], keep_records=False))
         for kinds in ("exact,near_duplicate,partial,paraphrase", "exact,near_duplicate"):
             list(ix.query({"id": "q", "text": docs[4]["text"]}, kinds.split(",")))
         ix.check()
+
+
+def _large_band_group() -> None:
+    """The candidate stage's path for a band key that many documents share (more than
+    :data:`retold.candidates.BIG_GROUP`), which the sample corpus is too small to reach."""
+    import numpy as np
+
+    from .candidates import BIG_GROUP, candidate_pairs
+
+    n = BIG_GROUP + 4
+    keys = np.arange(2 * n, dtype=np.uint64).reshape(n, 2)
+    keys[:, 0] = 7
+    sketch = np.zeros((n, 8), dtype=np.uint8)
+    candidate_pairs(keys, sketch=sketch, min_agree=4, exempt=np.zeros(n, dtype=np.bool_),
+                    rows=np.arange(n, dtype=np.int64))
 
 
 def warm_up(notice: Callable[[str], None] | None = None) -> float:

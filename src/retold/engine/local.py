@@ -589,17 +589,29 @@ def _verify(corpus: Corpus, pa: np.ndarray, pb: np.ndarray, opt: Options, plan: 
     if progress is not None:
         progress.start("verifying", total=float(n_cand) or None)
     order = _family_order(len(corpus), pa, pb)
+    step = cfg.verify_chunk
+    store = corpus.store
+
+    def load(s: int) -> tuple[np.ndarray, ...]:
+        take = np.sort(order[s : s + step])  # (a, b) order inside the chunk
+        a, b = pa[take], pb[take]
+        docs = np.unique(np.concatenate([a, b]))
+        seqs, offs = store.get_many(docs)
+        return a, b, docs, seqs, offs, np.searchsorted(docs, a), np.searchsorted(docs, b)
+
     out: list[PairTable] = []
-    with ThreadPoolExecutor(max_workers=cfg.threads) as pool:
-        for s in range(0, n_cand, cfg.verify_chunk):
-            take = np.sort(order[s : s + cfg.verify_chunk])  # (a, b) order inside the chunk
-            a, b = pa[take], pb[take]
-            docs = np.unique(np.concatenate([a, b]))
-            seqs, offs = corpus.store.get_many(docs)
-            la, lb = np.searchsorted(docs, a), np.searchsorted(docs, b)
+    # Why a reader thread: the next chunk's sequences are read (mostly from the spill file)
+    # while this chunk is decided; one after the other, the reads were a fifth of the stage.
+    with ThreadPoolExecutor(max_workers=cfg.threads) as pool, ThreadPoolExecutor(max_workers=1) as reader:
+        ahead = reader.submit(load, 0) if n_cand else None
+        for s in range(0, n_cand, step):
+            assert ahead is not None
+            a, b, docs, seqs, offs, la, lb = ahead.result()
+            ahead = reader.submit(load, s + step) if s + step < n_cand else None
             d = decide.decide(seqs, offs, corpus.n_tokens[docs], la, lb, opt, plan,
                               pmap=pool.map if cfg.threads > 1 else None, pieces=cfg.threads,
                               n_words=None if corpus.n_words is None else corpus.n_words[docs])
+            del seqs, offs
             chars = None
             if plan.passages:
                 chars = (_char_spans(corpus, a[d.p_pair], d.p_a0, d.p_a1), _char_spans(corpus, b[d.p_pair], d.p_b0,

@@ -31,6 +31,10 @@ MAX_MESSAGES = 1000
 
 BOM = b"\xef\xbb\xbf"
 SNIFF = 8192
+# Why 1 MiB: each refill of a read buffer gives up the GIL and must take it back from the
+# signing threads (read+fingerprint of 100k generated documents 4.75 -> 4.38 s, mean of 4
+# alternated runs; no change beyond the noise at 1M).
+_READ_BUFFER = 1 << 20
 # Control bytes other than \t \n \f \r (and DEL): too many of them means a binary file.
 _CONTROL = bytes([b for b in range(32) if b not in (9, 10, 12, 13)] + [127])
 _CONTROL_RATIO = 0.30
@@ -401,7 +405,7 @@ class ReadContext:
 
     def open_binary(self, path: str) -> Any:
         try:
-            f = open(self.real_path(path), "rb")  # noqa: SIM115 - the caller closes it
+            f = open(self.real_path(path), "rb", buffering=_READ_BUFFER)  # noqa: SIM115 - the caller closes it
         except FileNotFoundError:
             self.skip("missing_path", path, None, "no such file or directory")
             return None
