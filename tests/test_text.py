@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retold.boilerplate import mask
 from retold.fingerprints import fingerprint_batch
-from retold.text import tokens
+from retold.text import Encoded, tokens
 
 
 def words(text: str) -> list[str]:
@@ -154,3 +155,25 @@ def test_the_kernels_single_character_count_gives_word_counts(parts):
     fp = fingerprint_batch(texts)
     assert fp.singles is not None
     assert words_of_tokens(fp.n_tokens, fp.singles).tolist() == word_counts(texts, fp.n_tokens).tolist()
+
+
+_PIECES = st.sampled_from(["Share this", "\n", " ", "caf\u00e9", "\u00a9 2024", "\U0001f600", "Leave a reply", "x"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=8).map("".join), min_size=1, max_size=4), st.data())
+def test_blanked_bytes_are_the_masked_texts_bytes(texts, data):
+    spans = []
+    for t in texts:
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(t)), max_size=4)))
+        spans.append([(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)])
+    got = Encoded.of(texts).blanked(texts, spans)
+    masked = [mask(t, sp) if sp else t for t, sp in zip(texts, spans, strict=True)]
+    if got is None:  # only where a blanked span held a character of several bytes
+        assert any(len(t[s:e].encode("utf-8", errors="surrogatepass")) != e - s
+                   for t, sp in zip(texts, spans, strict=True) for s, e in sp)
+        return
+    want = Encoded.of(masked)
+    assert bytes(got.buf) == bytes(want.buf)
+    assert got.bounds.tolist() == want.bounds.tolist() and got.ascii.tolist() == want.ascii.tolist()
+    assert not got.buf.flags.writeable

@@ -17,6 +17,7 @@ import numpy as np
 
 from .boilerplate import CUE_STARTS, MAX_CUE_CHARS
 from .jit import nb
+from .text import Encoded
 
 
 def _prefix_table(prefixes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -229,23 +230,18 @@ def _cue_lines(buf, bounds, ascii_doc, table, lens, first_ok, reserved, max_char
     return out_d[:m], out_s[:m], out_e[:m]
 
 
-def cue_lines(texts: Sequence[str], encoded: list[bytes | None] | None = None) -> list[list[tuple[int, int]]]:
+def cue_lines(texts: Sequence[str], encoded: Encoded | None = None) -> list[list[tuple[int, int]]]:
     """Per text, the ``[start, end)`` character spans of the lines that may be single-page cues
     (a superset: every line :func:`retold.boilerplate.cue_spans` marks by itself, and every
     related-content heading, is among them).
 
-    ``encoded``: a list to which the texts' UTF-8 is appended (signing reads the same bytes).
+    ``encoded``: the texts' UTF-8 (:class:`retold.text.Encoded`), when the caller has it.
 
     >>> cue_lines(["A story.\\nShare this article", "A story about sharing.", "\\u00a9 2024 Gazette"])
     [[(9, 27)], [], [(0, 14)]]
     """
-    parts = [t.encode("utf-8", errors="surrogatepass") for t in texts]
-    if encoded is not None:
-        encoded.extend(parts)
-    ascii_doc = np.fromiter((len(p) == len(t) for p, t in zip(parts, texts)), dtype=np.bool_, count=len(texts))
-    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in parts], out=bounds[1:])
-    buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
+    enc = encoded if encoded is not None else Encoded.of(list(texts))
+    buf, bounds, ascii_doc = enc.buf, enc.bounds, enc.ascii
     docs, starts, ends = _cue_lines(buf, bounds, ascii_doc, _TABLE, _LENS, _FIRST, _RESERVED, MAX_CUE_CHARS)
     out: list[list[tuple[int, int]]] = [[] for _ in texts]
     for d, a, b in zip(docs.tolist(), starts.tolist(), ends.tolist()):

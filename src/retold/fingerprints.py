@@ -13,7 +13,6 @@ similarity. That makes signing cost independent of ``K``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,7 @@ from .text import (
     FNV_OFFSET,
     FNV_PRIME,
     NO_LOWER,
+    Encoded,
     breaks_batch,
     cannot_lower,
     count_tokens,
@@ -398,7 +398,7 @@ class Fingerprints:
     singles: np.ndarray | None = None
 
 
-def encode_batch(texts: list[str], fold: bool = True, encoded: Sequence[bytes | None] | None = None
+def encode_batch(texts: list[str], fold: bool = True, encoded: Encoded | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """UTF-8 encode texts into one buffer plus boundaries, with the word breaks of scripts
     written without spaces (:func:`retold.text.breaks_batch`) and the case table: the kernels'
@@ -409,29 +409,29 @@ def encode_batch(texts: list[str], fold: bool = True, encoded: Sequence[bytes | 
     (a capital sigma, a dotted capital I, characters beyond the BMP, scripts without spaces)
     pay for ``str.lower``. ``fold=False``: lowercase every non-ASCII text with ``str.lower``
     (the reference the tests compare the kernel's folding with). ``encoded``: the texts' UTF-8
-    where the caller has it (None where not).
+    where the caller has it (:class:`retold.text.Encoded`).
     """
     if not fold:
-        return _encode_lowered(texts, encoded)
-    parts = [(encoded[k] if encoded is not None else None) or t.encode("utf-8", errors="surrogatepass")
-             for k, t in enumerate(texts)]
-    other = [k for k, t in enumerate(texts) if not t.isascii()]
-    buf, bounds = _joined(parts)
-    if not other:
-        return buf, bounds, _NO_BREAKS, np.zeros(len(parts) + 1, dtype=np.int64), NO_LOWER
-    check = np.zeros(len(parts), dtype=np.bool_)
+        return _encode_lowered(texts)
+    enc = encoded if encoded is not None else Encoded.of(texts)
+    buf, bounds = enc.buf, enc.bounds
+    other = np.flatnonzero(~enc.ascii)
+    if not other.shape[0]:
+        return buf, bounds, _NO_BREAKS, np.zeros(len(texts) + 1, dtype=np.int64), NO_LOWER
+    check = np.zeros(len(texts), dtype=np.bool_)
     check[other] = True
     redo = np.flatnonzero(cannot_lower(buf, bounds, check)).tolist()
     if not redo:
-        return buf, bounds, _NO_BREAKS, np.zeros(len(parts) + 1, dtype=np.int64), lower_table()
+        return buf, bounds, _NO_BREAKS, np.zeros(len(texts) + 1, dtype=np.int64), lower_table()
     # what the kernel cannot fold (see kernel_can_lower) is lowercased here, then encoded again
+    parts = [t.encode("utf-8", errors="surrogatepass") for t in texts]
     lowered = list(texts)
     for k in redo:
         lowered[k] = texts[k].lower()
         parts[k] = lowered[k].encode("utf-8", errors="surrogatepass")
     buf, bounds = _joined(parts)
     brk, brk_offs = breaks_batch(lowered, parts)
-    return buf, bounds, brk, brk_offs, lower_table() if len(redo) < len(other) else NO_LOWER
+    return buf, bounds, brk, brk_offs, lower_table() if len(redo) < other.shape[0] else NO_LOWER
 
 
 def _joined(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -440,20 +440,10 @@ def _joined(parts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(parts), dtype=np.uint8), bounds
 
 
-def _encode_lowered(texts: list[str], encoded: Sequence[bytes | None] | None
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _encode_lowered(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`encode_batch` with every non-ASCII text lowercased by ``str.lower`` (``fold=False``)."""
-    lowered = []
-    parts = []
-    for k, t in enumerate(texts):
-        known = encoded[k] if encoded is not None else None
-        if t.isascii():
-            lowered.append(t)
-            parts.append(known if known is not None else t.encode("ascii"))
-            continue
-        low = t.lower()
-        lowered.append(low)
-        parts.append(low.encode("utf-8", errors="surrogatepass"))
+    lowered = [t if t.isascii() else t.lower() for t in texts]
+    parts = [t.encode("utf-8", errors="surrogatepass") for t in lowered]
     buf, bounds = _joined(parts)
     brk, brk_offs = breaks_batch(lowered, parts)
     return buf, bounds, brk, brk_offs, NO_LOWER
@@ -501,7 +491,7 @@ STOP_TABLE, STOP_SENTINEL = stop_table(STOP_HASHES)
 def fingerprint_batch(texts: list[str], shingle_size: int = DEFAULT_SHINGLE,
                       n_bins: int = DEFAULT_BANDS * DEFAULT_ROWS, stop: np.ndarray | None = None,
                       offsets: bool = False, terms: bool = False, fold: bool = True,
-                      encoded: Sequence[bytes | None] | None = None) -> Fingerprints:
+                      encoded: Encoded | None = None) -> Fingerprints:
     """Tokenise, shingle and sign a batch of documents.
 
     ``offsets``: also each token's character offsets; ``terms``: also each document's distinct

@@ -564,6 +564,68 @@ def breaks_batch(texts: list[str], encoded: list[bytes] | None = None) -> tuple[
 
 
 @dataclass(frozen=True, slots=True)
+class Encoded:
+    """A batch of texts as the kernels read them: their UTF-8 in one buffer.
+
+    Attributes:
+        buf: uint8 bytes of every text, concatenated.
+        bounds: int64 [n + 1]; text d is ``buf[bounds[d]:bounds[d + 1]]``.
+        ascii: bool [n], whether text d is ASCII.
+
+    >>> e = Encoded.of(["ab", "\\u00e9"])
+    >>> e.bounds.tolist(), e.ascii.tolist()
+    ([0, 2, 4], [True, False])
+    """
+
+    buf: np.ndarray
+    bounds: np.ndarray
+    ascii: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Encoded:
+        parts = [t.encode("utf-8", errors="surrogatepass") for t in texts]
+        bounds = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
+        ascii_ = np.fromiter((len(p) == len(t) for p, t in zip(parts, texts)), dtype=np.bool_, count=len(texts))
+        return cls(np.frombuffer(b"".join(parts), dtype=np.uint8), bounds, ascii_)
+
+    def blanked(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> Encoded | None:
+        """The batch with the character ``spans`` of each text (``texts``: what was encoded)
+        blanked out by spaces, as :func:`retold.boilerplate.mask` blanks the text; None when a
+        span holds a character of several bytes (the blanked text is shorter in bytes: encode
+        it instead).
+
+        Why: the cue gate encoded the batch, and its masks touch a few furniture lines; joining
+        the texts' bytes again for signing was a copy of the whole batch under the GIL.
+
+        >>> e = Encoded.of(["Story\\nShare this", "caf\\u00e9 x"])
+        >>> bytes(e.blanked(["Story\\nShare this", "caf\\u00e9 x"], [[(6, 16)], [(5, 6)]]).buf)
+        b'Story\\n          caf\\xc3\\xa9  '
+        >>> e.blanked(["Story\\nShare this", "caf\\u00e9 x"], [[], [(0, 4)]]) is None
+        True
+        """
+        if not any(spans):
+            return self
+        buf = self.buf.copy()
+        for k, sp in enumerate(spans):
+            base = int(self.bounds[k])
+            for s, e in sp:
+                if e <= s:
+                    continue
+                if self.ascii[k]:
+                    bs, be = s, e
+                else:
+                    text = texts[k]
+                    bs = len(text[:s].encode("utf-8", errors="surrogatepass"))
+                    be = bs + len(text[s:e].encode("utf-8", errors="surrogatepass"))
+                    if be - bs != e - s:
+                        return None
+                buf[base + bs : base + be] = 0x20
+        buf.flags.writeable = False  # as the buffer of Encoded.of: one compiled type for the kernels
+        return Encoded(buf, self.bounds, self.ascii)
+
+
+@dataclass(frozen=True, slots=True)
 class Tokens:
     """Tokens of one document: hashes plus ``[start, end)`` character offsets into its text.
 

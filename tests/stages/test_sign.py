@@ -54,12 +54,13 @@ def test_signing_a_document_alone_or_in_a_batch_gives_the_same_row(texts) -> Non
 
 
 def test_signing_reads_the_bytes_the_cue_gate_encoded():
-    """The reading thread's cue gate hands its UTF-8 to signing: the masked text (other bytes)
-    gets None, and the signature is the one computed from the texts themselves."""
-    texts = ["Kim denied Putin help.\nShare this article", "Ärger in Köln über die Bahn", "plain text here"]
+    """The cue gate hands its UTF-8 to signing, furniture blanked in the bytes as in the text,
+    and the signature is the one computed from the texts themselves."""
+    texts = ["Kim denied Putin help.\nShare this article", "\u00c4rger in K\u00f6ln \u00fcber die Bahn",
+             "plain text here"]
     encoded: list = []
     masked, spans = evidence_batch(texts, [None] * 3, None, Plan(), Options(), encoded)
-    assert spans[0] and encoded[0] is None
-    assert encoded[1:] == [t.encode() for t in texts[1:]]
-    a, b = sign(masked, Options(), Plan(), encoded), sign(masked, Options(), Plan())
+    assert spans[0] and len(encoded) == 1
+    assert bytes(encoded[0].buf) == "".join(masked).encode()
+    a, b = sign(masked, Options(), Plan(), encoded[0]), sign(masked, Options(), Plan())
     assert a.keys.tolist() == b.keys.tolist() and a.shingles.tolist() == b.shingles.tolist()

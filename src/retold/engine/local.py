@@ -38,6 +38,7 @@ from ..records import Cluster, Pair, open_writer, write_records
 from ..stages import assemble, candidates, decide, exact, sign
 from ..stages.sign import Signed
 from ..store import ColumnStore, SpillingStore
+from ..text import Encoded
 
 PathLike = str | os.PathLike
 #: Less text than this (characters of a batch, tokens of a corpus) runs the kernels on one thread:
@@ -237,10 +238,10 @@ def _sign_batch(batch: list[str], batch_sites: list[str | None], counts: LineCou
     ``alone``: the kernels run on this thread only (several workers each sign a batch: the
     kernels' own worker threads would only contend with them for the cores)."""
     # The bytes the cue gate encoded are signed as they are (not encoded twice).
-    encoded: list[bytes | None] = []
+    encoded: list[Encoded] = []
     masked, spans = sign.evidence_batch(batch, batch_sites, counts, plan, opt, encoded)
     with serial(alone or sum(len(t) for t in masked) < SMALL_CHARS):
-        return sign.sign(masked, opt, plan, encoded or None), spans
+        return sign.sign(masked, opt, plan, encoded[0] if encoded else None), spans
 
 
 def _sign_all(corpus: Corpus, source: list[str], fields: Fields, counts: LineCounts | None, total_bytes: int,

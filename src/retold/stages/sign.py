@@ -20,7 +20,7 @@ from ..candidates import sample_anchors
 from ..cue_gate import cue_lines
 from ..fingerprints import band_keys, bin_sketch, fingerprint_batch
 from ..model import Options, Plan
-from ..text import words_of_tokens
+from ..text import Encoded, words_of_tokens
 
 
 def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
@@ -41,12 +41,12 @@ def evidence(text: str, site: str | None, counts: LineCounts | None, plan: Plan,
 
 
 def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: LineCounts | None, plan: Plan,
-                   options: Options, encoded: list[bytes | None] | None = None
+                   options: Options, encoded: list[Encoded] | None = None
                    ) -> tuple[list[str], list[list[tuple[int, int]]]]:
     """:func:`evidence` for a batch; with single-page cues only, a compiled gate
     (:func:`retold.cue_gate.cue_lines`) picks the lines that may be cues; only those meet the
-    regular expressions. ``encoded``: a list to which the UTF-8 of each returned text is
-    appended where the gate computed it (None where not), for :func:`sign`.
+    regular expressions. ``encoded``: a list to which the UTF-8 of the returned texts
+    (:class:`retold.text.Encoded`) is appended where the gate computed it, for :func:`sign`.
 
     >>> t, spans = evidence_batch(["Story\\nShare this article", "Story"], [None, None], None, Plan(), Options())
     >>> spans
@@ -59,15 +59,18 @@ def evidence_batch(texts: Sequence[str], sites: Sequence[str | None], counts: Li
         return [p[0] for p in pairs], [p[1] for p in pairs]
     if not options.boilerplate.cues:
         return list(texts), [[] for _ in texts]
+    texts = list(texts)
+    enc = Encoded.of(texts)
     out_t: list[str] = []
     out_s: list[list[tuple[int, int]]] = []
-    first = len(encoded) if encoded is not None else 0
-    for k, (t, lines) in enumerate(zip(texts, cue_lines(texts, encoded))):
+    for t, lines in zip(texts, cue_lines(texts, enc)):
         spans = cue_spans(t, lines) if lines else []
         out_t.append(mask(t, spans) if spans else t)
         out_s.append(spans)
-        if spans and encoded is not None:
-            encoded[first + k] = None  # a masked text has other bytes
+    if encoded is not None:
+        blanked = enc.blanked(texts, out_s)
+        if blanked is not None:
+            encoded.append(blanked)
     return out_t, out_s
 
 
@@ -107,9 +110,9 @@ class Signed:
         return int(self.n_tokens.shape[0])
 
 
-def sign(texts: list[str], options: Options, plan: Plan, encoded: Sequence[bytes | None] | None = None) -> Signed:
+def sign(texts: list[str], options: Options, plan: Plan, encoded: Encoded | None = None) -> Signed:
     """Fingerprint a batch of (already masked) texts for ``plan`` (``encoded``: their UTF-8
-    where known, from :func:`evidence_batch`).
+    when known, from :func:`evidence_batch`).
 
     >>> s = sign(["Kim was quick to deny Putin", "KIM was quick, to deny Putin!"], Options(), Plan())
     >>> s.n_tokens.tolist(), bool(s.content[0] == s.content[1]), s.keys.shape
