@@ -53,6 +53,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -302,11 +303,27 @@ def _may_be_cue(line: str) -> bool:
 
 
 def _is_cue(line: str) -> bool:
-    line = line.strip()
+    return bool(_line_kind(line.strip()) & _CUE)
+
+
+_CUE, _HEADING = 1, 2
+
+
+def _line_kind(line: str) -> int:
+    """Whether a stripped line is a cue (:data:`_CUE`) or a related-content heading
+    (:data:`_HEADING`), as bit flags."""
     if not line or len(line) > MAX_CUE_CHARS or not _may_be_cue(line):
-        return False
+        return 0
+    return _known_line_kind(line)
+
+
+@lru_cache(maxsize=1 << 14)
+def _known_line_kind(line: str) -> int:
+    # Why a memo: furniture lines recur word for word across a site's pages ("Share this
+    # article", "Leave a Reply"), and their regular expressions were most of the cue time.
     # Teaser prefixes are upper case on purpose: "Related:" as a sentence start is rare and kept.
-    return _CUES.fullmatch(line) is not None or _TEASER_PREFIX.fullmatch(line) is not None
+    cue = _CUES.fullmatch(line) is not None or _TEASER_PREFIX.fullmatch(line) is not None
+    return (_CUE if cue else 0) | (_HEADING if _RELATED.fullmatch(line) is not None else 0)
 
 
 def cue_spans(text: str, candidates: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
@@ -325,10 +342,10 @@ def cue_spans(text: str, candidates: list[tuple[int, int]] | None = None) -> lis
     if candidates is not None:
         out = []
         for s, e in candidates:
-            line = text[s:e].strip()
-            if len(line) <= MAX_CUE_CHARS and _may_be_cue(line) and _RELATED.fullmatch(line) is not None:
+            kind = _line_kind(text[s:e].strip())
+            if kind & _HEADING:
                 return cue_spans(text)
-            if _is_cue(line):
+            if kind & _CUE:
                 out.append((s, e))
         return out
     spans = line_spans(text)
@@ -345,8 +362,7 @@ def cue_spans(text: str, candidates: list[tuple[int, int]] | None = None) -> lis
     for i, (s, e) in enumerate(nonempty):
         if i < tail_from:
             continue
-        line = text[s:e].strip()
-        if len(line) > MAX_CUE_CHARS or not _may_be_cue(line) or _RELATED.fullmatch(line) is None:
+        if not _line_kind(text[s:e].strip()) & _HEADING:
             continue
         if longest_after[i + 1] <= MAX_TEASER_CHARS:
             out.extend([(s, e), *nonempty[i + 1 :]])

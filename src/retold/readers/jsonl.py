@@ -44,15 +44,18 @@ def parse_json_line(ctx: ReadContext, raw: bytes, path: str, line: int) -> tuple
                 invalid = True
     return obj, invalid
 
-def _records(ctx: ReadContext, stream: Any, path: str) -> Iterator[Document]:
-    """The documents of a stream of JSON lines (bytes)."""
+def _records(ctx: ReadContext, stream: Any, path: str, taken: _Lines | None = None) -> Iterator[Document]:
+    """The documents of a stream of JSON lines (bytes); ``taken.n``: the lines taken so far."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     from_record = ctx.from_record
     legacy = ctx.encoding is not None
     line = 0
+    if taken is None:
+        taken = _Lines()
     for raw in stream:
         line += 1
+        taken.n = line
         if line == 1 and raw.startswith(BOM):
             raw = raw[len(BOM) :]
         if not raw or raw.isspace():
@@ -88,7 +91,7 @@ def read_jsonl(ctx: ReadContext, path: str, gz: bool = False) -> Iterator[Docume
                 return
             stream = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
             with stream:
-                yield from _records(ctx, counter.count(stream), path)
+                yield from _records(ctx, stream, path, counter)
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         ctx.skip(
             "truncated_gzip",
@@ -102,15 +105,11 @@ def read_jsonl(ctx: ReadContext, path: str, gz: bool = False) -> Iterator[Docume
 
 
 class _Lines:
-    """Counts the lines taken from a stream (for the line of a read error)."""
+    """The lines taken from a stream (for the line of a read error). Why not a generator
+    counting them: a second generator frame a line was a visible part of reading."""
 
     def __init__(self) -> None:
         self.n = 0
-
-    def count(self, stream: Any) -> Iterator[bytes]:
-        for raw in stream:
-            self.n += 1
-            yield raw
 
 
 def read_json(ctx: ReadContext, path: str, gz: bool = False) -> Iterator[Document]:
