@@ -85,3 +85,40 @@ def test_scores_through_the_sorted_index_equal_the_hash_tables(seed, vocab, larg
                             index=doc_index(fp.shingles, fp.sh_offsets, np.arange(n), large=large))
     for f in ("intersection", "size_a", "size_b", "coverage_a", "coverage_b"):
         assert np.array_equal(getattr(plain, f), getattr(looked_up, f)), f
+
+
+def _covered(seq: list[int], other: set[int], k: int, ntok: int, gap: int = 8, min_run: int = 3) -> float:
+    """Coverage as the module docstring defines it, in plain Python: runs of positions whose
+    shingle the other document holds, consecutive matches at most ``gap`` apart, a run counting
+    from ``min_run`` matches (all of a shorter document), each covering its tokens."""
+    if not seq or ntok == 0:
+        return 0.0
+    need = min(min_run, len(seq))
+    runs: list[list[int]] = []
+    for p, h in enumerate(seq):
+        if (h | 1) in other:
+            if runs and p - runs[-1][-1] <= gap:
+                runs[-1].append(p)
+            else:
+                runs.append([p])
+    covered = sum(min(r[-1] + k, ntok) - r[0] for r in runs if len(r) >= need)
+    return min(covered, ntok) / ntok
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([30, 400]), st.sampled_from([10**9, 40]))
+def test_coverage_equals_its_definition(seed, vocab, large):
+    texts = _related_texts(seed, 10, vocab)
+    fp = fingerprint_batch(texts)
+    n = len(texts)
+    pa = np.array([i for i in range(n) for j in range(n) if i != j])
+    pb = np.array([j for i in range(n) for j in range(n) if i != j])
+    sc = score_pairs(fp.shingles, fp.sh_offsets, fp.n_tokens, pa, pb, 3,
+                     index=doc_index(fp.shingles, fp.sh_offsets, np.arange(n), large=large))
+    seqs = [fp.shingles[fp.sh_offsets[d] : fp.sh_offsets[d + 1]].tolist() for d in range(n)]
+    sets = [{h | 1 for h in s} for s in seqs]
+    for q, (i, j) in enumerate(zip(pa.tolist(), pb.tolist(), strict=True)):
+        if not sets[i] & sets[j]:
+            continue
+        assert sc.coverage_a[q] == _covered(seqs[i], sets[j], 3, int(fp.n_tokens[i]))
+        assert sc.coverage_b[q] == _covered(seqs[j], sets[i], 3, int(fp.n_tokens[j]))

@@ -113,10 +113,82 @@ def _has(tab, h) -> bool:
         i = (i + 1) & mask
 
 
-@nb.njit(nogil=True, cache=True)
-def _coverage(seq, s0, s1, other, k, ntok, gap, min_run) -> float:
-    """Share of tokens of one document covered by runs of shingles found in the other."""
-    n = s1 - s0
+@nb.njit(inline="always")
+def _find(tab, h) -> int:
+    """The slot of ``h`` in the hash set ``tab`` (see :func:`_build`), or -1."""
+    h = h | np.uint64(1)
+    mask = tab.shape[0] - 1
+    i = _slot(h, mask)
+    while True:
+        x = tab[i]
+        if x == h:
+            return i
+        if x == 0:
+            return -1
+        i = (i + 1) & mask
+
+
+@nb.njit(inline="always")
+def _build_slots(seq, s0, s1, buf, slots):
+    """:func:`_build` (no sharing counted) that also writes each position's slot to ``slots``."""
+    size = _table_size(s1 - s0)
+    tab = buf[:size]
+    tab[:] = 0
+    mask = size - 1
+    distinct = 0
+    for p in range(s0, s1):
+        h = seq[p] | np.uint64(1)
+        i = _slot(h, mask)
+        while True:
+            x = tab[i]
+            if x == 0:
+                tab[i] = h
+                distinct += 1
+                break
+            if x == h:
+                break
+            i = (i + 1) & mask
+        slots[p - s0] = i
+    return tab, distinct
+
+
+@nb.njit(inline="always")
+def _build_marking(seq, s0, s1, buf, flag, found, other, stamp, stamp_id):
+    """:func:`_build` counting the distinct elements shared with the set ``other``, and marking
+    both sides for the coverages without probing again: ``found[p - s0]`` tells whether
+    position p's element is in ``other``, and ``stamp[j] = stamp_id`` for each slot j of
+    ``other`` whose element is here. ``flag``: scratch of the table's size."""
+    size = _table_size(s1 - s0)
+    tab = buf[:size]
+    tab[:] = 0
+    mask = size - 1
+    distinct = 0
+    shared = 0
+    for p in range(s0, s1):
+        h = seq[p] | np.uint64(1)
+        i = _slot(h, mask)
+        while True:
+            x = tab[i]
+            if x == 0:
+                tab[i] = h
+                distinct += 1
+                j = _find(other, h)
+                flag[i] = j >= 0
+                if j >= 0:
+                    shared += 1
+                    stamp[j] = stamp_id
+                break
+            if x == h:
+                break
+            i = (i + 1) & mask
+        found[p - s0] = flag[i]
+    return tab, distinct, shared
+
+
+@nb.njit(inline="always")
+def _cover_found(found, n, k, ntok, gap, min_run) -> float:
+    """Share of a document's tokens covered by runs of its shingles found in the other document
+    (``found[p]``: whether the shingle at position p is; ``n`` positions, ``ntok`` tokens)."""
     if n == 0 or ntok == 0:
         return 0.0
     need = min_run if n >= min_run else n
@@ -125,7 +197,7 @@ def _coverage(seq, s0, s1, other, k, ntok, gap, min_run) -> float:
     last = -1
     run = 0
     for p in range(n):
-        if _has(other, seq[s0 + p]):
+        if found[p]:
             if run > 0 and p - last <= gap:
                 last = p
                 run += 1
@@ -144,7 +216,7 @@ def _coverage(seq, s0, s1, other, k, ntok, gap, min_run) -> float:
 
 @nb.njit(inline="always")
 def _cover_sorted(pos, m, n, k, ntok, gap, min_run) -> float:
-    """:func:`_coverage` given the sorted positions ``pos[:m]`` of the matched shingles among
+    """:func:`_cover_found` given the sorted positions ``pos[:m]`` of the matched shingles among
     the document's ``n`` (the same runs, without visiting the unmatched positions)."""
     if n == 0 or ntok == 0:
         return 0.0
@@ -343,6 +415,15 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min
                 max_b = max(max_b, offs[pb[i] + 1] - offs[pb[i]])
         buf_a = np.empty(_table_size(max_a), dtype=np.uint64)
         buf_b = np.empty(_table_size(max_b), dtype=np.uint64)
+        # Why slots and stamps: the coverages need, for every position of both documents,
+        # whether its element is in the other; b's table is built probing a's, so those answers
+        # are kept as they are found (a's slot of each of its positions, stamped with the pair's
+        # number when b holds it) instead of probing each table again with the other's positions.
+        slots_a = np.empty(max_a, dtype=np.int32)
+        found_a = np.empty(max_a, dtype=np.bool_)
+        found_b = np.empty(max_b, dtype=np.bool_)
+        flag_b = np.empty(_table_size(max_b), dtype=np.bool_)
+        stamp = np.full(_table_size(max_a), -1, dtype=np.int64)
         for r in range(r0, r1):
             a = pa[run_start[r]]
             a_ix = ix_offs[a + 1] > ix_offs[a]
@@ -350,15 +431,18 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min
                 ta = buf_a[:0]
                 na = ix_distinct[a]
             else:
-                ta, na, _ = _build(seqs, offs[a], offs[a + 1], buf_a, buf_a, False)
+                ta, na = _build_slots(seqs, offs[a], offs[a + 1], buf_a, slots_a)
             for i in range(run_start[r], run_start[r + 1]):
                 b = pb[i]
                 b_ix = ix_offs[b + 1] > ix_offs[b]
                 if not a_ix and not b_ix:
-                    tb, nb_, c = _build(seqs, offs[b], offs[b + 1], buf_b, ta, True)
+                    tb, nb_, c = _build_marking(seqs, offs[b], offs[b + 1], buf_b, flag_b, found_b, ta, stamp, i)
                     if c > 0 and c >= min_shared and c >= min_containment * min(na, nb_):
-                        cov_a[i] = _coverage(seqs, offs[a], offs[a + 1], tb, k, ntok[a], gap, min_run)
-                        cov_b[i] = _coverage(seqs, offs[b], offs[b + 1], ta, k, ntok[b], gap, min_run)
+                        len_a = offs[a + 1] - offs[a]
+                        for p in range(len_a):
+                            found_a[p] = stamp[slots_a[p]] == i
+                        cov_a[i] = _cover_found(found_a, len_a, k, ntok[a], gap, min_run)
+                        cov_b[i] = _cover_found(found_b, offs[b + 1] - offs[b], k, ntok[b], gap, min_run)
                 else:
                     nb_ = ix_distinct[b] if b_ix else 0
                     # s: the side looked up (by its hash table), in the sorted index of the other
