@@ -178,6 +178,16 @@ def test_groups_tested_group_by_group_give_the_same_pairs_and_hits(n, seed, min_
     assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
 
 
+def test_a_document_holding_a_shared_key_twice_is_not_paired_with_itself():
+    # keys not made per column: every document holds the one key in each of its 3 columns
+    keys = np.zeros((C.BIG_GROUP + 4, 3), dtype=np.uint64)
+    sketch = np.zeros((keys.shape[0], 8), dtype=np.uint8)
+    a, b, h = candidate_pairs(keys, 1, 1000, sketch=sketch, min_agree=1)
+    a0, b0, h0 = candidate_pairs(keys, 1, 1000)  # no agreement test: document by document
+    assert (a < b).all() and a.shape[0] == keys.shape[0] * (keys.shape[0] - 1) // 2
+    assert a.tolist() == a0.tolist() and b.tolist() == b0.tolist() and h.tolist() == h0.tolist()
+
+
 def test_a_key_many_documents_share_finds_only_the_pairs_that_agree():
     # 40 documents share band 0 (a group above BIG_GROUP): only the 5 that agree pair up
     rng = np.random.default_rng(3)

@@ -224,11 +224,13 @@ def _group_pass(goffs, gdocs, g, words, rows, min_agree, exempt, n_docs, out, po
     m = 0
     write = out.shape[0] > 0
     for x in range(goffs[g], goffs[g + 1]):
-        a = gdocs[x]  # members ascend: a < b
+        a = gdocs[x]  # members ascend
         ra = rows[a]
         ea = exempt[ra]
         for y in range(x + 1, goffs[g + 1]):
             b = gdocs[y]
+            if b <= a:  # one document twice (a key value in two of its columns): not a pair
+                continue
             rb = rows[b]
             if ea or exempt[rb] or _agree(words, ra, rb) >= min_agree:
                 if write:
