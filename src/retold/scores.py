@@ -66,51 +66,41 @@ def _table_size(n: int) -> int:
 
 
 @nb.njit(inline="always")
-def _build(seq, s0, s1, buf, other, count_shared):
-    """Open-addressing hash set of seq[s0:s1] in the front of ``buf`` (0 marks empty).
+def _insert(tab, mask, h) -> tuple[int, bool]:
+    """The slot of ``h`` (never 0) in the open-addressing set ``tab``, inserted when absent;
+    and whether it was."""
+    i = _slot(h, mask)
+    while True:
+        x = tab[i]
+        if x == 0:
+            tab[i] = h
+            return i, True
+        if x == h:
+            return i, False
+        i = (i + 1) & mask
 
-    Returns (table, distinct count, shared): ``table`` is a view into ``buf``, which is
-    reused from pair to pair (why: a fresh table per document was a large allocation and
-    page faults for long documents, which also serialised the threads). When
-    ``count_shared``, ``shared`` is the number of distinct elements also in the set
-    ``other``: one probe per distinct element while building, instead of a second pass over
-    the table.
+
+@nb.njit(inline="always")
+def _build(seq, s0, s1, buf, slots):
+    """Open-addressing hash set of seq[s0:s1] in the front of ``buf`` (0 marks empty); each
+    position's slot goes to ``slots`` unless it is empty.
+
+    Returns (table, distinct count): ``table`` is a view into ``buf``, which is reused from pair
+    to pair (why: a fresh table per document was a large allocation and page faults for long
+    documents, which also serialised the threads).
     """
     size = _table_size(s1 - s0)
     tab = buf[:size]
     tab[:] = 0
     mask = size - 1
     distinct = 0
-    shared = 0
+    keep = slots.shape[0] > 0
     for p in range(s0, s1):
-        h = seq[p] | np.uint64(1)  # keep 0 free as the empty marker
-        i = _slot(h, mask)
-        while True:
-            x = tab[i]
-            if x == 0:
-                tab[i] = h
-                distinct += 1
-                if count_shared and _has(other, h):
-                    shared += 1
-                break
-            if x == h:
-                break
-            i = (i + 1) & mask
-    return tab, distinct, shared
-
-
-@nb.njit(inline="always")
-def _has(tab, h) -> bool:
-    h = h | np.uint64(1)
-    mask = tab.shape[0] - 1
-    i = _slot(h, mask)
-    while True:
-        x = tab[i]
-        if x == h:
-            return True
-        if x == 0:
-            return False
-        i = (i + 1) & mask
+        i, new = _insert(tab, mask, seq[p] | np.uint64(1))  # keep 0 free as the empty marker
+        distinct += new
+        if keep:
+            slots[p - s0] = i
+    return tab, distinct
 
 
 @nb.njit(inline="always")
@@ -129,30 +119,6 @@ def _find(tab, h) -> int:
 
 
 @nb.njit(inline="always")
-def _build_slots(seq, s0, s1, buf, slots):
-    """:func:`_build` (no sharing counted) that also writes each position's slot to ``slots``."""
-    size = _table_size(s1 - s0)
-    tab = buf[:size]
-    tab[:] = 0
-    mask = size - 1
-    distinct = 0
-    for p in range(s0, s1):
-        h = seq[p] | np.uint64(1)
-        i = _slot(h, mask)
-        while True:
-            x = tab[i]
-            if x == 0:
-                tab[i] = h
-                distinct += 1
-                break
-            if x == h:
-                break
-            i = (i + 1) & mask
-        slots[p - s0] = i
-    return tab, distinct
-
-
-@nb.njit(inline="always")
 def _build_marking(seq, s0, s1, buf, flag, found, other, stamp, stamp_id):
     """:func:`_build` counting the distinct elements shared with the set ``other``, and marking
     both sides for the coverages without probing again: ``found[p - s0]`` tells whether
@@ -166,21 +132,14 @@ def _build_marking(seq, s0, s1, buf, flag, found, other, stamp, stamp_id):
     shared = 0
     for p in range(s0, s1):
         h = seq[p] | np.uint64(1)
-        i = _slot(h, mask)
-        while True:
-            x = tab[i]
-            if x == 0:
-                tab[i] = h
-                distinct += 1
-                j = _find(other, h)
-                flag[i] = j >= 0
-                if j >= 0:
-                    shared += 1
-                    stamp[j] = stamp_id
-                break
-            if x == h:
-                break
-            i = (i + 1) & mask
+        i, new = _insert(tab, mask, h)
+        if new:
+            distinct += 1
+            j = _find(other, h)
+            flag[i] = j >= 0
+            if j >= 0:
+                shared += 1
+                stamp[j] = stamp_id
         found[p - s0] = flag[i]
     return tab, distinct, shared
 
@@ -424,6 +383,7 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min
         found_b = np.empty(max_b, dtype=np.bool_)
         flag_b = np.empty(_table_size(max_b), dtype=np.bool_)
         stamp = np.full(_table_size(max_a), -1, dtype=np.int64)
+        no_slots = np.empty(0, dtype=np.int32)
         for r in range(r0, r1):
             a = pa[run_start[r]]
             a_ix = ix_offs[a + 1] > ix_offs[a]
@@ -431,7 +391,7 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min
                 ta = buf_a[:0]
                 na = ix_distinct[a]
             else:
-                ta, na = _build_slots(seqs, offs[a], offs[a + 1], buf_a, slots_a)
+                ta, na = _build(seqs, offs[a], offs[a + 1], buf_a, slots_a)
             for i in range(run_start[r], run_start[r + 1]):
                 b = pb[i]
                 b_ix = ix_offs[b + 1] > ix_offs[b]
@@ -451,12 +411,12 @@ def _score_pairs(seqs, offs, ntok, pa, pb, k, gap, min_run, min_containment, min
                         ts = ta
                     elif not b_ix:
                         s_is_a = False
-                        ts, nb_, _ = _build(seqs, offs[b], offs[b + 1], buf_b, buf_b, False)
+                        ts, nb_ = _build(seqs, offs[b], offs[b + 1], buf_b, no_slots)
                     else:  # both long: the shorter one gets a table
                         s_is_a = offs[a + 1] - offs[a] < offs[b + 1] - offs[b]
                         s = a if s_is_a else b
                         buf = np.empty(_table_size(offs[s + 1] - offs[s]), dtype=np.uint64)
-                        ts, _, _ = _build(seqs, offs[s], offs[s + 1], buf, buf, False)
+                        ts, _ = _build(seqs, offs[s], offs[s + 1], buf, no_slots)
                     if s_is_a:
                         c, xa, xb = _lookup_pair(seqs, offs, ntok, a, ts, b, ix_offs, ix_pos, ix_val, k, gap, min_run,
                                                  min_containment, min_shared, na, nb_)
