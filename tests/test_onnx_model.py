@@ -65,6 +65,7 @@ def test_a_sentence_gets_the_same_vector_in_any_batch_and_runs_keep_them(tmp_pat
     full = one.encode(sents)
     assert np.array_equal(full[::3], OnnxEncoder(path, threads=2).encode(sents[::3]))
     assert np.array_equal(full[5:8], np.stack([one.encode([s])[0] for s in sents[5:8]]))
+    assert np.array_equal(full, OnnxEncoder(path, batch_size=64).encode(sents)), "the batch size moves no vector"
 
     monkeypatch.setenv("RETOLD_EMBEDDING_STORE", "1")
     first = MiniLMEmbedder()

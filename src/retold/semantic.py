@@ -111,7 +111,7 @@ class MiniLMEmbedder:
     dim = 384
     semantic = True
 
-    def __init__(self, batch_size: int = 64, device: str = "cpu", model_path: str | None = None,
+    def __init__(self, batch_size: int = 16, device: str = "cpu", model_path: str | None = None,
                  backend: str | None = None):
         self.batch_size = batch_size
         self.device = device
