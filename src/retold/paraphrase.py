@@ -161,14 +161,15 @@ def align_matrix(sim: np.ndarray, threshold: float, allowed: np.ndarray | None =
     n, m = sim.shape
     if n == 0 or m == 0:
         return []
-    p = np.clip(sim.astype(np.float64), 1e-6, 1 - 1e-6)
-    t = min(max(threshold, 1e-6), 1 - 1e-6)
-    gain = np.log(p / (1 - p)) - np.log(t / (1 - t))
     ok = sim >= threshold
     if allowed is not None:
         ok &= allowed
-    gain = np.where(ok, gain, -np.inf)
-    return [(int(x), int(y)) for x, y in _align_dp(gain)]
+    # the logit only where a pair may align: most sentence pairs of two documents may not
+    gain = np.full((n, m), -np.inf)
+    p = np.clip(sim[ok].astype(np.float64), 1e-6, 1 - 1e-6)
+    t = min(max(threshold, 1e-6), 1 - 1e-6)
+    gain[ok] = np.log(p / (1 - p)) - np.log(t / (1 - t))
+    return list(map(tuple, _align_dp(gain).tolist()))
 
 
 @nb.njit(nogil=True, cache=True)
@@ -280,9 +281,12 @@ def extend_neighbours(pairs: list[tuple[int, int]], n: int, m: int,
     return out
 
 
-def join_features(f: SentenceFeatures, first: int, last: int) -> SentenceFeatures:
+def join_features(f: SentenceFeatures, first: int, last: int, kept: dict | None = None) -> SentenceFeatures:
     """Approximate features of sentences ``first..last`` read as one (a length-weighted mean of
     their embeddings, as mean pooling over tokens would give; bags and numbers summed).
+
+    ``kept``: a dict that keeps the joined word bags and counts of this document's sentences
+    between calls (they do not change while the models read it; the embeddings are pooled anew).
 
     >>> from retold.semantic import sentence_features
     >>> j = join_features(sentence_features(["Kim said no in 2022.", "Putin asked twice."]), 0, 1)
@@ -291,14 +295,20 @@ def join_features(f: SentenceFeatures, first: int, last: int) -> SentenceFeature
     """
     sl = slice(first, last + 1)
     weights = f.n_words[sl]
-    lex = f.lex.pool(first, last, weights)
+    bags = None if kept is None else kept.get((first, last))
+    if bags is None:
+        lex = f.lex.pool(first, last, weights)
+        nums = f.nums.pool(first, last, weights, union=True)
+        bags = (lex, nums, nums.counts(), f.n_words[sl].sum(keepdims=True), f.n_content[sl].sum(keepdims=True))
+        if kept is not None:
+            kept[(first, last)] = bags
+    lex, nums, n_nums, n_words, n_content = bags
     if f.emb is f.lex:
         emb = lex
     else:
         v = (f.emb[sl] * weights[:, None]).sum(axis=0, keepdims=True)
         norm = np.linalg.norm(v)
         emb = (v / norm if norm > 0 else v).astype(np.float32)
-    nums = f.nums.pool(first, last, weights, union=True)
     static = known = None
     if f.static is not None:
         v = (f.static[sl] * weights[:, None]).sum(axis=0, keepdims=True)
@@ -306,8 +316,7 @@ def join_features(f: SentenceFeatures, first: int, last: int) -> SentenceFeature
         static = (v / norm if norm > 0 else v).astype(np.float32)
     if f.known is not None:
         known = np.array([bool(f.known[sl].all())])
-    return SentenceFeatures(emb, lex, nums, nums.counts(), f.n_words[sl].sum(keepdims=True),
-                            f.n_content[sl].sum(keepdims=True), static=static, known=known)
+    return SentenceFeatures(emb, lex, nums, n_nums, n_words, n_content, static=static, known=known)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,6 +331,9 @@ class DocSentences:
     spans: list[tuple[int, int]]
     features: SentenceFeatures
     grams: SparseRows | None = None
+    #: joined sentences' word bags (:func:`join_features`), shared by the documents derived from
+    #: this one with other embeddings: they have the same sentences and bags
+    joins: dict = field(default_factory=dict, repr=False, compare=False)
     prefix: np.ndarray = field(init=False, repr=False)  # cumulative sentence lengths, [n + 1]
     longest: np.ndarray = field(init=False, repr=False)  # cumulative lengths, longest sentence first
 
@@ -371,6 +383,15 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | 
         return []
     chars = isinstance(model, CharEvidence)
     weights: list = []  # the pair's slot weights, computed when a neighbour is first tried
+    # a side's joined features, kept while the other side grows (each try joins both sides)
+    joined: dict[tuple[int, int, int], SentenceFeatures] = {}
+
+    def join(side: int, first: int, last: int) -> SentenceFeatures:
+        got = joined.get((side, first, last))
+        if got is None:
+            d = da if side == 0 else db
+            got = joined[(side, first, last)] = join_features(d.features, first, last, d.joins)
+        return got
     if chars:
         assert da.grams is not None and db.grams is not None, "character evidence needs the documents' grams"
         sim = model.matrix(da.grams, db.grams) if sim is None else sim
@@ -392,7 +413,7 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | 
             if not weights:
                 weights.append(pair_weights(da.grams, db.grams))
             return model.unit(da.grams, db.grams, weights[0], a0, a1, b0, b1) - opt.merge_margin
-        ja, jb = join_features(da.features, a0, a1), join_features(db.features, b0, b1)
+        ja, jb = join(0, a0, a1), join(1, b0, b1)
         # a joined unit must beat its core by a margin: pooling always smooths a little
         return float(similarity_matrix(ja, jb, model)[0, 0]) - opt.merge_margin
 
@@ -717,7 +738,8 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
             row = 0
             for x in group:
                 n = len(lexical[x])
-                out[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]))
+                out[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]),
+                                      joins=lexical[x].joins)
                 row += n
             group, count = [], 0
     return out
@@ -762,7 +784,7 @@ def with_grams(docs: Sequence[int], prepared: dict[int, DocSentences], raw: dict
     out, k = {}, 0
     for d in docs:
         n = len(prepared[d])
-        out[d] = DocSentences(prepared[d].spans, prepared[d].features, grams.rows(k, k + n))
+        out[d] = DocSentences(prepared[d].spans, prepared[d].features, grams.rows(k, k + n), prepared[d].joins)
         k += n
     return out
 
@@ -846,7 +868,8 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
     row = 0
     for x in involved:
         n = len(lexical[x])
-        cheap[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]))
+        cheap[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]),
+                                  joins=lexical[x].joins)
         row += n
     screen = static_screen_options(opt)
     survivors = []
@@ -870,7 +893,8 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
 
     def doc(x: int, read: np.ndarray) -> DocSentences:
         return DocSentences(lexical[x].spans, replace(lexical[x].features, emb=emb[x],
-                                                      static=cheap[x].features.emb, known=read))
+                                                      static=cheap[x].features.emb, known=read),
+                            joins=lexical[x].joins)
 
     sure = rounds = 0
     counts: dict[str, int] = {}
