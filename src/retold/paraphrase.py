@@ -643,7 +643,9 @@ def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel 
               or (wa_seq is not None and wb_seq is not None and p.a_first == p.a_last and p.b_first == p.b_last
                   and wa_seq[p.a_first] == wb_seq[p.b_first])
               for p in pairs]
-    n_long = sum(not c and min(wa[p.a_first:p.a_last + 1].sum(), wb[p.b_first:p.b_last + 1].sum())
+    # a one-sentence side's count is read directly (the sum of one float is that float)
+    n_long = sum(not c and min(wa[p.a_first] if p.a_first == p.a_last else wa[p.a_first:p.a_last + 1].sum(),
+                               wb[p.b_first] if p.b_first == p.b_last else wb[p.b_first:p.b_last + 1].sum())
                  >= opt.min_pair_words for p, c in zip(pairs, copied))
     sc = paraphrase_score(pairs, da.prefix, db.prefix, int(n_long))
     if opt.min_density > 0:

@@ -30,7 +30,7 @@ import hashlib
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -475,6 +475,9 @@ class CascadePair:
 
     x: dict[str, np.ndarray]
     cheap: np.ndarray
+    #: the cheap probabilities as :meth:`matrix` reads them for unread pairs, by ``unread``: the
+    #: same for every call while the precise model reads the documents
+    unread: dict = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def of(fa: SentenceFeatures, fb: SentenceFeatures, model: CascadeModel) -> CascadePair:
@@ -484,16 +487,21 @@ class CascadePair:
 
     def matrix(self, fa: SentenceFeatures, fb: SentenceFeatures, model: CascadeModel) -> np.ndarray:
         """:func:`similarity_matrix` of the two documents (as they are read now) under ``model``."""
-        p = self.cheap
-        # what the cheap model is unsure of and the precise one did not read: no evidence, or the
-        # cheap probability, shifted (a bound on what the precise model could say) where it is the
-        # best match of one of its sentences: a sentence aligns with one other, nearly always that
-        if model.unread is None:
-            p = np.where(model.uncertain(p), np.float32(0.0), p)
-        elif model.unread != 0 and p.size:
-            best = (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
-            p = np.where(model.uncertain(p) & best, np.clip(p + np.float32(model.unread), 0.0, 1.0),
-                         p).astype(np.float32)
+        key = (model.unread, model.lo, model.hi)
+        p = self.unread.get(key)
+        if p is None:
+            p = self.cheap
+            # what the cheap model is unsure of and the precise one did not read: no evidence, or
+            # the cheap probability, shifted (a bound on what the precise model could say) where
+            # it is the best match of one of its sentences: a sentence aligns with one other,
+            # nearly always that
+            if model.unread is None:
+                p = np.where(model.uncertain(p), np.float32(0.0), p)
+            elif model.unread != 0 and p.size:
+                best = (p >= p.max(axis=1, keepdims=True)) | (p >= p.max(axis=0, keepdims=True))
+                p = np.where(model.uncertain(p) & best, np.clip(p + np.float32(model.unread), 0.0, 1.0),
+                             p).astype(np.float32)
+            self.unread[key] = p
         if fa.known is None or fb.known is None or not fa.known.any() or not fb.known.any():
             return p
         both = fa.known[:, None] & fb.known[None, :]
