@@ -371,13 +371,16 @@ def prepare_many(texts: Sequence[str]) -> list[DocSentences]:
 
 def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
                    options: ParaphraseOptions | None = None, extend: bool = True,
-                   sim: np.ndarray | None = None) -> list[SentencePair]:
+                   sim: np.ndarray | None = None, units: dict | None = None) -> list[SentencePair]:
     """Every aligned unit of two prepared documents (features computed once per document), listed or not.
 
     ``model``: the sentence similarity (a :class:`~retold.chargrams.CharEvidence` reads the
     documents' ``grams``). ``extend=False`` skips joining split or merged neighbours (the screen
     needs only the core pairs). ``sim``: the sentence pairs' probabilities under ``model`` when
-    the caller has them (the cascade decides one pair many times while MiniLM reads it)."""
+    the caller has them (the cascade decides one pair many times while MiniLM reads it).
+    ``units``: a dict that keeps, between calls on the same two documents under a
+    :class:`~retold.semantic.CascadeModel`, each joined unit's cheap parts (they do not change
+    while the precise model reads)."""
     opt = options or ParaphraseOptions()
     if not len(da) or not len(db):
         return []
@@ -415,6 +418,11 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | 
             return model.unit(da.grams, db.grams, weights[0], a0, a1, b0, b1) - opt.merge_margin
         ja, jb = join(0, a0, a1), join(1, b0, b1)
         # a joined unit must beat its core by a margin: pooling always smooths a little
+        if units is not None and isinstance(model, CascadeModel):
+            parts = units.get((a0, a1, b0, b1))
+            if parts is None:
+                parts = units[(a0, a1, b0, b1)] = CascadePair.of(ja, jb, model)
+            return float(parts.matrix(ja, jb, model)[0, 0]) - opt.merge_margin
         return float(similarity_matrix(ja, jb, model)[0, 0]) - opt.merge_margin
 
     units = extend_neighbours(pairs, len(da), len(db), unit_score) if extend else \
@@ -624,7 +632,7 @@ def covered_sentences(spans: Sequence[tuple[int, int]], ranges: Sequence[tuple[i
 def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | CascadeModel | CharEvidence,
                      options: ParaphraseOptions | None = None, copied_a: np.ndarray | None = None,
                      copied_b: np.ndarray | None = None, extend: bool = True,
-                     sim: np.ndarray | None = None) -> ParaphraseResult:
+                     sim: np.ndarray | None = None, units: dict | None = None) -> ParaphraseResult:
     """Align two prepared documents and decide (the corpus path: features reused across pairs).
 
     ``copied_a``/``copied_b``: per-sentence flags of text already matched verbatim (the partial
@@ -632,10 +640,10 @@ def compare_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel 
     order, count for coverage but not as rewritten sentences, and are not listed: a pair is a
     paraphrase only when enough sentences were *reworded*; copied text is partial reuse. (Word
     overlap alone cannot tell a copy from a rewrite: the seed's rewrites keep runs of words, and a
-    passive rewrite keeps every content word.) ``sim``: see :func:`align_prepared`.
+    passive rewrite keeps every content word.) ``sim``, ``units``: see :func:`align_prepared`.
     """
     opt = options or ParaphraseOptions()
-    pairs = align_prepared(da, db, model, opt, extend, sim)
+    pairs = align_prepared(da, db, model, opt, extend, sim, units)
     wa, wb = da.features.n_words, db.features.n_words
     wa_seq, wb_seq = da.features.words, db.features.words
     copied = [(copied_a is not None and copied_b is not None
@@ -829,6 +837,8 @@ class _Reading:
     read_a: np.ndarray  # which of its sentences it has had read
     read_b: np.ndarray
     done: int = 0  # unsure pairs read so far
+    #: its joined units' cheap parts (:class:`CascadePair` by unit), the same in every verdict
+    units: dict = field(default_factory=dict)
 
 
 def _passes(da: DocSentences, db: DocSentences, model: CascadeModel, opt: ParaphraseOptions, r: _Reading,
@@ -842,13 +852,14 @@ def _passes(da: DocSentences, db: DocSentences, model: CascadeModel, opt: Paraph
     got = compare_prepared(da, db, model, opt, *r.flags, extend=False, sim=sim)
     if (got.paraphrase and got.reworded >= r.verbatim) or not extend or got.score.n_pairs < opt.min_pairs:
         return got.paraphrase and got.reworded >= r.verbatim
-    got = compare_prepared(da, db, model, opt, *r.flags, sim=sim)
+    got = compare_prepared(da, db, model, opt, *r.flags, sim=sim, units=r.units)
     return got.paraphrase and got.reworded >= r.verbatim
 
 
 def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], static: Embedder,
              cache: EmbeddingCache, opt: ParaphraseOptions, known: Mapping[int, np.ndarray] | None = None,
-             needs: dict[int, np.ndarray] | None = None) -> tuple[list, dict[int, DocSentences], dict[str, int]]:
+             needs: dict[int, np.ndarray] | None = None, units: dict | None = None
+             ) -> tuple[list, dict[int, DocSentences], dict[str, int]]:
     """The cheap model on the screened pairs, then the precise one on the sentences of the
     survivors whose verdict the cheap model leaves open (:class:`retold.semantic.CascadeModel`).
 
@@ -862,7 +873,9 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
     cheap one elsewhere.
 
     Returns the surviving pairs, their documents' features for the cascade, and counts.
-    ``needs`` / ``known``: see :func:`align_candidates`."""
+    ``needs`` / ``known``: see :func:`align_candidates`. ``units`` (optional dict): receives, by
+    pair, the joined units' cheap parts its verdicts computed (``units`` of :func:`align_prepared`),
+    for the decision that follows."""
     cascade = CASCADE
     involved = sorted({d for a, b, _, _ in kept for d in (a, b)})
     vecs = static.encode([raw[x][s:e] for x in involved for s, e in lexical[x].spans])
@@ -915,6 +928,8 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
             order = np.argsort(np.abs(p[ii, jj] - cascade.threshold), kind="stable")
             reading.append(_Reading(a, b, flags, v, parts, ii[order], jj[order], np.zeros(len(lexical[a]), dtype=bool),
                                     np.zeros(len(lexical[b]), dtype=bool)))
+            if units is not None:
+                units[(a, b)] = reading[-1].units
         while reading:
             open_pairs = []
             for r in reading:
@@ -1054,6 +1069,7 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
     docs: dict[int, DocSentences] = lexical
     model: SimilarityModel | CascadeModel = final_model if semantic else lex_model
     counts: dict[str, int] = {}
+    units: dict[tuple[int, int], dict] = {}  # each read pair's joined units, from its verdicts to its decision
     if needs is not None and not (semantic and kept):
         return []
     if semantic and kept:
@@ -1067,7 +1083,7 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
                 static = None
         if static is not None:
             n_kept = len(kept)
-            kept, docs, counts = _cascade(kept, lexical, raw, static, cache, opt, known, needs)
+            kept, docs, counts = _cascade(kept, lexical, raw, static, cache, opt, known, needs, units)
             if needs is not None:
                 return []
             for _ in range(n_kept - len(kept)):
@@ -1087,7 +1103,7 @@ def align_candidates(texts: Callable[[int], str], pairs: Sequence[tuple[int, int
                 if on_pair is not None:
                     on_pair()
                 continue
-            r = compare_prepared(ds[a], ds[b], m, o, *flags)
+            r = compare_prepared(ds[a], ds[b], m, o, *flags, units=units.get((a, b)))
             if r.paraphrase and r.reworded >= v:
                 out.append((a, b, r))
             if on_pair is not None:
