@@ -379,3 +379,52 @@ def test_the_cascade_reads_minilm_only_until_each_verdict_is_settled(minilm) -> 
         unsure += int(u.any(axis=1).sum() + u.any(axis=0).sum())
     assert stats["static_screened"] >= 4 and stats["precise_rounds"] >= 1
     assert 0 < stats["precise_sentences"] < unsure, (stats, unsure)
+
+
+def _cascade_docs(text_a: str, text_b: str, known_a: np.ndarray, known_b: np.ndarray):
+    """Two documents with the cascade's features: both embeddings a fixed random projection of
+    the word bags (equal sentences, equal vectors), the precise one read where ``known``."""
+    from dataclasses import replace
+
+    import retold.paraphrase as P
+
+    proj = np.random.default_rng(7).normal(size=(2048, 48)).astype(np.float32)
+    out = []
+    for d, known in zip(P.prepare_many([text_a, text_b]), (known_a, known_b)):
+        v = d.features.lex.dense() @ proj
+        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+        out.append(P.DocSentences(d.spans, replace(d.features, emb=v * known[:, None], static=v.copy(), known=known)))
+    return out
+
+
+def test_kept_joins_and_units_decide_as_fresh_ones() -> None:
+    """The word bags of joined sentences kept per document (``DocSentences.joins``) and the
+    cheap parts of joined units kept per pair (``units``) give every verdict that fresh ones
+    give, whatever the precise model has read since and whichever bound the model applies (the
+    seed pair, where A4 + A5 join to retell B2)."""
+    import retold.paraphrase as P
+    from retold.semantic import CascadeModel
+
+    a, b = seed_texts()
+    n_a, n_b = len(P.prepare(a).spans), len(P.prepare(b).spans)
+    rng = np.random.default_rng(3)
+    first = _cascade_docs(a, b, np.zeros(n_a, dtype=bool), np.zeros(n_b, dtype=bool))
+    units: dict = {}
+    verdicts, joined = set(), 0
+    for step in range(4):
+        known = (rng.random(n_a) < 0.3 * step, rng.random(n_b) < 0.3 * step)
+        fresh = _cascade_docs(a, b, *known)
+        kept = [P.DocSentences(d.spans, f.features, joins=d.joins) for d, f in zip(first, fresh)]
+        for unread in (0.0, 0.25, -0.1):
+            model = CascadeModel(unread=unread)
+            got = P.compare_prepared(*kept, model, units=units)
+            assert got == P.compare_prepared(*fresh, model), (step, unread)
+            verdicts.add(got.paraphrase)
+            joined += sum(p.a_first != p.a_last or p.b_first != p.b_last for p in got.pairs)
+    assert verdicts == {True, False} and joined and units, "the checks above saw joined units and both verdicts"
+    f = first[0].features
+    for lo, hi in [(4, 4), (4, 5), (2, 2), (2, 4), (0, 1), (4, 5)]:
+        g, h = P.join_features(f, lo, hi, first[0].joins), P.join_features(f, lo, hi)
+        for k in ("emb", "lex", "nums", "n_nums", "n_words", "n_content", "static", "known"):
+            x, y = getattr(g, k), getattr(h, k)
+            assert np.array_equal(*((x.dense(), y.dense()) if hasattr(x, "dense") else (x, y))), (lo, hi, k)

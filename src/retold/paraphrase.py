@@ -419,9 +419,10 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | 
         ja, jb = join(0, a0, a1), join(1, b0, b1)
         # a joined unit must beat its core by a margin: pooling always smooths a little
         if units is not None and isinstance(model, CascadeModel):
-            parts = units.get((a0, a1, b0, b1))
+            key = (model.cheap, a0, a1, b0, b1)  # the cheap parts depend on the cheap model alone
+            parts = units.get(key)
             if parts is None:
-                parts = units[(a0, a1, b0, b1)] = CascadePair.of(ja, jb, model)
+                parts = units[key] = CascadePair.of(ja, jb, model)
             return float(parts.matrix(ja, jb, model)[0, 0]) - opt.merge_margin
         return float(similarity_matrix(ja, jb, model)[0, 0]) - opt.merge_margin
 
