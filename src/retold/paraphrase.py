@@ -426,10 +426,10 @@ def align_prepared(da: DocSentences, db: DocSentences, model: SimilarityModel | 
             return float(parts.matrix(ja, jb, model)[0, 0]) - opt.merge_margin
         return float(similarity_matrix(ja, jb, model)[0, 0]) - opt.merge_margin
 
-    units = extend_neighbours(pairs, len(da), len(db), unit_score) if extend else \
+    aligned = extend_neighbours(pairs, len(da), len(db), unit_score) if extend else \
         [(i, i, j, j, float(sim[i, j])) for i, j in pairs]
     return [SentencePair(da.spans[a0][0], da.spans[a1][1], db.spans[b0][0], db.spans[b1][1], sc, a0, a1, b0, b1)
-            for a0, a1, b0, b1, sc in units]
+            for a0, a1, b0, b1, sc in aligned]
 
 
 def align_sentences(text_a: str, text_b: str, embedder: Embedder | EmbeddingCache | None = None,
