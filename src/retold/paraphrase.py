@@ -332,7 +332,7 @@ class DocSentences:
     features: SentenceFeatures
     grams: SparseRows | None = None
     #: joined sentences' word bags (:func:`join_features`), shared by the documents derived from
-    #: this one with other embeddings: they have the same sentences and bags
+    #: this one with other embeddings (``dataclasses.replace`` keeps it): the same sentences and bags
     joins: dict = field(default_factory=dict, repr=False, compare=False)
     prefix: np.ndarray = field(init=False, repr=False)  # cumulative sentence lengths, [n + 1]
     longest: np.ndarray = field(init=False, repr=False)  # cumulative lengths, longest sentence first
@@ -749,8 +749,7 @@ def embed_documents(docs: Sequence[int], lexical: dict[int, DocSentences], raw: 
             row = 0
             for x in group:
                 n = len(lexical[x])
-                out[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]),
-                                      joins=lexical[x].joins)
+                out[x] = replace(lexical[x], features=replace(lexical[x].features, emb=vecs[row : row + n]))
                 row += n
             group, count = [], 0
     return out
@@ -795,7 +794,7 @@ def with_grams(docs: Sequence[int], prepared: dict[int, DocSentences], raw: dict
     out, k = {}, 0
     for d in docs:
         n = len(prepared[d])
-        out[d] = DocSentences(prepared[d].spans, prepared[d].features, grams.rows(k, k + n), prepared[d].joins)
+        out[d] = replace(prepared[d], grams=grams.rows(k, k + n))
         k += n
     return out
 
@@ -884,8 +883,7 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
     row = 0
     for x in involved:
         n = len(lexical[x])
-        cheap[x] = DocSentences(lexical[x].spans, replace(lexical[x].features, emb=vecs[row : row + n]),
-                                  joins=lexical[x].joins)
+        cheap[x] = replace(lexical[x], features=replace(lexical[x].features, emb=vecs[row : row + n]))
         row += n
     screen = static_screen_options(opt)
     survivors = []
@@ -908,9 +906,8 @@ def _cascade(kept: list, lexical: dict[int, DocSentences], raw: dict[int, str], 
         return len(todo)
 
     def doc(x: int, read: np.ndarray) -> DocSentences:
-        return DocSentences(lexical[x].spans, replace(lexical[x].features, emb=emb[x],
-                                                      static=cheap[x].features.emb, known=read),
-                            joins=lexical[x].joins)
+        return replace(lexical[x], features=replace(lexical[x].features, emb=emb[x], static=cheap[x].features.emb,
+                                                    known=read))
 
     sure = rounds = 0
     counts: dict[str, int] = {}
