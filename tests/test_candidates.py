@@ -205,10 +205,11 @@ def test_a_key_many_documents_share_finds_only_the_pairs_that_agree():
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(2, 40), st.integers(0, 2**31), st.integers(0, 3), st.sampled_from([0, 16, 1 << 20]),
-       st.sampled_from([1, 3, 8]), st.booleans())
-def test_spilled_lists_and_stores_do_not_change_the_pairs(n, seed, min_agree, scratch, sort_keys, subset):
+       st.sampled_from([1, 3, 8]), st.booleans(), st.sampled_from([1, 2, 6]))
+def test_spilled_lists_and_stores_do_not_change_the_pairs(n, seed, min_agree, scratch, sort_keys, subset, width):
     # the lists in mapped temporary files (all, some, none), keys and sketch read from spilled
-    # column stores, fewer bands sorted at a time: the brute-force pairs every time
+    # column stores, fewer bands read at a time, fewer bands of a read sorted together: the
+    # brute-force pairs every time
     rng = np.random.default_rng(seed)
     keys = (rng.integers(0, 3, size=(n, 6)) + 100 * np.arange(6)).astype(np.uint64)
     sketch = rng.integers(0, 2, size=(n, 8)).astype(np.uint8)
@@ -219,12 +220,13 @@ def test_spilled_lists_and_stores_do_not_change_the_pairs(n, seed, min_agree, sc
         ss.append(sketch[lo : lo + 7])
     want = brute_force(keys if rows is None else keys[rows], 1, 1000, sketch if rows is None else sketch[rows],
                        min_agree)
-    saved = C.SORT_BYTES
+    saved = C.SORT_BYTES, C.SORT_KEYS
     C.SORT_BYTES = sort_keys * n * C._SORT_BYTES_PER_KEY
+    C.SORT_KEYS = width * (n if rows is None else rows.shape[0])
     try:
         a, b, h = candidate_pairs(ks, 1, 1000, sketch=ss, min_agree=min_agree, rows=rows, scratch_bytes=scratch)
     finally:
-        C.SORT_BYTES = saved
+        C.SORT_BYTES, C.SORT_KEYS = saved
         ks.close()
         ss.close()
     assert list(zip(a.tolist(), b.tolist(), h.tolist(), strict=True)) == want
