@@ -147,8 +147,14 @@ def parse_time_v(text: str) -> float | None:
 
 
 def timed_process(cmd: list[str], env: dict, log: str, timeout: float, use_time_v: bool) -> dict:
-    """Run cmd in its own session; return exit code, wall seconds and peak RSS (MB).
-    Peak RSS comes from /usr/bin/time -v, or from wait4()'s rusage of the child."""
+    """Run cmd in its own session; return exit code, wall seconds, peak RSS (MB), and the CPU
+    seconds (user, system) and minor page faults of the process and its children.
+    Peak RSS comes from /usr/bin/time -v, or from wait4()'s rusage of the child.
+
+    Why system time and faults: on virtual machines that hand freed memory back to the host
+    (benchmarks/README, issue 15, tenth session) the first touch of memory costs about 3 s a GB
+    of system time, which moves a run's wall time by 10-30%; these two say whether a
+    difference between builds is theirs or the machine's."""
     stats = log + ".time"
     full = (["/usr/bin/time", "-v", "-o", stats] if use_time_v else []) + cmd
     timed_out = threading.Event()
@@ -175,7 +181,8 @@ def timed_process(cmd: list[str], env: dict, log: str, timeout: float, use_time_
     if rss is None:
         rss = ru.ru_maxrss / 1024.0  # Linux: kB
     rc = "timeout" if timed_out.is_set() else p.returncode
-    return {"rc": rc, "proc_wall_s": wall, "rss_mb": rss, "log": log}
+    return {"rc": rc, "proc_wall_s": wall, "rss_mb": rss, "user_s": round(ru.ru_utime, 2),
+            "sys_s": round(ru.ru_stime, 2), "minflt": ru.ru_minflt, "log": log}
 
 
 def tail(path: str, n: int = 3) -> list[str]:

@@ -184,7 +184,8 @@ def main() -> None:
                     os.unlink(out)
                 elif rep == 0:
                     r["quality"] = score_labels(out, truth)
-                print(f"{stem} rep {rep} {key}: {r['proc_wall_s']:.1f} s, {r['rss_mb']:.0f} MB "
+                print(f"{stem} rep {rep} {key}: {r['proc_wall_s']:.1f} s, {r['rss_mb']:.0f} MB, "
+                      f"system {r['sys_s']:.1f} s, {r['minflt']:,} minor faults "
                       f"{r.get('stages', '')}", file=sys.stderr, flush=True)
                 runs.setdefault(key, []).append(r)
         raw["corpora"][stem] = {"n_docs": n_docs, "runs": runs}
@@ -219,7 +220,9 @@ def figures(runs: list[dict]) -> dict:
         if runs and "stages" in runs[0] else {}
     return {"wall": med([r["proc_wall_s"] for r in runs]), "rss": med([r["rss_mb"] for r in runs]),
             "stages": stages, "candidates": runs[0].get("candidates") if runs else None, "q": q, "n": len(runs),
-            "spilled": runs[0].get("spilled_mb") if runs else None}
+            "spilled": runs[0].get("spilled_mb") if runs else None,
+            "sys": med([r["sys_s"] for r in runs]) if runs and "sys_s" in runs[0] else None,
+            "minflt": med([r["minflt"] for r in runs]) if runs and "minflt" in runs[0] else None}
 
 
 def render(raw: dict) -> str:
@@ -254,6 +257,9 @@ def render(raw: dict) -> str:
     row("of them true pairs", lambda r: r and r["q"].get("true_pairs"), "{:,}")
     row("peak memory MB", lambda r: r and r["rss"], "{:,.0f}")
     row("spilled to disk MB", lambda r: r and r["spilled"], "{:,.0f}")
+    # system time and faults: how much of a run's wall time was the machine's (run.timed_process)
+    row("system time s", lambda r: r and r["sys"])
+    row("minor page faults", lambda r: r and r["minflt"], "{:,.0f}")
     row("copy-to-source recall", lambda r: r and r["q"].get("copy_recall"), "{:.4f}")
     row("pair precision", lambda r: r and r["q"].get("pair_precision"), "{:.4f}")
     row("runs (n)", lambda r: r and r["n"], "{}")
