@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Which pairs of documents share a band key, and what other band designs would collide.
+
+    python benchmarks/band_collisions.py benchmarks/data/corpus_100k.jsonl PAIRS_100k.jsonl
+    python benchmarks/band_collisions.py benchmarks/data/corpus_1000k.jsonl PAIRS_1000k.jsonl --json OUT.json
+
+``PAIRS``: what ``retold find CORPUS --kinds exact,near_duplicate -o PAIRS`` reported (the pairs
+each design should still find). The corpus comes from ``make_corpus.py`` (its ``.truth.jsonl``
+beside it says which documents are one cluster).
+
+Every pair of documents sharing a band key (no agreement test, keys held by at most 1,000
+documents: the fast pass's first half) is listed with the share of signature bytes the two agree
+on (the agreement test's estimate of their content-word Jaccard) and whether the truth puts them
+in one cluster. Then, for other designs on the same 320 one-byte bins (bands of consecutive
+bins, a band colliding where all its bytes agree, a pair a candidate with enough colliding
+bands): how many of the listed pairs would collide, how many of them are not one cluster, and
+what share of the reported pairs would still be candidates. Pairs that only another design
+would join are not listed (they share no band key now), so its counts are a lower bound.
+Why: the candidate stage's work grows with the pairs sharing a key (benchmarks/README, issue 15).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from retold.candidates import candidate_pairs, sketch_agreement
+from retold.engine.local import scan
+from retold.model import Options, Plan
+
+DESIGNS = [(5, 64, 1), (5, 64, 2), (6, 53, 1), (7, 45, 1), (8, 40, 1), (4, 80, 2), (4, 80, 3), (3, 106, 3),
+           (3, 106, 4)]
+EDGES = [0, 16, 32, 48, 64, 96, 128, 160, 192, 256, 321]
+
+
+def colliding(sketch: np.ndarray, a: np.ndarray, b: np.ndarray, rows: int, bands: int, hits: int) -> np.ndarray:
+    """Which pairs have at least ``hits`` bands of ``rows`` consecutive bins whose bytes all agree."""
+    out = np.zeros(a.shape[0], dtype=bool)
+    step = 500_000
+    for s in range(0, a.shape[0], step):
+        eq = sketch[a[s : s + step]] == sketch[b[s : s + step]]
+        out[s : s + step] = eq[:, : rows * bands].reshape(-1, bands, rows).all(2).sum(1) >= hits
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus")
+    ap.add_argument("pairs", help="the fast pass's output on the corpus (JSON Lines)")
+    ap.add_argument("--json", default=None, help="write the figures here too")
+    args = ap.parse_args()
+    opt = Options()
+    t = time.perf_counter()
+    corpus = scan([args.corpus], plan=Plan.for_kinds("exact,near_duplicate"), options=opt)
+    keys = np.asarray(corpus.keys)
+    sketch = np.ascontiguousarray(np.asarray(corpus.sketch))
+    n_tokens = np.asarray(corpus.n_tokens)
+    print(f"read and signed {len(corpus):,} documents in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    with open(args.corpus.removesuffix(".jsonl") + ".truth.jsonl") as f:
+        cluster = np.array([hash(json.loads(line)["cluster"]) for line in f])
+    a, b, hits = candidate_pairs(keys, min_hits=1, max_postings=opt.max_postings)
+    agree = sketch_agreement(sketch, a, b)
+    same = cluster[a] == cluster[b]
+    need = int(np.ceil(opt.band_min_agreement * sketch.shape[1] - 1e-9))
+    passed = (agree >= need) | (n_tokens[a] < opt.agreement_min_tokens) | (n_tokens[b] < opt.agreement_min_tokens)
+    id_of = {d: i for i, d in enumerate(corpus.ids)}
+    ra, rb = [], []
+    with open(args.pairs, "rb") as f:
+        for line in f:
+            r = json.loads(line)
+            ra.append(id_of[r["a"]])
+            rb.append(id_of[r["b"]])
+    pa, pb = np.array(ra, dtype=np.int64), np.array(rb, dtype=np.int64)
+    out = {"documents": len(corpus), "pairs_sharing_a_key": int(a.shape[0]), "sharing_one_key": int((hits == 1).sum()),
+           "not_one_cluster": int((~same).sum()), "passing_agreement": int(passed.sum()),
+           "agreeing_bins_edges": EDGES,
+           "agreeing_bins_not_one_cluster": np.histogram(agree[~same], bins=EDGES)[0].tolist(),
+           "agreeing_bins_one_cluster": np.histogram(agree[same], bins=EDGES)[0].tolist(),
+           "reported_pairs": int(pa.shape[0]), "designs": {}}
+    for rows, bands, k in DESIGNS:
+        c = colliding(sketch, a, b, rows, bands, k)
+        out["designs"][f"{bands} bands x {rows} bins, {k} hit(s)"] = {
+            "colliding": int(c.sum()), "not_one_cluster": int((c & ~same).sum()),
+            "reported_pairs_still_found": round(float(colliding(sketch, pa, pb, rows, bands, k).mean()), 5)
+            if pa.shape[0] else None}
+    text = json.dumps(out, indent=1)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
