@@ -31,6 +31,7 @@ import numpy as np
 from retold.candidates import candidate_pairs, sketch_agreement
 from retold.engine.local import scan
 from retold.model import Options, Plan
+from retold.stages.candidates import band_rule
 
 DESIGNS = [(5, 64, 1), (5, 64, 2), (6, 53, 1), (7, 45, 1), (8, 40, 1), (4, 80, 2), (4, 80, 3), (3, 106, 3),
            (3, 106, 4)]
@@ -62,11 +63,12 @@ def main() -> None:
     print(f"read and signed {len(corpus):,} documents in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     with open(args.corpus.removesuffix(".jsonl") + ".truth.jsonl") as f:
         cluster = np.array([hash(json.loads(line)["cluster"]) for line in f])
-    a, b, hits = candidate_pairs(keys, min_hits=1, max_postings=opt.max_postings)
+    rule = band_rule(opt)  # the fast pass's rule: its document-frequency cap and agreement test
+    a, b, hits = candidate_pairs(keys, min_hits=1, max_postings=rule.max_df)
     agree = sketch_agreement(sketch, a, b)
     same = cluster[a] == cluster[b]
-    need = int(np.ceil(opt.band_min_agreement * sketch.shape[1] - 1e-9))
-    passed = (agree >= need) | (n_tokens[a] < opt.agreement_min_tokens) | (n_tokens[b] < opt.agreement_min_tokens)
+    short = n_tokens < rule.agreement_min_tokens
+    passed = (agree >= rule.agreeing_bins(sketch.shape[1])) | short[a] | short[b]
     id_of = {d: i for i, d in enumerate(corpus.ids)}
     ra, rb = [], []
     with open(args.pairs, "rb") as f:

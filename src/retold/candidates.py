@@ -538,8 +538,8 @@ def candidate_pairs(keys: np.ndarray, min_hits: int = DEFAULT_MIN_HITS,
             documents share are kept from each slab. Fewer bands are read at a time when a
             slab of all documents' keys would pass :data:`SORT_BYTES`, and a slab's bands are
             sorted a few at a time when it holds more than :data:`SORT_KEYS` keys. Why: a sort
-            whose keys and order stay within the cache took half the time of one over 8 bands
-            at 1M documents (0.8 against 1.6 s for the 64M keys).
+            whose keys and order stay within the cache took about half the time of one over 8
+            bands at 1M documents (0.77-0.95 against 1.23-2.21 s for the 64M keys).
         scratch_bytes: the lists of documents per shared key, and of shared keys per document,
             go to temporary files (read back mapped) beyond this many bytes each; None: in
             memory. Why: at 10M documents they were most of a run's peak memory. The pairs
