@@ -21,15 +21,15 @@ that grades the tier.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tier_cost import run  # noqa: E402  one fresh process: wall seconds and its JSON summary
 
 RUN = """
 import sys
@@ -43,17 +43,6 @@ main()
 """
 
 
-def run(corpus: str, out: Path, lo: float, hi: float, share: float) -> tuple[float, dict]:
-    """Wall seconds and the JSON summary of one ``find`` with these settings."""
-    env = dict(os.environ, RETOLD_EMBEDDING_STORE="0")
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", RUN, str(lo), str(hi), str(share), corpus, "-o", str(out),
-                           "--json", "-q"], capture_output=True, text=True, check=True, env=env)
-    wall = time.perf_counter() - t0
-    return wall, json.loads(proc.stderr[proc.stderr.index("{"):proc.stderr.rindex("}") + 1])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpus")
@@ -61,6 +50,7 @@ def main() -> None:
     ap.add_argument("--gold", help="the corpus's gold.json (make_dev_corpus.py)")
     ap.add_argument("--scorer", default=str(ROOT.parent / "shared" / "bench" / "reuse" / "dev_eval.py"))
     args = ap.parse_args()
+    os.environ["RETOLD_EMBEDDING_STORE"] = "0"  # every variant reads what it needs
     sys.path.insert(0, str(ROOT / "src"))
     from retold import paraphrase
 
@@ -75,7 +65,8 @@ def main() -> None:
     print("|---|---|---|---|---|" + ("---|" if args.gold else ""))
     for k, (lo, hi, share) in enumerate(variants):
         out = tmp / f"pairs{k}.jsonl"
-        wall, summary = run(args.corpus, out, lo, hi, share)
+        wall, _, _, summary = run([sys.executable, "-c", RUN, str(lo), str(hi), str(share), args.corpus, "-o",
+                                   str(out), "--json", "-q"], str(ROOT / "src"))
         tier = summary.get("paraphrase_tier", {})
         row = (f"| ({lo:g}, {hi:g}){' (as built)' if k == 0 else ''} | {share:g} | "
                f"{tier.get('precise_sentences', 0)} ({tier.get('precise_rounds', 0)}) | "
