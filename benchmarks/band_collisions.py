@@ -140,9 +140,8 @@ def main() -> None:
             if pa.shape[0] else None}
     for cap in [int(c) for c in args.split.split(",") if c]:
         t = time.perf_counter()
-        out.setdefault("split", {})[f"keys split to <= {cap} documents"] = split_design(keys, sketch, pa, pb, cap)
-        print(f"split to {cap}: {out['split'][f'keys split to <= {cap} documents']} "
-              f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+        got = out.setdefault("split", {})[f"keys split to <= {cap} documents"] = split_design(keys, sketch, pa, pb, cap)
+        print(f"split to {cap}: {got} ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     text = json.dumps(out, indent=1)
     print(text)
     if args.json:
